@@ -1,0 +1,336 @@
+"""What each answer contains, as plain data; the renderers decide how it looks.
+
+Every function takes the store, the viewer's scope (`guild_id`, None for DMs and the
+console) and, where time matters, `now`. Nothing here formats for Discord or a terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.errors import BadInput, NotFound
+from bot.models import Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
+from bot.store import Store
+from bot.text import quoted
+
+MAX_QUERY = 200
+MAX_NAME = 100
+
+# Section order in answers: reporting first, opinion last and always labelled.
+_KIND_HEADINGS = {
+    Kind.REPORTED: "Reported",
+    Kind.QUOTE: "In their own words",
+    Kind.ATTRIBUTED: "Views the source attributes to others",
+    Kind.OPINION: "The author's opinion (not established fact)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """One citation in an answer: its marker, the verbatim quote and where it is from."""
+
+    marker: str
+    source_id: int
+    source_title: str
+    quote: str
+    fact_id: int | None = None
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    label: str | None = None  # e.g. "Author's opinion", "Attributed view: Analysts"
+    markers: list[str] = field(default_factory=list)
+    when: When | None = None  # renderers format times for their medium
+    past: bool | None = None
+
+
+@dataclass(slots=True)
+class Section:
+    heading: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Answer:
+    title: str
+    intro: str = ""
+    sections: list[Section] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    found: bool = True
+    suggestions: tuple[str, ...] = ()
+    footer_note: str = ""
+
+    def cite(self, citations: tuple[Citation, ...], fact_id: int | None = None) -> list[str]:
+        """Number citations as they appear; the same quote keeps its number."""
+        markers = []
+        for citation in citations:
+            existing = next(
+                (
+                    ref
+                    for ref in self.refs
+                    if ref.quote == citation.quote and ref.source_id == citation.source_id
+                ),
+                None,
+            )
+            if existing is None:
+                existing = Ref(
+                    str(len(self.refs) + 1),
+                    citation.source_id,
+                    citation.source_title,
+                    citation.quote,
+                    fact_id,
+                )
+                self.refs.append(existing)
+            markers.append(existing.marker)
+        return markers
+
+
+def kind_label(fact: Fact) -> str:
+    if fact.kind is Kind.OPINION:
+        return "Author's opinion"
+    if fact.kind is Kind.ATTRIBUTED:
+        return f"Attributed view: {fact.attributed_to or 'unnamed'}"
+    if fact.kind is Kind.QUOTE:
+        return f"Quote: {fact.attributed_to or 'unnamed'}"
+    return "Reported"
+
+
+def fact_line(answer: Answer, fact: Fact, *, verbatim_quotes: bool = True) -> Line:
+    """A fact as an answer line. A quote-kind fact shows the party's words verbatim."""
+    text = fact.statement
+    if fact.kind is Kind.QUOTE and verbatim_quotes and fact.citations:
+        text = f"{fact.attributed_to}: {quoted(fact.citations[0].quote)}"
+    markers = answer.cite(fact.citations, fact.id)
+    return Line(text=f"{text} (fact {fact.id})", label=kind_label(fact), markers=markers)
+
+
+def facts_by_kind(answer: Answer, facts: list[Fact]) -> list[Section]:
+    sections = []
+    for kind, heading in _KIND_HEADINGS.items():
+        lines = [fact_line(answer, fact) for fact in facts if fact.kind is kind]
+        if lines:
+            sections.append(Section(heading, lines))
+    return sections
+
+
+async def _attach_sources(store: Store, answer: Answer, guild_id: int | None) -> Answer:
+    wanted = {ref.source_id for ref in answer.refs}
+    answer.sources = [source for source in await store.sources(guild_id) if source.id in wanted]
+    return answer
+
+
+# --- who -------------------------------------------------------------------------------
+
+
+async def who(store: Store, name: str | None, guild_id: int | None, now: datetime) -> Answer:
+    if not name or not name.strip():
+        return await key_actors(store, guild_id)
+    if len(name) > MAX_NAME:
+        raise BadInput(f"That name is too long (at most {MAX_NAME} characters).")
+    match = await store.find_entity(name)
+    if match.entity is None:
+        return Answer(
+            title=f"No entry for “{name.strip()}”",
+            intro="The briefing has no one by that name, and nothing is made up to fill the gap.",
+            found=False,
+            suggestions=match.suggestions,
+        )
+    entity = match.entity
+    answer = Answer(title=entity.name, intro=f"**{entity.role}**" if entity.role else "")
+    if entity.aliases:
+        answer.intro += f"\nAlso written: {', '.join(entity.aliases[:8])}"
+    facts = await store.facts_about(entity.id, guild_id)
+    answer.sections = facts_by_kind(answer, facts)
+    meetings = await store.meetings_involving(entity.id, guild_id)
+    if meetings:
+        answer.sections.append(
+            Section("Meetings", [meeting_line(answer, m, now) for m in meetings])
+        )
+    if not facts and not meetings:
+        answer.intro += "\nThe sources say nothing more about them yet."
+    return await _attach_sources(store, answer, guild_id)
+
+
+async def key_actors(store: Store, guild_id: int | None) -> Answer:
+    answer = Answer(title="Key actors in the briefing", intro="Ask about one with `who <name>`.")
+    actors = await store.key_actors(guild_id)
+    lines = [Line(f"**{entity.name}**: {entity.role}", markers=[]) for entity, _ in actors]
+    answer.sections = [Section("People and organisations", lines)]
+    return answer
+
+
+# --- sanctions -------------------------------------------------------------------------
+
+
+async def sanctions(store: Store, guild_id: int | None) -> Answer:
+    facts = await store.facts_by_topic("sanctions", guild_id)
+    answer = Answer(
+        title="Sanctions on North Korea",
+        intro="What the sources report, who said what, and whose view each claim is.",
+    )
+    reported = [f for f in facts if f.kind is Kind.REPORTED]
+    effect = [f for f in reported if "economy" in f.topics]
+    what = [f for f in reported if f not in effect]
+    groups = [
+        ("What they are", what),
+        ("Their reported effect", effect),
+        ("Stated positions (verbatim)", [f for f in facts if f.kind is Kind.QUOTE]),
+        ("Views attributed to others", [f for f in facts if f.kind is Kind.ATTRIBUTED]),
+        (
+            "The author's opinion (not established fact)",
+            [f for f in facts if f.kind is Kind.OPINION],
+        ),
+    ]
+    for heading, group in groups:
+        if group:
+            answer.sections.append(Section(heading, [fact_line(answer, f) for f in group]))
+    if not facts:
+        answer.intro = "The briefing holds nothing on sanctions yet."
+    return await _attach_sources(store, answer, guild_id)
+
+
+# --- meetings --------------------------------------------------------------------------
+
+
+def is_over(meeting: Meeting, now: datetime) -> bool:
+    return meeting.when.finishes() <= now
+
+
+def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
+    people = ", ".join(p.name for p in meeting.participants)
+    place = f" in {meeting.place.name}" if meeting.place else ""
+    status = meeting.status.value
+    if meeting.status is MeetingStatus.SCHEDULED and is_over(meeting, now):
+        status = "was scheduled; its date has passed and no outcome is recorded"
+    text = f"**{meeting.title}**: {people}{place}. Status: {status}"
+    if meeting.status_note:
+        text += f" ({meeting.status_note})"
+    return Line(
+        text=f"{text}.",
+        markers=answer.cite(meeting.citations),
+        when=meeting.when,
+        past=is_over(meeting, now),
+    )
+
+
+async def next_meeting(store: Store, guild_id: int | None, now: datetime) -> Answer:
+    meetings = [
+        m for m in await store.meetings(guild_id) if m.status is not MeetingStatus.CANCELLED
+    ]
+    upcoming = [m for m in meetings if not is_over(m, now)]
+    answer = Answer(title="Next meeting")
+    if upcoming:
+        answer.sections = [Section("Upcoming", [meeting_line(answer, upcoming[0], now)])]
+    else:
+        answer.intro = "No upcoming meeting is recorded in the briefing."
+        past = [m for m in meetings if is_over(m, now)]
+        if past:
+            latest = max(past, key=lambda m: m.when.start)
+            answer.sections = [Section("Most recent (past)", [meeting_line(answer, latest, now)])]
+    return await _attach_sources(store, answer, guild_id)
+
+
+async def timeline(store: Store, guild_id: int | None, now: datetime) -> Answer:
+    meetings = await store.meetings(guild_id)
+    answer = Answer(title="Timeline", intro="Meetings and dated events, oldest first.")
+    if not meetings:
+        answer.intro = "No dated events are recorded yet."
+    answer.sections = [Section("Events", [meeting_line(answer, m, now) for m in meetings])]
+    return await _attach_sources(store, answer, guild_id)
+
+
+# --- search, facts, sources ------------------------------------------------------------
+
+
+async def search(store: Store, query: str, guild_id: int | None) -> Answer:
+    if not query.strip():
+        raise BadInput("Search for something, e.g. `search sanctions`.")
+    if len(query) > MAX_QUERY:
+        raise BadInput(f"That search is too long (at most {MAX_QUERY} characters).")
+    facts = await store.search(query, guild_id)
+    answer = Answer(title=f"Search: {query.strip()}")
+    if not facts:
+        answer.intro = "Nothing in the briefing matches that."
+        answer.found = False
+        return answer
+    answer.intro = f"{len(facts)} best match{'es' if len(facts) != 1 else ''}, most relevant first."
+    answer.sections = [Section("Results", [fact_line(answer, fact) for fact in facts])]
+    return await _attach_sources(store, answer, guild_id)
+
+
+async def fact(store: Store, fact_id: int, guild_id: int | None) -> Answer:
+    found = await store.fact(fact_id, guild_id)
+    if found is None:
+        raise NotFound(f"There is no fact {fact_id} in this server's briefing.")
+    answer = Answer(title=f"Fact {found.id}", intro=found.statement)
+    line = Line(kind_label(found), markers=answer.cite(found.citations, found.id))
+    details = [line]
+    if found.topics:
+        details.append(Line("Topics: " + ", ".join(found.topics)))
+    answer.sections = [Section("Kind", details)]
+    quotes = [Line(quoted(ref.quote), markers=[ref.marker]) for ref in answer.refs]
+    answer.sections.append(Section("Verbatim from the source", quotes))
+    return await _attach_sources(store, answer, guild_id)
+
+
+def describe_published(source: Source) -> str:
+    if source.published is None:
+        return "date unknown"
+    published = source.published
+    if published.note:
+        return published.note
+    if published.precision.value == "day":
+        return f"{published.value:%-d %B %Y}"
+    return f"{published.precision.value} of {published.value:%-d %B %Y}"
+
+
+def describe_source(source: Source) -> str:
+    title = f"{source.title} (title ours)" if source.title_is_ours else source.title
+    parts = [f"S{source.id}: {title}", describe_published(source)]
+    parts.append(f"publisher: {source.publisher or 'unknown'}")
+    parts.append(f"author: {source.author or 'unknown'}")
+    parts.append(source.url or "URL unknown")
+    return "; ".join(parts)
+
+
+async def sources(store: Store, guild_id: int | None) -> Answer:
+    found = await store.sources(guild_id)
+    answer = Answer(title="Sources", intro="Everything the briefing is built from.")
+    answer.sections = [Section("Sources", [Line(describe_source(s)) for s in found])]
+    return answer
+
+
+async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
+    found = await store.source(source_id, guild_id, with_text=True)
+    if found is None:
+        raise NotFound(f"There is no source {source_id} in this server's briefing.")
+    answer = Answer(title=f"Source S{found.id}", intro=describe_source(found))
+    excerpt = (found.text or "").strip()
+    answer.sections = [
+        Section("Opening", [Line(excerpt[:600] + ("…" if len(excerpt) > 600 else ""))])
+    ]
+    return answer
+
+
+async def about(store: Store, guild_id: int | None, started: datetime, now: datetime) -> Answer:
+    from bot import __version__
+
+    counts = await store.counts(guild_id)
+    uptime = now - started
+    hours, rest = divmod(int(uptime.total_seconds()), 3600)
+    lines = [
+        Line(f"Version {__version__}"),
+        Line(
+            f"{counts.facts} facts, {counts.meetings} meetings, {counts.sources} sources, "
+            f"{counts.entities} entities"
+        ),
+        Line(f"Up for {hours}h {rest // 60}m"),
+    ]
+    return Answer(
+        title="About this briefing bot",
+        intro="Cited briefings on the Korean peninsula.",
+        sections=[Section("Status", lines)],
+    )

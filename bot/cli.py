@@ -1,0 +1,122 @@
+"""`python -m bot [build|check|console|ask|run]`: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot import curation, logs
+from bot.build import build, ensure_built, load_checked
+from bot.config import Config
+from bot.console import Console
+from bot.errors import BriefingError, DataError
+from bot.store import Store
+
+
+@asynccontextmanager
+async def opened_store(config: Config, *, fresh_data: bool = True) -> AsyncIterator[Store]:
+    store = await Store.open(config.db_path)
+    try:
+        if fresh_data:
+            await ensure_built(store)
+        yield store
+    finally:
+        await store.close()
+
+
+async def cmd_build(config: Config, args: argparse.Namespace) -> int:
+    load_checked(args.data)  # refuse before opening (or creating) the store
+    store = await Store.open(config.db_path)
+    try:
+        report = await build(store, args.data)
+    finally:
+        await store.close()
+    print(f"built {config.db_path}: {report}")
+    return 0
+
+
+def cmd_check(config: Config, args: argparse.Namespace) -> int:
+    bundle = curation.load(args.data)
+    problems = curation.check(bundle)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        print(f"check failed: {len(problems)} problem(s) in {args.data}")
+        return 1
+    print(
+        f"check passed: {len(bundle.sources)} source(s), {len(bundle.entities)} entities, "
+        f"{len(bundle.facts)} facts, {len(bundle.meetings)} meetings; every quote verbatim"
+    )
+    return 0
+
+
+async def cmd_console(config: Config, args: argparse.Namespace) -> int:
+    async with opened_store(config) as store:
+        await Console(store, prefix=config.prefix).repl()
+    return 0
+
+
+async def cmd_ask(config: Config, args: argparse.Namespace) -> int:
+    async with opened_store(config) as store:
+        print(await Console(store, prefix=config.prefix).answer(" ".join(args.line)))
+    return 0
+
+
+async def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    if not config.token:
+        print(
+            "No DISCORD_TOKEN is set, so the bot starts as a local console.\n"
+            "To connect to Discord, set DISCORD_TOKEN (in the environment or a .env file) "
+            "and run `python -m bot` again.\n",
+            file=sys.stderr,
+        )
+        return await cmd_console(config, args)
+    from bot.core import run_discord
+
+    return await run_discord(config)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    top.add_argument("--db", type=Path, help="store path (default: $BRIEFING_DB or var/)")
+    top.add_argument("--data", type=Path, default=curation.DATA_DIR, help="curated data folder")
+    sub = top.add_subparsers(dest="command")
+    sub.add_parser("build", help="check data/ and build (or update) the store")
+    sub.add_parser("check", help="verify data/: quotes, offsets, entities, dates, aliases")
+    sub.add_parser("console", help="interactive local briefing (reads stdin until EOF)")
+    ask = sub.add_parser("ask", help='answer one command and exit, e.g. ask "!who putin"')
+    ask.add_argument("line", nargs="+")
+    sub.add_parser("run", help="connect to Discord (console when DISCORD_TOKEN is unset)")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    config = Config.from_env()
+    if args.db:
+        config = Config(**{**config.__dict__, "db_path": args.db})
+    logs.setup(config.log_level, [config.token or ""])
+    try:
+        if args.command == "check":
+            return cmd_check(config, args)
+        handler = {"build": cmd_build, "console": cmd_console, "ask": cmd_ask}.get(
+            args.command or "run", cmd_run
+        )
+        return asyncio.run(handler(config, args))
+    except DataError as error:
+        for problem in error.problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        print(f"refused: {error}; the store was not changed", file=sys.stderr)
+        return 1
+    except BriefingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader went away (`| head`); nothing more to say
+        sys.stderr.close()
+        return 0

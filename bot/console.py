@@ -1,0 +1,102 @@
+"""The local console: the same commands a Discord user types, answered in text.
+
+`answer()` handles one line and is what `python -m bot ask` and the tests call; `repl()`
+reads lines until EOF, so piped input works too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from bot import briefing, catalog
+from bot.errors import BadInput, BriefingError
+from bot.render import text
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Handler = Callable[[Store, str, datetime], Awaitable[briefing.Answer]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _number(argument: str, what: str) -> int:
+    cleaned = argument.strip().lstrip("#").removeprefix("S").removeprefix("s")
+    if not cleaned.isdigit() or len(cleaned) > 12:
+        raise BadInput(f"Give a {what} number, e.g. `{what} 3`.")
+    return int(cleaned)
+
+
+class Console:
+    """Answers command lines against a store, as a member of no server (shared facts)."""
+
+    def __init__(self, store: Store, clock: Clock = utc_now, prefix: str = "!") -> None:
+        self.store = store
+        self.clock = clock
+        self.prefix = prefix
+        self.started = clock()
+        self.guild_id: int | None = None
+
+    def _handlers(self) -> dict[str, Handler]:
+        g = self.guild_id
+        return {
+            "who": lambda s, arg, now: briefing.who(s, arg or None, g, now),
+            "sanctions": lambda s, arg, now: briefing.sanctions(s, g),
+            "next-meeting": lambda s, arg, now: briefing.next_meeting(s, g, now),
+            "timeline": lambda s, arg, now: briefing.timeline(s, g, now),
+            "search": lambda s, arg, now: briefing.search(s, arg, g),
+            "fact": lambda s, arg, now: briefing.fact(s, _number(arg, "fact"), g),
+            "sources": lambda s, arg, now: briefing.sources(s, g),
+            "source": lambda s, arg, now: briefing.source(s, _number(arg, "source"), g),
+            "about": lambda s, arg, now: briefing.about(s, g, self.started, now),
+        }
+
+    async def answer(self, line: str) -> str:
+        command, _, argument = line.strip().lstrip(self.prefix + "/").partition(" ")
+        command = command.lower()
+        if not command:
+            return ""
+        if command == "help":
+            return text.render_help(self.prefix)
+        handler = self._handlers().get(command)
+        if handler is None:
+            guess = catalog.closest(command)
+            hint = f" Did you mean `{self.prefix}{guess}`?" if guess else ""
+            return text.render_error(
+                f"there is no command `{command[:40]}`.{hint} Try `{self.prefix}help`."
+            )
+        try:
+            return text.render(
+                await handler(self.store, argument.strip(), self.clock()), self.prefix
+            )
+        except BriefingError as error:
+            return text.render_error(str(error))
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("error %s answering %r", error_id, line[:200])
+            return text.render_error(
+                f"something went wrong (error id {error_id}); it has been logged."
+            )
+
+    async def repl(self) -> None:
+        interactive = sys.stdin.isatty()
+        if interactive:
+            print("Briefing console. Type !help for commands; Ctrl-D to leave.")
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "briefing> " if interactive else "")
+            except EOFError:
+                break
+            if line.strip().lower() in {"quit", "exit", "!quit", "!exit"}:
+                break
+            reply = await self.answer(line)
+            if reply:
+                print(reply, end="\n\n", flush=True)

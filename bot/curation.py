@@ -1,0 +1,324 @@
+"""The curated data in `data/`: reading it, checking it, and writing it back.
+
+`data/entities.toml` lists entities and their aliases; each `data/briefing/*.toml`
+holds one source with its facts and meetings. Everything here is plain data: the store
+imports a checked `Bundle`, and `export` turns store contents back into the same format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from dateutil import parser as date_parser
+
+from bot import dates
+from bot.errors import BadInput
+from bot.models import Kind, MeetingStatus, Precision, Published, When
+from bot.text import Span, closest_passage, find_quote, fold, quote_matches_span
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(slots=True)
+class CitationSpec:
+    quote: str
+    at: tuple[int, int] | None
+    source: str  # source key
+
+
+@dataclass(slots=True)
+class SourceSpec:
+    key: str
+    title: str
+    title_is_ours: bool
+    text: str
+    published: str | None = None
+    published_precision: str = "day"
+    published_note: str = ""
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    guild_id: int | None = None
+
+
+@dataclass(slots=True)
+class EntitySpec:
+    key: str
+    name: str
+    type: str
+    role: str = ""
+    aliases: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass(slots=True)
+class FactSpec:
+    key: str
+    subject: str  # entity key
+    statement: str
+    kind: str
+    citations: list[CitationSpec]
+    topics: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+    attributed_to: str | None = None
+    guild_id: int | None = None
+    retracted: bool = False
+
+
+@dataclass(slots=True)
+class MeetingSpec:
+    key: str
+    title: str
+    date: str
+    tz: str
+    status: str
+    citations: list[CitationSpec]
+    participants: list[str] = field(default_factory=list)
+    place: str | None = None
+    end: str | None = None
+    relative_to: str | None = None
+    date_basis: str = ""
+    status_note: str = ""
+    guild_id: int | None = None
+
+
+@dataclass(slots=True)
+class Bundle:
+    """Everything read from the data folder, not yet checked."""
+
+    entities: list[EntitySpec] = field(default_factory=list)
+    sources: list[SourceSpec] = field(default_factory=list)
+    facts: list[FactSpec] = field(default_factory=list)
+    meetings: list[MeetingSpec] = field(default_factory=list)
+    fingerprint: str = ""
+
+
+def spec_hash(spec: object) -> str:
+    """A stable digest of one curated item, to tell whether the file changed it."""
+    payload = json.dumps(asdict(spec), sort_keys=True, ensure_ascii=False, default=str)  # type: ignore[call-overload]
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _citations(items: list[dict], default_source: str) -> list[CitationSpec]:
+    out = []
+    for item in items:
+        at = item.get("at")
+        out.append(
+            CitationSpec(
+                quote=item.get("quote", ""),
+                at=(int(at[0]), int(at[1])) if at else None,
+                source=item.get("source", default_source),
+            )
+        )
+    return out
+
+
+def _read_briefing(path: Path, bundle: Bundle) -> None:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    source = dict(raw["source"])
+    text_path = path.parent.parent / source.pop("file")
+    text = text_path.read_text(encoding="utf-8")
+    bundle.sources.append(SourceSpec(text=text, **source))
+    for fact in raw.get("facts", []):
+        cites = _citations(fact.pop("citations", []), source["key"])
+        bundle.facts.append(FactSpec(citations=cites, **fact))
+    for meeting in raw.get("meetings", []):
+        cites = _citations(meeting.pop("citations", []), source["key"])
+        bundle.meetings.append(MeetingSpec(citations=cites, **meeting))
+
+
+def fingerprint(data_dir: Path = DATA_DIR) -> str:
+    """A digest of every data file, so start-up can tell whether the store is stale."""
+    digest = hashlib.sha256()
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_file() and path.suffix in {".toml", ".txt"}:
+            digest.update(str(path.relative_to(data_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load(data_dir: Path = DATA_DIR) -> Bundle:
+    """Read the data folder. Raises BadInput for files that are not valid TOML."""
+    bundle = Bundle(fingerprint=fingerprint(data_dir))
+    entities_file = data_dir / "entities.toml"
+    try:
+        if entities_file.exists():
+            raw = tomllib.loads(entities_file.read_text(encoding="utf-8"))
+            bundle.entities = [EntitySpec(**item) for item in raw.get("entities", [])]
+        for path in sorted((data_dir / "briefing").glob("*.toml")):
+            _read_briefing(path, bundle)
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        raise BadInput(f"cannot read the data files: {error}") from None
+    return bundle
+
+
+# --- resolving dates ---------------------------------------------------------------
+
+
+def published_of(spec: SourceSpec) -> Published | None:
+    if not spec.published:
+        return None
+    value = date_parser.isoparse(spec.published).date()
+    return Published(value, Precision(spec.published_precision), spec.published_note)
+
+
+def resolve_when(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> When:
+    """Turn a curated meeting's date into a When, recording how it was resolved."""
+    zone_name, info = dates.zone(meeting.tz)
+    if meeting.relative_to == "published":
+        anchor = _publication_anchor(meeting, sources)
+        day, how = dates.resolve_relative_day(meeting.date, anchor)
+        start, has_time = datetime.combine(day, datetime.min.time()), False
+    else:
+        start = date_parser.parse(meeting.date)
+        has_time = ":" in meeting.date
+        how = f"'{meeting.date}' as written"
+    end = date_parser.parse(meeting.end) if meeting.end else None
+    precision = Precision.MINUTE if has_time else Precision.DAY
+    basis = f"{meeting.date_basis}; " if meeting.date_basis else ""
+    return When(
+        start=dates.localise(start, info, zone_name).astimezone(UTC),
+        tz=zone_name,
+        precision=precision,
+        end=dates.localise(end, info, zone_name).astimezone(UTC) if end else None,
+        resolution=f"{basis}{how}; zone {zone_name}",
+    )
+
+
+def _publication_anchor(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> date:
+    source_key = meeting.citations[0].source if meeting.citations else ""
+    source = sources.get(source_key)
+    published = published_of(source) if source else None
+    if published is None:
+        raise BadInput("relative date needs a cited source with a publication date")
+    return published.value
+
+
+# --- checking ----------------------------------------------------------------------
+
+
+def check(bundle: Bundle) -> list[str]:
+    """Every problem in the bundle, each naming where it is and what is wrong."""
+    problems: list[str] = []
+    entity_keys = {entity.key for entity in bundle.entities}
+    sources = {source.key: source for source in bundle.sources}
+    problems += _check_entities(bundle.entities)
+    problems += _check_sources(bundle.sources)
+    for fact in bundle.facts:
+        problems += _check_fact(fact, entity_keys, sources)
+    for meeting in bundle.meetings:
+        problems += _check_meeting(meeting, entity_keys, sources)
+    problems += _check_unique_keys(bundle)
+    return problems
+
+
+def _check_entities(entities: list[EntitySpec]) -> list[str]:
+    problems = []
+    owner: dict[str, str] = {}
+    for entity in entities:
+        for alias in [entity.name, entity.key, *entity.aliases]:
+            folded = fold(alias)
+            other = owner.setdefault(folded, entity.key)
+            if other != entity.key:
+                problems.append(
+                    f"entity '{entity.key}': alias '{alias}' already points at entity '{other}'"
+                )
+    return problems
+
+
+def _check_sources(sources: list[SourceSpec]) -> list[str]:
+    problems = []
+    for source in sources:
+        try:
+            published_of(source)
+        except ValueError as error:
+            problems.append(f"source '{source.key}': unparseable published date: {error}")
+        if not source.text.strip():
+            problems.append(f"source '{source.key}': text is empty")
+    return problems
+
+
+def _check_fact(fact: FactSpec, entity_keys: set[str], sources: dict) -> list[str]:
+    where = f"fact '{fact.key}'"
+    problems = []
+    for key in [fact.subject, *fact.entities]:
+        if key not in entity_keys:
+            problems.append(f"{where}: unknown entity '{key}'")
+    if fact.kind not in {kind.value for kind in Kind}:
+        problems.append(f"{where}: unknown kind '{fact.kind}' (reported/quote/attributed/opinion)")
+    if fact.kind in {Kind.QUOTE, Kind.ATTRIBUTED} and not fact.attributed_to:
+        problems.append(f"{where}: a {fact.kind} needs attributed_to")
+    if not fact.statement.strip():
+        problems.append(f"{where}: empty statement")
+    problems += check_citations(where, fact.citations, sources)
+    return problems
+
+
+def _check_meeting(meeting: MeetingSpec, entity_keys: set[str], sources: dict) -> list[str]:
+    where = f"meeting '{meeting.key}'"
+    problems = []
+    keys = [*meeting.participants, *([meeting.place] if meeting.place else [])]
+    problems += [f"{where}: unknown entity '{key}'" for key in keys if key not in entity_keys]
+    if meeting.status not in {status.value for status in MeetingStatus}:
+        problems.append(f"{where}: unknown status '{meeting.status}'")
+    try:
+        resolve_when(meeting, sources)
+    except (ValueError, OverflowError, BadInput) as error:
+        problems.append(f"{where}: unparseable date '{meeting.date}': {error}")
+    problems += check_citations(where, meeting.citations, sources)
+    return problems
+
+
+def check_citations(where: str, citations: list[CitationSpec], sources: dict) -> list[str]:
+    if not citations:
+        return [f"{where}: no citation (every fact and meeting needs a verbatim quote)"]
+    problems = []
+    for citation in citations:
+        source = sources.get(citation.source)
+        if source is None:
+            problems.append(f"{where}: unknown source '{citation.source}'")
+            continue
+        problems += _check_quote(where, citation, source)
+    return problems
+
+
+def _check_quote(where: str, citation: CitationSpec, source: SourceSpec) -> list[str]:
+    spans = find_quote(source.text, citation.quote)
+    short = citation.quote[:80]
+    if not spans:
+        near = closest_passage(source.text, citation.quote)
+        hint = f"; closest passage: '{near}'" if near else ""
+        return [f"{where}: quote not found verbatim in source '{source.key}': '{short}'{hint}"]
+    if citation.at is None:
+        return []
+    if not quote_matches_span(source.text, citation.quote, Span(*citation.at)):
+        found = ", ".join(f"[{span.start}, {span.end}]" for span in spans)
+        offsets = list(citation.at)
+        return [
+            f"{where}: offsets {offsets} do not point at the quote '{short}' (found at {found})"
+        ]
+    return []
+
+
+def _check_unique_keys(bundle: Bundle) -> list[str]:
+    problems = []
+    for label, items in (
+        ("fact", bundle.facts),
+        ("meeting", bundle.meetings),
+        ("source", bundle.sources),
+        ("entity", bundle.entities),
+    ):
+        seen: set[str] = set()
+        for item in items:
+            if item.key in seen:
+                problems.append(f"{label} '{item.key}': key used twice")
+            seen.add(item.key)
+    return problems

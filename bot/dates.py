@@ -1,0 +1,210 @@
+"""Reading dates and times as people type them, with python-dateutil.
+
+Everything returned is explicit about its zone and precision; nothing here reads the
+clock: the caller passes `now`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from dateutil import parser as date_parser
+from dateutil import tz
+from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
+
+from bot.errors import BadInput
+from bot.models import Precision, When
+
+_WEEKDAYS = {
+    "monday": MO,
+    "tuesday": TU,
+    "wednesday": WE,
+    "thursday": TH,
+    "friday": FR,
+    "saturday": SA,
+    "sunday": SU,
+}
+
+# Abbreviations people actually type. Ambiguous ones (CST: China or US Central; IST:
+# India, Ireland or Israel) are refused rather than guessed.
+ZONE_ABBREVIATIONS = {
+    "UTC": "UTC",
+    "GMT": "UTC",
+    "Z": "UTC",
+    "KST": "Asia/Seoul",
+    "JST": "Asia/Tokyo",
+    "MSK": "Europe/Moscow",
+    "VLAT": "Asia/Vladivostok",
+    "ICT": "Asia/Ho_Chi_Minh",
+    "HKT": "Asia/Hong_Kong",
+    "CET": "Europe/Paris",
+    "CEST": "Europe/Paris",
+    "BST": "Europe/London",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+}
+_AMBIGUOUS_ZONES = {"CST", "IST", "AST"}
+
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}(:\d{2})\b|\b\d{1,2}\s*(am|pm)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b\d{4}\b")
+_NUMERIC_DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
+_RELATIVE = re.compile(r"^(this|next|last)\s+([a-z]+)\b\s*(.*)$", re.IGNORECASE)
+
+
+def zone(name: str) -> tuple[str, tzinfo]:
+    """An IANA zone name or a common abbreviation, as (canonical name, tzinfo)."""
+    cleaned = name.strip()
+    upper = cleaned.upper()
+    if upper in _AMBIGUOUS_ZONES:
+        raise BadInput(f"`{cleaned}` is ambiguous; use an IANA zone such as `Asia/Seoul`.")
+    canonical = ZONE_ABBREVIATIONS.get(upper, cleaned)
+    info = tz.gettz(canonical) if ("/" in canonical or canonical == "UTC") else None
+    if info is None:
+        raise BadInput(
+            f"Unknown time zone `{cleaned[:40]}`; use an IANA name such as "
+            "`Asia/Seoul` or `Europe/Moscow`, or KST, JST, MSK, UTC."
+        )
+    return canonical, info
+
+
+def resolve_relative_day(phrase: str, anchor: date) -> tuple[date, str]:
+    """'this Thursday' / 'next Thursday' / 'last Thursday' against `anchor`.
+
+    'this X' is the first X on or after the anchor, as a writer means it ("set to meet
+    this Thursday"); 'next X' the first X after the anchor; 'last X' the one before.
+    relativedelta does the calendar arithmetic.
+    """
+    match = _RELATIVE.match(phrase.strip())
+    if not match or match.group(2).lower() not in _WEEKDAYS:
+        raise BadInput(f"`{phrase}` is not a relative weekday such as `this Thursday`.")
+    which, day_name = match.group(1).lower(), match.group(2).lower()
+    weekday = _WEEKDAYS[day_name]
+    if which == "this":
+        step = relativedelta(weekday=weekday(+1))
+    elif which == "next":
+        step = relativedelta(days=+1, weekday=weekday(+1))
+    else:
+        step = relativedelta(days=-1, weekday=weekday(-1))
+    resolved = anchor + step
+    how = f"'{phrase.strip()}' from {anchor.isoformat()} with relativedelta -> {resolved}"
+    return resolved, how
+
+
+def _split_zone(text: str, default_tz: str) -> tuple[str, str, tzinfo]:
+    """Peel a trailing zone off `text`; fall back to `default_tz`."""
+    words = text.split()
+    if len(words) > 1:
+        last = words[-1]
+        if "/" in last or last.upper() in ZONE_ABBREVIATIONS or last.upper() in _AMBIGUOUS_ZONES:
+            name, info = zone(last)
+            return " ".join(words[:-1]), name, info
+    name, info = zone(default_tz)
+    return text, name, info
+
+
+def _refuse_ambiguous_numeric(text: str) -> None:
+    match = _NUMERIC_DMY.search(text)
+    if match:
+        first, second = int(match.group(1)), int(match.group(2))
+        if first <= 12 and second <= 12 and first != second:
+            raise BadInput(
+                f"`{match.group(0)}` could be day/month or month/day; "
+                "write it as `2026-12-03` or `Dec 3 2026`."
+            )
+
+
+def _local_now(now: datetime, info: tzinfo) -> datetime:
+    return now.astimezone(info)
+
+
+def _parse_date_part(text: str, local_now: datetime) -> tuple[datetime, str]:
+    """The date (and maybe time) in `text`, in the local zone's wall clock."""
+    default = local_now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    relative = _RELATIVE.match(text)
+    lowered = text.lower()
+    if relative and relative.group(2).lower() in _WEEKDAYS:
+        day, how = resolve_relative_day(f"{relative.group(1)} {relative.group(2)}", default.date())
+        rest = relative.group(3)
+        base = datetime.combine(day, time())
+        return (_parse_clock_onto(rest, base) if rest else base), how
+    for word, offset in (("today", 0), ("tomorrow", 1)):
+        if lowered.startswith(word):
+            base = default + timedelta(days=offset)
+            rest = text[len(word) :].strip()
+            how = f"'{word}' from {default.date().isoformat()}"
+            return (_parse_clock_onto(rest, base) if rest else base), how
+    _refuse_ambiguous_numeric(text)
+    try:
+        parsed = date_parser.parse(text, default=default)
+    except (ValueError, OverflowError) as error:
+        raise BadInput(f"Could not read `{text[:60]}` as a date: {error}.") from None
+    how = f"'{text}' read by dateutil"
+    if not _YEAR.search(text) and parsed < default:
+        parsed += relativedelta(years=1)
+        how += ", next occurrence (no year given)"
+    return parsed, how
+
+
+def _parse_clock_onto(text: str, base: datetime) -> datetime:
+    clock = parse_clock(text)
+    return base.replace(hour=clock.hour, minute=clock.minute)
+
+
+def parse_clock(text: str) -> time:
+    """A time of day as people type it: '09:00', '9am', '21:30', '9:15 pm'."""
+    cleaned = text.strip()
+    if not _TIME_OF_DAY.search(cleaned) or len(cleaned) > 12:
+        raise BadInput(f"Could not read `{cleaned[:40]}` as a time of day; try `09:00` or `9am`.")
+    try:
+        parsed = date_parser.parse(cleaned, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError):
+        raise BadInput(
+            f"Could not read `{cleaned[:40]}` as a time of day; try `09:00` or `9am`."
+        ) from None
+    if parsed.date() != date(2000, 1, 1):
+        raise BadInput(f"`{cleaned[:40]}` looks like a date, not a time of day.")
+    return parsed.time()
+
+
+def localise(wall: datetime, info: tzinfo, zone_name: str) -> datetime:
+    """Attach a zone to a wall-clock time, refusing times that do not exist or repeat."""
+    aware = wall.replace(tzinfo=info)
+    if not tz.datetime_exists(aware):
+        raise BadInput(
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {zone_name} "
+            "(the clocks skip it for daylight saving); pick another time."
+        )
+    if tz.datetime_ambiguous(aware):
+        raise BadInput(
+            f"{wall:%Y-%m-%d %H:%M} happens twice in {zone_name} "
+            "(the clocks go back); give the time in UTC instead."
+        )
+    return aware
+
+
+def parse_when(text: str, now: datetime, default_tz: str = "UTC") -> When:
+    """A meeting time as typed: '2026-12-03 10:00 Asia/Seoul', 'Dec 3 10am KST',
+    'next Thursday 15:00 Europe/Moscow', or a bare date (day precision)."""
+    if not text.strip():
+        raise BadInput("Give a date, such as `2026-12-03 10:00 Asia/Seoul`.")
+    body, zone_name, info = _split_zone(text.strip()[:80], default_tz)
+    wall, how = _parse_date_part(body, _local_now(now, info))
+    has_time = bool(_TIME_OF_DAY.search(body))
+    precision = Precision.MINUTE if has_time else Precision.DAY
+    aware = localise(wall, info, zone_name)
+    resolution = f"{how}; zone {zone_name}; precision {precision.value}"
+    return When(aware.astimezone(UTC), zone_name, precision, None, resolution)
+
+
+def start_of_day(day: date, zone_name: str) -> datetime:
+    """Local midnight of `day` in the zone, as a UTC instant."""
+    _, info = zone(zone_name)
+    return datetime.combine(day, time(), tzinfo=info).astimezone(UTC)
+
+
+def as_local(moment: datetime, zone_name: str) -> datetime:
+    _, info = zone(zone_name)
+    return moment.astimezone(info)

@@ -1,0 +1,169 @@
+"""Domain objects shared by the store, the briefing and the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What sort of claim a fact is; answers always show it."""
+
+    REPORTED = "reported"  # the source reports it as fact
+    QUOTE = "quote"  # a named party's own words
+    ATTRIBUTED = "attributed"  # a view the source attributes to others
+    OPINION = "opinion"  # the author's own view or speculation
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    Kind.REPORTED: "Reported",
+    Kind.QUOTE: "Quote",
+    Kind.ATTRIBUTED: "Attributed view",
+    Kind.OPINION: "Author's opinion",
+}
+
+
+class Precision(StrEnum):
+    """How much of a date or time is known."""
+
+    MINUTE = "minute"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A source's publication date, no more exact than what is known."""
+
+    value: date
+    precision: Precision
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A meeting's time: UTC instants plus the zone and precision they were given in.
+
+    For day precision `start` is local midnight of the first day in `tz`; `end`, when
+    set, is the start of the last day (day precision) or the end instant (minute).
+    """
+
+    start: datetime
+    tz: str
+    precision: Precision
+    end: datetime | None = None
+    resolution: str = ""
+
+    def finishes(self) -> datetime:
+        """The instant after which the meeting is certainly over."""
+        last = self.end or self.start
+        if self.precision is Precision.MINUTE:
+            return last if self.end else last + timedelta(hours=1)
+        if self.precision is Precision.DAY:
+            return last + timedelta(days=1)
+        if self.precision is Precision.WEEK:
+            return last + timedelta(weeks=1)
+        if self.precision is Precision.MONTH:
+            return last + timedelta(days=31)
+        return last + timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: int
+    key: str
+    title: str
+    title_is_ours: bool
+    published: Published | None
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    guild_id: int | None = None
+    text: str | None = None  # loaded only when asked for
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    id: int
+    key: str
+    name: str
+    type: str  # person, country, organisation, place, group
+    role: str
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    source_id: int
+    source_title: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: int
+    key: str | None
+    subject: EntityRef
+    statement: str
+    kind: Kind
+    topics: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    attributed_to: str | None = None
+    entities: tuple[EntityRef, ...] = ()
+    guild_id: int | None = None
+    retracted: bool = False
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: int
+    key: str | None
+    title: str
+    when: When
+    status: MeetingStatus
+    participants: tuple[EntityRef, ...]
+    place: EntityRef | None
+    citations: tuple[Citation, ...]
+    status_note: str = ""
+    guild_id: int | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    sources: int
+    entities: int
+    facts: int
+    meetings: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMatch:
+    """The result of looking up a name: the entity, or close suggestions."""
+
+    entity: Entity | None
+    suggestions: tuple[str, ...] = field(default=())

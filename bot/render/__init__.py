@@ -1,0 +1,1 @@
+"""Turning briefing answers into text: console text here, Discord embeds in `embeds`."""

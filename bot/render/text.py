@@ -1,0 +1,74 @@
+"""Answers as plain text for the console (and anywhere without embeds)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.briefing import Answer, Line, describe_source
+from bot.catalog import COMMANDS
+from bot.render.common import describe_when
+from bot.text import quoted
+
+WIDTH = 88
+
+
+def _strip_markdown(text: str) -> str:
+    return text.replace("**", "")
+
+
+def line_text(line: Line) -> str:
+    text = _strip_markdown(line.text)
+    if line.when is not None:
+        tense = "past" if line.past else "upcoming"
+        text += f" When: {describe_when(line.when)}, {tense}."
+    if line.label:
+        text = f"[{line.label}] {text}"
+    if line.markers:
+        text += " " + "".join(f"[{marker}]" for marker in line.markers)
+    return text
+
+
+def render(answer: Answer, prefix: str = "!") -> str:
+    out = [answer.title, "=" * min(len(answer.title), WIDTH)]
+    if answer.intro:
+        out.append(_strip_markdown(answer.intro))
+    if answer.suggestions:
+        out.append("Did you mean: " + ", ".join(answer.suggestions) + "?")
+    for section in answer.sections:
+        out += ["", section.heading + ":"]
+        for line in section.lines:
+            out.append(
+                textwrap.fill(
+                    line_text(line), WIDTH, initial_indent="  - ", subsequent_indent="    "
+                )
+            )
+    if answer.refs:
+        out += ["", "Citations:"]
+        for ref in answer.refs:
+            fact = f", fact {ref.fact_id}" if ref.fact_id else ""
+            out.append(
+                textwrap.fill(
+                    f"[{ref.marker}] S{ref.source_id}{fact}: {quoted(ref.quote)}",
+                    WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="      ",
+                )
+            )
+    if answer.sources:
+        out += ["", "Sources:"] + [f"  {describe_source(source)}" for source in answer.sources]
+    if answer.footer_note:
+        out += ["", answer.footer_note]
+    return "\n".join(out)
+
+
+def render_help(prefix: str = "!") -> str:
+    out = ["Commands", "========"]
+    for command in COMMANDS:
+        out.append(
+            f"  {prefix}{command.usage:<22} {command.summary}  e.g. {prefix}{command.example}"
+        )
+    return "\n".join(out)
+
+
+def render_error(message: str) -> str:
+    return f"Sorry: {message}"

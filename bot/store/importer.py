@@ -1,0 +1,251 @@
+"""Importing checked curated data: an upsert keyed by each item's stable `key`.
+
+An item whose file text has not changed since the last import (same `curated_hash`) is
+left alone, so edits and retractions that curators made at run time survive a rebuild;
+rows that moderators added have no key and are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.curation import (
+    Bundle,
+    CitationSpec,
+    EntitySpec,
+    FactSpec,
+    MeetingSpec,
+    SourceSpec,
+    resolve_when,
+    spec_hash,
+)
+from bot.store import index
+from bot.store.rows import iso
+from bot.text import find_quote, fold
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+
+
+class _Importer:
+    def __init__(self, conn: aiosqlite.Connection, bundle: Bundle) -> None:
+        self.conn = conn
+        self.bundle = bundle
+        self.report = ImportReport()
+        self.now = datetime.now(UTC).isoformat()
+        self.entity_ids: dict[str, int] = {}
+        self.source_ids: dict[str, int] = {}
+        self.changed_entities: list[int] = []
+        self.changed_facts: list[int] = []
+
+    async def _existing(self, table: str, key: str) -> tuple[int, str | None] | None:
+        async with self.conn.execute(
+            f"SELECT id, curated_hash FROM {table} WHERE key = ?", (key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (row["id"], row["curated_hash"]) if row else None
+
+    def _count(self, existing: tuple[int, str | None] | None, digest: str) -> bool:
+        """Tally the item; True when it must be written."""
+        if existing is None:
+            self.report.added += 1
+            return True
+        if existing[1] != digest:
+            self.report.updated += 1
+            return True
+        self.report.unchanged += 1
+        return False
+
+    async def run(self) -> ImportReport:
+        for entity in self.bundle.entities:
+            await self._entity(entity)
+        for source in self.bundle.sources:
+            await self._source(source)
+        for fact in self.bundle.facts:
+            await self._fact(fact)
+        for meeting in self.bundle.meetings:
+            await self._meeting(meeting)
+        stale = set(self.changed_facts)
+        stale.update(await index.facts_of_entities(self.conn, self.changed_entities))
+        await index.refresh_facts(self.conn, sorted(stale))
+        return self.report
+
+    async def _upsert(self, table: str, key: str, values: dict[str, object]) -> int:
+        """Insert or update by key; `created_at` is kept from the first insert and an
+        update bumps `version` where the table has one."""
+        columns = ["key", *values]
+        updates = [f"{column} = excluded.{column}" for column in values if column != "created_at"]
+        if table in {"facts", "meetings"}:
+            updates.append("version = version + 1")
+        async with self.conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT(key) DO UPDATE SET {', '.join(updates)} RETURNING id",
+            [key, *values.values()],
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0])
+
+    async def _entity(self, spec: EntitySpec) -> None:
+        digest = spec_hash(spec)
+        existing = await self._existing("entities", spec.key)
+        if not self._count(existing, digest):
+            self.entity_ids[spec.key] = existing[0]  # type: ignore[index]
+            return
+        values = {
+            "name": spec.name,
+            "type": spec.type,
+            "role": spec.role,
+            "summary": spec.summary,
+            "curated_hash": digest,
+        }
+        entity_id = await self._upsert("entities", spec.key, values)
+        self.entity_ids[spec.key] = entity_id
+        await self.conn.execute("DELETE FROM aliases WHERE entity_id = ?", (entity_id,))
+        spellings = {fold(alias): alias for alias in reversed([spec.name, *spec.aliases])}
+        spellings.setdefault(fold(spec.key), spec.key)
+        await self.conn.executemany(
+            "INSERT INTO aliases(folded, alias, entity_id) VALUES (?, ?, ?)",
+            [(folded, alias, entity_id) for folded, alias in spellings.items()],
+        )
+        await index.refresh_entity(self.conn, entity_id)
+        self.changed_entities.append(entity_id)
+
+    async def _source(self, spec: SourceSpec) -> None:
+        digest = spec_hash(spec)
+        existing = await self._existing("sources", spec.key)
+        if not self._count(existing, digest):
+            self.source_ids[spec.key] = existing[0]  # type: ignore[index]
+            return
+        values = {
+            "guild_id": spec.guild_id,
+            "title": spec.title,
+            "title_is_ours": int(spec.title_is_ours),
+            "url": spec.url,
+            "publisher": spec.publisher,
+            "author": spec.author,
+            "published": spec.published,
+            "published_precision": spec.published_precision if spec.published else None,
+            "published_note": spec.published_note,
+            "text": spec.text,
+            "origin": "curated",
+            "curated_hash": digest,
+            "created_at": self.now,
+        }
+        self.source_ids[spec.key] = await self._upsert("sources", spec.key, values)
+
+    async def _citations(self, column: str, owner_id: int, specs: list[CitationSpec]) -> None:
+        await self.conn.execute(f"DELETE FROM citations WHERE {column} = ?", (owner_id,))
+        texts = {source.key: source.text for source in self.bundle.sources}
+        for spec in specs:
+            start, end = spec.at or _first_span(texts[spec.source], spec.quote)
+            await self.conn.execute(
+                f"INSERT INTO citations({column}, source_id, quote, start, end) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (owner_id, self.source_ids[spec.source], spec.quote, start, end),
+            )
+
+    async def _fact(self, spec: FactSpec) -> None:
+        digest = spec_hash(spec)
+        existing = await self._existing("facts", spec.key)
+        if not self._count(existing, digest):
+            return
+        values = {
+            "guild_id": spec.guild_id,
+            "subject_id": self.entity_ids[spec.subject],
+            "statement": spec.statement,
+            "kind": spec.kind,
+            "attributed_to": spec.attributed_to,
+            "retracted": int(spec.retracted),
+            "origin": "curated",
+            "curated_hash": digest,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        fact_id = await self._upsert("facts", spec.key, values)
+        await self._fact_links(fact_id, spec)
+        self.changed_facts.append(fact_id)
+
+    async def _fact_links(self, fact_id: int, spec: FactSpec) -> None:
+        await self.conn.execute("DELETE FROM fact_topics WHERE fact_id = ?", (fact_id,))
+        await self.conn.execute("DELETE FROM fact_entities WHERE fact_id = ?", (fact_id,))
+        for topic in dict.fromkeys(spec.topics):
+            await self.conn.execute(
+                "INSERT INTO fact_topics(fact_id, topic) VALUES (?, ?)", (fact_id, topic)
+            )
+        for key in dict.fromkeys(spec.entities):
+            await self.conn.execute(
+                "INSERT INTO fact_entities(fact_id, entity_id) VALUES (?, ?)",
+                (fact_id, self.entity_ids[key]),
+            )
+        await self._citations("fact_id", fact_id, spec.citations)
+
+    async def _meeting(self, spec: MeetingSpec) -> None:
+        digest = spec_hash(spec)
+        existing = await self._existing("meetings", spec.key)
+        if not self._count(existing, digest):
+            return
+        when = resolve_when(spec, {source.key: source for source in self.bundle.sources})
+        place_id = self.entity_ids.get(spec.place) if spec.place else None
+        values = {
+            "guild_id": spec.guild_id,
+            "title": spec.title,
+            "place_id": place_id,
+            "place_text": await self._entity_name(place_id) if place_id else spec.place,
+            "starts_at": iso(when.start),
+            "ends_at": iso(when.end),
+            "tz": when.tz,
+            "precision": when.precision.value,
+            "resolution": when.resolution,
+            "status": spec.status,
+            "status_note": spec.status_note,
+            "origin": "curated",
+            "curated_hash": digest,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        meeting_id = await self._upsert("meetings", spec.key, values)
+        await self.conn.execute(
+            "DELETE FROM meeting_participants WHERE meeting_id = ?", (meeting_id,)
+        )
+        for position, key in enumerate(spec.participants):
+            entity_id = self.entity_ids[key]
+            await self.conn.execute(
+                "INSERT INTO meeting_participants(meeting_id, position, entity_id, name) "
+                "VALUES (?, ?, ?, ?)",
+                (meeting_id, position, entity_id, await self._entity_name(entity_id)),
+            )
+        await self._citations("meeting_id", meeting_id, spec.citations)
+
+    async def _entity_name(self, entity_id: int) -> str:
+        async with self.conn.execute(
+            "SELECT name FROM entities WHERE id = ?", (entity_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0])
+
+
+def _first_span(text: str, quote: str) -> tuple[int, int]:
+    span = find_quote(text, quote)[0]
+    return span.start, span.end
+
+
+async def import_bundle(conn: aiosqlite.Connection, bundle: Bundle) -> ImportReport:
+    """Upsert a checked bundle inside the caller's transaction."""
+    report = await _Importer(conn, bundle).run()
+    await conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('data_fingerprint', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (bundle.fingerprint,),
+    )
+    return report

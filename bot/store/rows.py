@@ -1,0 +1,130 @@
+"""Turning database rows into domain objects (and back into column values)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.models import (
+    Citation,
+    Entity,
+    EntityRef,
+    Fact,
+    Kind,
+    Meeting,
+    MeetingStatus,
+    Precision,
+    Published,
+    Source,
+    When,
+)
+
+Row = sqlite3.Row  # aiosqlite hands back sqlite3.Row objects
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def parse_iso(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def source(row: Row, *, with_text: bool = False) -> Source:
+    published = None
+    if row["published"]:
+        published = Published(
+            datetime.fromisoformat(str(row["published"])).date(),
+            Precision(str(row["published_precision"])),
+            str(row["published_note"] or ""),
+        )
+    return Source(
+        id=row["id"],
+        key=str(row["key"] or ""),
+        title=str(row["title"]),
+        title_is_ours=bool(row["title_is_ours"]),
+        published=published,
+        url=row["url"],
+        publisher=row["publisher"],
+        author=row["author"],
+        guild_id=row["guild_id"],
+        text=str(row["text"]) if with_text else None,
+    )
+
+
+def entity(row: Row, aliases: Iterable[str] = ()) -> Entity:
+    return Entity(
+        id=row["id"],
+        key=str(row["key"]),
+        name=str(row["name"]),
+        type=str(row["type"]),
+        role=str(row["role"]),
+        aliases=tuple(aliases),
+        summary=str(row["summary"]),
+    )
+
+
+def citation(row: Row) -> Citation:
+    return Citation(
+        source_id=row["source_id"],
+        source_title=str(row["source_title"]),
+        quote=str(row["quote"]),
+        start=row["start"],
+        end=row["end"],
+    )
+
+
+def fact(
+    row: Row,
+    topics: Iterable[str],
+    entities: Iterable[EntityRef],
+    citations: Iterable[Citation],
+) -> Fact:
+    return Fact(
+        id=row["id"],
+        key=row["key"],
+        subject=EntityRef(row["subject_id"], str(row["subject_name"])),
+        statement=str(row["statement"]),
+        kind=Kind(str(row["kind"])),
+        topics=tuple(sorted(topics)),
+        citations=tuple(citations),
+        attributed_to=row["attributed_to"],
+        entities=tuple(entities),
+        guild_id=row["guild_id"],
+        retracted=bool(row["retracted"]),
+        version=row["version"],
+    )
+
+
+def when(row: Row) -> When:
+    return When(
+        start=parse_iso(row["starts_at"]),
+        tz=str(row["tz"]),
+        precision=Precision(str(row["precision"])),
+        end=parse_iso(row["ends_at"]),
+        resolution=str(row["resolution"]),
+    )
+
+
+def meeting(
+    row: Row,
+    participants: Iterable[EntityRef],
+    citations: Iterable[Citation],
+) -> Meeting:
+    place = None
+    if row["place_text"]:
+        place = EntityRef(int(row["place_id"] or 0), str(row["place_text"]))
+    return Meeting(
+        id=row["id"],
+        key=row["key"],
+        title=str(row["title"]),
+        when=when(row),
+        status=MeetingStatus(str(row["status"])),
+        participants=tuple(participants),
+        place=place,
+        citations=tuple(citations),
+        status_note=str(row["status_note"]),
+        guild_id=row["guild_id"],
+        version=row["version"],
+    )

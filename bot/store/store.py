@@ -1,0 +1,422 @@
+"""The one async API the rest of the bot uses to read and write the fact store.
+
+Reads go through their own connection, so they keep working while a write is in
+progress (SQLite's WAL lets them see the last committed state). Writes are serialised
+by a lock on a second connection and each runs as one `BEGIN IMMEDIATE` transaction.
+Visibility: `guild_id=None` (DMs, the console) sees shared rows only; a server sees
+shared rows plus its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+import aiosqlite
+from rapidfuzz import fuzz, process
+
+from bot.curation import Bundle
+from bot.errors import StoreUnavailable
+from bot.models import Citation, Counts, Entity, EntityMatch, EntityRef, Fact, Meeting, Source
+from bot.store import database, rows
+from bot.store.importer import ImportReport, import_bundle
+from bot.text import fold
+
+log = logging.getLogger(__name__)
+
+VISIBLE = "({table}.guild_id IS NULL OR {table}.guild_id = :guild)"
+
+_FACT_SELECT = """
+SELECT f.*, e.name AS subject_name FROM facts f JOIN entities e ON e.id = f.subject_id
+"""
+_CITATION_SELECT = """
+SELECT c.*, s.title AS source_title FROM citations c JOIN sources s ON s.id = c.source_id
+"""
+
+
+def _visible(table: str) -> str:
+    return VISIBLE.format(table=table)
+
+
+def _placeholders(values: Sequence[object]) -> str:
+    return ",".join("?" for _ in values)
+
+
+class Store:
+    """Open with `await Store.open(path)`; close with `await store.close()`."""
+
+    def __init__(self, path: Path, reader: aiosqlite.Connection, writer: aiosqlite.Connection):
+        self.path = path
+        self._read = reader
+        self._write = writer
+        self._write_lock = asyncio.Lock()
+        self._alias_cache: list[tuple[str, int]] | None = None
+
+    # --- life cycle ------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await database.connect(path)
+        try:
+            await database.migrate(writer)
+            reader = await database.connect(path)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, reader, writer)
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._write.close()
+        await self._read.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: all of it lands, or none of it does."""
+        async with self._write_lock:
+            conn = self._write
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise StoreUnavailable(_unavailable_message(error)) from error
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._alias_cache = None
+
+    async def _all(self, sql: str, params: Sequence[object] | dict = ()) -> list[sqlite3.Row]:
+        try:
+            async with self._read.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreUnavailable(_unavailable_message(error)) from error
+            raise
+
+    async def _one(self, sql: str, params: Sequence[object] | dict = ()) -> sqlite3.Row | None:
+        found = await self._all(sql, params)
+        return found[0] if found else None
+
+    # --- meta --------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row["value"]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def schema_version(self) -> int:
+        row = await self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def integrity_check(self) -> str:
+        row = await self._one("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+    # --- curated data ------------------------------------------------------------------
+
+    async def import_bundle(self, bundle: Bundle) -> ImportReport:
+        """Upsert checked curated data in one transaction (see bot.store.importer)."""
+        async with self.transaction() as conn:
+            return await import_bundle(conn, bundle)
+
+    # --- entities ----------------------------------------------------------------------
+
+    async def _aliases(self) -> list[tuple[str, int]]:
+        if self._alias_cache is None:
+            found = await self._all("SELECT folded, entity_id FROM aliases")
+            self._alias_cache = [(row["folded"], row["entity_id"]) for row in found]
+        return self._alias_cache
+
+    async def entity(self, entity_id: int) -> Entity | None:
+        row = await self._one("SELECT * FROM entities WHERE id = ?", (entity_id,))
+        if row is None:
+            return None
+        aliases = await self._all(
+            "SELECT alias FROM aliases WHERE entity_id = ? ORDER BY alias", (entity_id,)
+        )
+        hidden = {row["name"], row["key"]}
+        names = [alias["alias"] for alias in aliases if alias["alias"] not in hidden]
+        return rows.entity(row, names)
+
+    async def find_entity(self, name: str, *, suggestions: int = 5) -> EntityMatch:
+        """Look an entity up by any alias, ignoring case and accents; on a miss,
+        suggest close names ("putn" -> Vladimir Putin)."""
+        key = fold(name)
+        if not key:
+            return EntityMatch(None)
+        row = await self._one("SELECT entity_id FROM aliases WHERE folded = ?", (key,))
+        if row is not None:
+            return EntityMatch(await self.entity(row["entity_id"]))
+        return EntityMatch(None, await self.suggest_names(key, suggestions))
+
+    async def suggest_names(self, folded: str, limit: int = 5) -> tuple[str, ...]:
+        aliases = await self._aliases()
+        matches = process.extract(
+            folded,
+            [alias for alias, _ in aliases],
+            scorer=fuzz.WRatio,
+            limit=limit * 3,
+            score_cutoff=72,
+        )
+        entity_ids: list[int] = []
+        for _, _, index in matches:
+            entity_id = aliases[index][1]
+            if entity_id not in entity_ids:
+                entity_ids.append(entity_id)
+        return tuple(await self._names(entity_ids[:limit]))
+
+    async def _names(self, entity_ids: list[int]) -> list[str]:
+        if not entity_ids:
+            return []
+        found = await self._all(
+            f"SELECT id, name FROM entities WHERE id IN ({_placeholders(entity_ids)})", entity_ids
+        )
+        by_id = {row["id"]: row["name"] for row in found}
+        return [by_id[entity_id] for entity_id in entity_ids if entity_id in by_id]
+
+    async def complete_names(self, prefix: str, limit: int = 25) -> list[str]:
+        """Canonical names whose name or alias starts with (or fuzzily matches) prefix."""
+        key = fold(prefix)
+        found = await self._all(
+            "SELECT DISTINCT e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            "WHERE a.folded LIKE ? ESCAPE '\\' ORDER BY e.name LIMIT ?",
+            (_like_prefix(key), limit),
+        )
+        names = [row["name"] for row in found]
+        if not names and key:
+            names += [n for n in await self.suggest_names(key, limit) if n not in names]
+        return names[:limit]
+
+    async def key_actors(self, guild_id: int | None, limit: int = 10) -> list[tuple[Entity, int]]:
+        """People and organisations the visible facts and meetings are most about."""
+        found = await self._all(
+            "WITH mentions(entity_id) AS ("
+            f" SELECT f.subject_id FROM facts f WHERE f.retracted = 0 AND {_visible('f')}"
+            " UNION ALL SELECT fe.entity_id FROM fact_entities fe JOIN facts f ON f.id = fe.fact_id"
+            f"  WHERE f.retracted = 0 AND {_visible('f')}"
+            " UNION ALL SELECT mp.entity_id FROM meeting_participants mp"
+            f"  JOIN meetings m ON m.id = mp.meeting_id WHERE {_visible('m')})"
+            " SELECT e.*, COUNT(*) AS n FROM mentions JOIN entities e ON e.id = mentions.entity_id"
+            " WHERE e.type IN ('person', 'organisation')"
+            " GROUP BY e.id ORDER BY n DESC, e.name LIMIT :limit",
+            {"guild": guild_id, "limit": limit},
+        )
+        return [(rows.entity(row), row["n"]) for row in found]
+
+    # --- facts -------------------------------------------------------------------------
+
+    async def _hydrate(self, fact_rows: list[sqlite3.Row]) -> list[Fact]:
+        ids = [row["id"] for row in fact_rows]
+        if not ids:
+            return []
+        marks = _placeholders(ids)
+        topics: dict[int, list[str]] = defaultdict(list)
+        for row in await self._all(
+            f"SELECT fact_id, topic FROM fact_topics WHERE fact_id IN ({marks})", ids
+        ):
+            topics[row["fact_id"]].append(row["topic"])
+        entities: dict[int, list[EntityRef]] = defaultdict(list)
+        for row in await self._all(
+            "SELECT fe.fact_id, e.id, e.name FROM fact_entities fe "
+            f"JOIN entities e ON e.id = fe.entity_id WHERE fe.fact_id IN ({marks}) ORDER BY e.name",
+            ids,
+        ):
+            entities[row["fact_id"]].append(EntityRef(row["id"], row["name"]))
+        citations = await self._citations("fact_id", ids)
+        return [
+            rows.fact(row, topics[row["id"]], entities[row["id"]], citations[row["id"]])
+            for row in fact_rows
+        ]
+
+    async def _citations(self, column: str, ids: list[int]) -> dict[int, list[Citation]]:
+        found: dict[int, list[Citation]] = defaultdict(list)
+        for row in await self._all(
+            f"{_CITATION_SELECT} WHERE c.{column} IN ({_placeholders(ids)}) ORDER BY c.id", ids
+        ):
+            found[row[column]].append(rows.citation(row))
+        return found
+
+    async def fact(
+        self, fact_id: int, guild_id: int | None, *, include_retracted: bool = False
+    ) -> Fact | None:
+        """One fact with its citations, if visible from `guild_id`."""
+        row = await self._one(
+            f"{_FACT_SELECT} WHERE f.id = :id AND {_visible('f')}",
+            {"id": fact_id, "guild": guild_id},
+        )
+        if row is None or (row["retracted"] and not include_retracted):
+            return None
+        return (await self._hydrate([row]))[0]
+
+    async def facts_about(self, entity_id: int, guild_id: int | None) -> list[Fact]:
+        """Facts whose subject is the entity, then facts that involve it."""
+        found = await self._all(
+            f"{_FACT_SELECT} WHERE f.retracted = 0 AND {_visible('f')} AND (f.subject_id = :e "
+            "OR f.id IN (SELECT fact_id FROM fact_entities WHERE entity_id = :e)) "
+            "ORDER BY f.subject_id != :e, f.id",
+            {"e": entity_id, "guild": guild_id},
+        )
+        return await self._hydrate(found)
+
+    async def facts_by_topic(self, topic: str, guild_id: int | None) -> list[Fact]:
+        found = await self._all(
+            f"{_FACT_SELECT} JOIN fact_topics t ON t.fact_id = f.id "
+            f"WHERE t.topic = :topic AND f.retracted = 0 AND {_visible('f')} ORDER BY f.id",
+            {"topic": topic, "guild": guild_id},
+        )
+        return await self._hydrate(found)
+
+    async def facts_changed_since(self, since: datetime, guild_id: int | None) -> list[Fact]:
+        found = await self._all(
+            f"{_FACT_SELECT} WHERE f.updated_at > :since AND {_visible('f')} ORDER BY f.id",
+            {"since": since.isoformat(), "guild": guild_id},
+        )
+        return await self._hydrate(found)
+
+    async def topics(self, guild_id: int | None) -> list[tuple[str, int]]:
+        found = await self._all(
+            "SELECT t.topic, COUNT(*) AS n FROM fact_topics t JOIN facts f ON f.id = t.fact_id "
+            f"WHERE f.retracted = 0 AND {_visible('f')} GROUP BY t.topic ORDER BY n DESC",
+            {"guild": guild_id},
+        )
+        return [(row["topic"], row["n"]) for row in found]
+
+    async def search(self, query: str, guild_id: int | None, limit: int = 10) -> list[Fact]:
+        """Full-text search over facts (statements, quotes, topics, names), best first."""
+        for expression in fts_expressions(query):
+            found = await self._all(
+                f"{_FACT_SELECT} JOIN facts_fts ON facts_fts.rowid = f.id "
+                f"WHERE facts_fts MATCH :q AND f.retracted = 0 AND {_visible('f')} "
+                "ORDER BY bm25(facts_fts, 4.0, 2.0, 1.0, 2.0), f.id LIMIT :limit",
+                {"q": expression, "guild": guild_id, "limit": limit},
+            )
+            if found:
+                return await self._hydrate(found)
+        return []
+
+    # --- meetings ----------------------------------------------------------------------
+
+    async def meetings(self, guild_id: int | None) -> list[Meeting]:
+        """Every visible meeting, in date order; the briefing decides past or upcoming."""
+        found = await self._all(
+            f"SELECT * FROM meetings m WHERE {_visible('m')} ORDER BY m.starts_at, m.id",
+            {"guild": guild_id},
+        )
+        return await self._hydrate_meetings(found)
+
+    async def meeting(self, meeting_id: int, guild_id: int | None) -> Meeting | None:
+        row = await self._one(
+            f"SELECT * FROM meetings m WHERE m.id = :id AND {_visible('m')}",
+            {"id": meeting_id, "guild": guild_id},
+        )
+        return (await self._hydrate_meetings([row]))[0] if row else None
+
+    async def _hydrate_meetings(self, meeting_rows: list[sqlite3.Row]) -> list[Meeting]:
+        ids = [row["id"] for row in meeting_rows]
+        if not ids:
+            return []
+        people: dict[int, list[EntityRef]] = defaultdict(list)
+        for row in await self._all(
+            "SELECT meeting_id, entity_id, name FROM meeting_participants "
+            f"WHERE meeting_id IN ({_placeholders(ids)}) ORDER BY position",
+            ids,
+        ):
+            people[row["meeting_id"]].append(EntityRef(row["entity_id"] or 0, row["name"]))
+        citations = await self._citations("meeting_id", ids)
+        return [rows.meeting(row, people[row["id"]], citations[row["id"]]) for row in meeting_rows]
+
+    async def meetings_involving(self, entity_id: int, guild_id: int | None) -> list[Meeting]:
+        found = await self._all(
+            f"SELECT * FROM meetings m WHERE {_visible('m')} AND (m.place_id = :e OR m.id IN "
+            "(SELECT meeting_id FROM meeting_participants WHERE entity_id = :e)) "
+            "ORDER BY m.starts_at",
+            {"e": entity_id, "guild": guild_id},
+        )
+        return await self._hydrate_meetings(found)
+
+    # --- sources -----------------------------------------------------------------------
+
+    async def sources(self, guild_id: int | None) -> list[Source]:
+        found = await self._all(
+            "SELECT id, key, guild_id, title, title_is_ours, url, publisher, author, published, "
+            f"published_precision, published_note FROM sources s WHERE {_visible('s')} "
+            "ORDER BY s.id",
+            {"guild": guild_id},
+        )
+        return [rows.source(row) for row in found]
+
+    async def source(
+        self, source_id: int, guild_id: int | None, *, with_text: bool = False
+    ) -> Source | None:
+        row = await self._one(
+            f"SELECT * FROM sources s WHERE s.id = :id AND {_visible('s')}",
+            {"id": source_id, "guild": guild_id},
+        )
+        return rows.source(row, with_text=with_text) if row else None
+
+    async def counts(self, guild_id: int | None) -> Counts:
+        params = {"guild": guild_id}
+        row = await self._one(
+            f"SELECT (SELECT COUNT(*) FROM sources s WHERE {_visible('s')}) AS sources, "
+            "(SELECT COUNT(*) FROM entities) AS entities, "
+            f"(SELECT COUNT(*) FROM facts f WHERE f.retracted = 0 AND {_visible('f')}) AS facts, "
+            f"(SELECT COUNT(*) FROM meetings m WHERE {_visible('m')}) AS meetings",
+            params,
+        )
+        assert row is not None
+        return Counts(row["sources"], row["entities"], row["facts"], row["meetings"])
+
+
+def fts_expressions(query: str) -> Iterable[str]:
+    """FTS5 queries to try in turn for what a user typed: all words, then any word.
+
+    Every word is quoted, so FTS5 syntax in the input (quotes, `*`, NEAR, AND/OR) is
+    searched for as text and can never break or widen the query.
+    """
+    words = [word for word in _words(query) if word][:12]
+    if not words:
+        return []
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    quoted[-1] += "*"  # the last word may be half typed
+    strict = " ".join(quoted)
+    loose = " OR ".join(quoted)
+    return [strict] if len(quoted) == 1 else [strict, loose]
+
+
+def _words(query: str) -> list[str]:
+    cleaned = "".join(char if char.isalnum() else " " for char in fold(query))
+    return cleaned.split()
+
+
+def _like_prefix(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _unavailable_message(error: Exception) -> str:
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text:
+        return "The fact store is read-only right now, so changes cannot be saved."
+    if "full" in text:
+        return "The fact store's disk is full, so changes cannot be saved."
+    return "The fact store is busy; please try again in a few seconds."
