@@ -167,3 +167,67 @@ class EntityMatch:
 
     entity: Entity | None
     suggestions: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class CitationDraft:
+    source_id: int
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDraft:
+    title: str
+    text: str
+    published: Published | None
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactDraft:
+    subject_id: int
+    statement: str
+    kind: Kind
+    citations: tuple[CitationDraft, ...]
+    topics: tuple[str, ...] = ()
+    attributed_to: str | None = None
+    entity_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingDraft:
+    title: str
+    when: When
+    status: MeetingStatus
+    participants: tuple[tuple[int | None, str], ...]
+    place: tuple[int | None, str] | None
+    citations: tuple[CitationDraft, ...]
+    status_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Who makes a change, for which scope, and why: every write carries one."""
+
+    actor_id: int
+    guild_id: int | None  # the row's scope: a server, or None for shared facts
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_id: int | None
+    guild_id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    before: dict | None
+    after: dict | None
+    reason: str

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.models import (
+    AuditEntry,
     Citation,
     Entity,
     EntityRef,
@@ -127,4 +129,19 @@ def meeting(
         status_note=str(row["status_note"]),
         guild_id=row["guild_id"],
         version=row["version"],
+    )
+
+
+def audit_entry(row: Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        at=datetime.fromisoformat(row["at"]),
+        actor_id=row["actor_id"],
+        guild_id=row["guild_id"],
+        action=row["action"],
+        object_type=row["object_type"],
+        object_id=row["object_id"],
+        before=json.loads(row["before"]) if row["before"] else None,
+        after=json.loads(row["after"]) if row["after"] else None,
+        reason=row["reason"] or "",
     )

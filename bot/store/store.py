@@ -23,8 +23,22 @@ from rapidfuzz import fuzz, process
 
 from bot.curation import Bundle
 from bot.errors import StoreUnavailable
-from bot.models import Citation, Counts, Entity, EntityMatch, EntityRef, Fact, Meeting, Source
-from bot.store import database, rows
+from bot.models import (
+    AuditEntry,
+    Change,
+    Citation,
+    Counts,
+    Entity,
+    EntityMatch,
+    EntityRef,
+    Fact,
+    FactDraft,
+    Meeting,
+    MeetingDraft,
+    Source,
+    SourceDraft,
+)
+from bot.store import changes, database, rows
 from bot.store.importer import ImportReport, import_bundle
 from bot.text import fold
 
@@ -385,6 +399,95 @@ class Store:
         )
         assert row is not None
         return Counts(row["sources"], row["entities"], row["facts"], row["meetings"])
+
+    # --- moderators' changes (each one transaction, audited; see bot.store.changes) ---
+
+    async def add_source(self, draft: SourceDraft, change: Change) -> int:
+        async with self.transaction() as conn:
+            return await changes.insert_source(conn, draft, change)
+
+    async def add_fact(self, draft: FactDraft, change: Change) -> int:
+        async with self.transaction() as conn:
+            return await changes.insert_fact(conn, draft, change)
+
+    async def edit_fact(
+        self, fact_id: int, draft: FactDraft, version: int | None, change: Change
+    ) -> None:
+        async with self.transaction() as conn:
+            await changes.update_fact(conn, fact_id, draft, version, change)
+
+    async def set_fact_retracted(
+        self, fact_id: int, retracted: bool, version: int | None, change: Change
+    ) -> None:
+        async with self.transaction() as conn:
+            await changes.set_retracted(conn, fact_id, retracted, version, change)
+
+    async def add_meeting(self, draft: MeetingDraft, change: Change) -> int:
+        async with self.transaction() as conn:
+            return await changes.insert_meeting(conn, draft, change)
+
+    async def edit_meeting(
+        self,
+        meeting_id: int,
+        draft: MeetingDraft,
+        version: int | None,
+        change: Change,
+        action: str = "edit",
+    ) -> None:
+        async with self.transaction() as conn:
+            await changes.update_meeting(conn, meeting_id, draft, version, change, action)
+
+    async def history(
+        self, object_type: str, object_id: int, guild_id: int | None
+    ) -> list[AuditEntry]:
+        """Every recorded change to one fact or meeting visible from `guild_id`."""
+        if object_type not in {"fact", "meeting"}:
+            raise ValueError(f"no history for {object_type!r}")
+        found = await self._all(
+            f"SELECT a.* FROM audit a JOIN {object_type}s o ON o.id = a.object_id "
+            f"WHERE a.object_type = :type AND a.object_id = :id AND {_visible('o')} ORDER BY a.id",
+            {"type": object_type, "id": object_id, "guild": guild_id},
+        )
+        return [rows.audit_entry(row) for row in found]
+
+    async def audit_log(self, guild_id: int | None, limit: int = 20) -> list[AuditEntry]:
+        """The newest changes made in this scope (a server's, or the shared one)."""
+        found = await self._all(
+            "SELECT * FROM audit WHERE guild_id IS :guild ORDER BY id DESC LIMIT :limit",
+            {"guild": guild_id, "limit": limit},
+        )
+        return [rows.audit_entry(row) for row in found]
+
+    async def fact_row_scope(self, fact_id: int) -> tuple[bool, int | None] | None:
+        """(exists, guild_id) of a fact regardless of visibility, for permission messages."""
+        row = await self._one("SELECT guild_id FROM facts WHERE id = ?", (fact_id,))
+        return (True, row["guild_id"]) if row else None
+
+    # --- server settings ---------------------------------------------------------------
+
+    async def mod_role(self, guild_id: int) -> int | None:
+        row = await self._one(
+            "SELECT mod_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return row["mod_role_id"] if row else None
+
+    async def set_mod_role(self, guild_id: int, role_id: int | None, change: Change) -> None:
+        async with self.transaction() as conn:
+            before = await self.mod_role(guild_id)
+            await conn.execute(
+                "INSERT INTO guild_settings(guild_id, mod_role_id) VALUES (?, ?) "
+                "ON CONFLICT(guild_id) DO UPDATE SET mod_role_id = excluded.mod_role_id",
+                (guild_id, role_id),
+            )
+            await changes.audit(
+                conn,
+                change,
+                "modrole",
+                "guild",
+                guild_id,
+                {"mod_role_id": before},
+                {"mod_role_id": role_id},
+            )
 
 
 def fts_expressions(query: str) -> Iterable[str]:

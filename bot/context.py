@@ -1,0 +1,63 @@
+"""The context every command gets: who is asking, from which server, and how to answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.briefing import Answer
+from bot.render.embeds import render_pages
+from bot.views import AnswerView
+
+if TYPE_CHECKING:
+    from bot.core import BriefingBot
+    from bot.store import Store
+
+
+class BriefingContext(commands.Context):
+    if TYPE_CHECKING:
+        bot: BriefingBot
+
+    @property
+    def store(self) -> Store:
+        return self.bot.store
+
+    @property
+    def scope(self) -> int | None:
+        """Whose facts the asker sees: this server's plus shared, or shared only in DMs."""
+        return self.guild.id if self.guild else None
+
+    def now(self) -> datetime:
+        return self.bot.clock()
+
+    async def within_deadline(self, work: Awaitable[Answer]) -> Answer:
+        """Run the work; if a slash command's answer is slow, defer so Discord's
+        3-second window is met, then answer when it is ready."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.bot.defer_after)
+        if not done and self.interaction and not self.interaction.response.is_done():
+            await self.defer()
+        return await task
+
+    async def answer(self, work: Awaitable[Answer], *, ephemeral: bool = False) -> None:
+        """Compute an answer (deferring if slow) and send it as paged embeds."""
+        result = await self.within_deadline(work)
+        await self.send_answer(result, ephemeral=ephemeral)
+
+    async def send_answer(self, answer: Answer, *, ephemeral: bool = False) -> None:
+        pages = render_pages(answer)
+        if not AnswerView.needed(answer, pages):
+            await self.send(embed=pages[0].embed, ephemeral=ephemeral)
+            return
+        view = AnswerView(answer, pages, self.author.id)
+        view.message = await self.send(embed=pages[0].embed, view=view, ephemeral=ephemeral)
+
+    async def send_error(self, message: str) -> None:
+        """A short error, private to the asker where Discord allows it."""
+        embed = discord.Embed(description=message, colour=discord.Colour.red())
+        await self.send(embed=embed, ephemeral=True)

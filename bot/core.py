@@ -1,0 +1,158 @@
+"""The Discord client: a commands.Bot that opens the store and loads every cog."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import pkgutil
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import discord
+import yarl
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+import cogs
+from bot.build import ensure_built
+from bot.config import Config
+from bot.context import BriefingContext
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+COMMAND_HASH_KEY = "app_commands_hash"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def intents() -> discord.Intents:
+    """Only what the bot needs: servers, their messages, and message text for `!` commands."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True
+    chosen.message_content = True
+    return chosen
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send REST to a Discord-compatible base URL and dial the given gateway.
+
+    discord.py keeps both as class attributes: Route.BASE for REST, and
+    DiscordWebSocket.DEFAULT_GATEWAY, which a non-sharded client dials (and falls back
+    to after an invalid session) without ever asking /gateway/bot.
+    """
+    if api_base:
+        Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class BriefingBot(commands.Bot):
+    def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
+        super().__init__(
+            command_prefix=config.prefix,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            case_insensitive=True,
+            strip_after_prefix=True,
+        )
+        self.config = config
+        self.clock = clock
+        self.started = clock()
+        self.defer_after = 2.0  # seconds before a slow slash answer is deferred
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the store is opened in setup_hook")
+        return self._store
+
+    async def get_context(self, origin, /, *, cls=BriefingContext):  # type: ignore[override]
+        return await super().get_context(origin, cls=cls)
+
+    async def setup_hook(self) -> None:
+        await self._discover_gateway()
+        self._store = await Store.open(self.config.db_path)
+        report = await ensure_built(self._store)
+        if report:
+            log.info("store refreshed from data/: %s", report)
+        for module in pkgutil.iter_modules(cogs.__path__):
+            await self.load_extension(f"cogs.{module.name}")
+        await self.sync_commands_if_changed()
+
+    async def _discover_gateway(self) -> None:
+        if self.config.api_base and not self.config.gateway_url:
+            _, url, _ = await self.http.get_bot_gateway()
+            point_at(None, url)
+            log.info("gateway discovered at %s", url)
+
+    def command_schema_hash(self) -> str:
+        commands_ = sorted(self.tree.get_commands(), key=lambda command: command.name)
+        schema = [command.to_dict(self.tree) for command in commands_]
+        payload = json.dumps(schema, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
+        """Sync slash commands only when their schema changed since the last sync."""
+        digest = self.command_schema_hash()
+        if not force and await self.store.get_meta(COMMAND_HASH_KEY) == digest:
+            log.info("slash commands unchanged; not syncing")
+            return False
+        synced = await self.tree.sync()
+        await self.store.set_meta(COMMAND_HASH_KEY, digest)
+        log.info("synced %d slash commands", len(synced))
+        return True
+
+    async def is_curator(self, user: discord.abc.User) -> bool:
+        """Curators keep the shared facts: the application owner and BRIEFING_OWNER_IDS."""
+        return user.id in self.config.owner_ids or await self.is_owner(user)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (%s) to %d servers",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self.guilds),
+        )
+
+    async def close(self) -> None:
+        await super().close()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+
+async def run_discord(config: Config) -> int:
+    """Run until SIGINT/SIGTERM, then close the gateway and the store cleanly."""
+    point_at(config.api_base, config.gateway_url)
+    bot = BriefingBot(config)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    async with bot:
+        runner = asyncio.create_task(bot.start(config.token or ""))
+        stopper = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("signal received; shutting down")
+        await bot.close()
+        stopper.cancel()
+        outcome = (await asyncio.gather(runner, return_exceptions=True))[0]
+    if isinstance(outcome, discord.LoginFailure):
+        log.error("Discord refused the token: check DISCORD_TOKEN")
+        return 1
+    if isinstance(outcome, BaseException):
+        log.error("the Discord connection failed: %s", outcome)
+        return 1
+    return 0

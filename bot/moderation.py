@@ -1,0 +1,382 @@
+"""What moderators and curators may write, checked before it reaches the store.
+
+Each function validates and bounds what was typed, verifies quotes against the stored
+source text, resolves names and dates, and hands the store a draft. Anything wrong
+comes back as BadInput with a message the moderator can act on; nothing is stored then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from dateutil import parser as date_parser
+
+from bot import dates
+from bot.errors import BadInput, NotFound
+from bot.models import (
+    Change,
+    CitationDraft,
+    Fact,
+    FactDraft,
+    Kind,
+    Meeting,
+    MeetingDraft,
+    MeetingStatus,
+    Precision,
+    Published,
+    SourceDraft,
+    When,
+)
+from bot.store import Store
+from bot.text import closest_passage, find_quote, strip_control
+
+LIMITS = {
+    "title": 200,
+    "statement": 500,
+    "quote": 1000,
+    "attributed_to": 100,
+    "topic": 100,
+    "url": 500,
+    "reason": 300,
+    "subject": 100,
+    "where": 100,
+    "participants": 500,
+    "when": 80,
+    "published": 40,
+}
+SOURCE_TEXT_MAX_BYTES = 200_000
+_URL = re.compile(r"^https?://[^\s<>]+$")
+
+
+def clean(value: str | None, field: str, *, required: bool = True) -> str:
+    """Control characters removed, surrounding blanks trimmed, length bounded."""
+    text = strip_control(value or "").strip()
+    if not text:
+        if required:
+            raise BadInput(f"`{field}` is required.")
+        return ""
+    limit = LIMITS[field]
+    if len(text) > limit:
+        raise BadInput(f"`{field}` is {len(text)} characters; the limit is {limit}.")
+    return text
+
+
+def parse_kind(value: str) -> Kind:
+    try:
+        return Kind(value.strip().lower())
+    except ValueError:
+        raise BadInput("`kind` must be one of: reported, quote, attributed, opinion.") from None
+
+
+def parse_status(value: str | None) -> MeetingStatus:
+    if not value:
+        return MeetingStatus.SCHEDULED
+    try:
+        return MeetingStatus(value.strip().lower())
+    except ValueError:
+        raise BadInput("`status` must be one of: scheduled, held, postponed, cancelled.") from None
+
+
+def parse_topics(value: str | None) -> tuple[str, ...]:
+    text = clean(value, "topic", required=False).lower()
+    return tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+
+
+def parse_published(value: str | None) -> Published | None:
+    """'2019-04-22' (day), 'April 2019' (month) or '2019' (year), stored as precise as typed."""
+    text = clean(value, "published", required=False)
+    if not text:
+        return None
+    try:
+        parsed = date_parser.parse(text, default=datetime(1, 1, 1))
+    except (ValueError, OverflowError):
+        raise BadInput(f"Could not read `{text}` as a date; try `2019-04-22`.") from None
+    if re.fullmatch(r"\d{4}", text):
+        precision = Precision.YEAR
+    elif not re.search(r"\b\d{1,2}\b(?!\d)", re.sub(r"\d{4}", "", text)):
+        precision = Precision.MONTH
+    else:
+        precision = Precision.DAY
+    return Published(parsed.date(), precision, "")
+
+
+def parse_url(value: str | None) -> str | None:
+    text = clean(value, "url", required=False)
+    if text and not _URL.match(text):
+        raise BadInput("`url` must start with http:// or https://.")
+    return text or None
+
+
+async def verified_citation(
+    store: Store, source_id: int, quote: str, guild: int | None
+) -> CitationDraft:
+    """The quote as a citation, if it is verbatim in a source this scope can see."""
+    text = clean(quote, "quote")
+    source = await store.source(source_id, guild, with_text=True)
+    if source is None or source.text is None:
+        raise BadInput(f"There is no source {source_id} here; add it with `source add` first.")
+    spans = find_quote(source.text, text)
+    if not spans:
+        near = closest_passage(source.text, text)
+        hint = f" The closest passage is: “{near}”" if near else ""
+        raise BadInput(f"That quote is not in source {source_id} word for word.{hint}")
+    span = spans[0]
+    # Store the source's own characters (curly quotes and all), not what was typed.
+    return CitationDraft(source_id, source.text[span.start : span.end], span.start, span.end)
+
+
+async def resolve_entity_id(store: Store, name: str, field: str) -> int:
+    match = await store.find_entity(name)
+    if match.entity is None:
+        hint = f" Did you mean {', '.join(match.suggestions)}?" if match.suggestions else ""
+        raise BadInput(f"`{field}`: no entry for “{name}”.{hint}")
+    return match.entity.id
+
+
+async def _named(store: Store, name: str) -> tuple[int | None, str]:
+    """A known entity's id and canonical name, or the name as typed."""
+    match = await store.find_entity(name)
+    return (match.entity.id, match.entity.name) if match.entity else (None, name)
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+async def add_source(
+    store: Store,
+    change: Change,
+    *,
+    title: str,
+    text: str,
+    url: str | None = None,
+    published: str | None = None,
+) -> int:
+    body = strip_control(text or "")
+    if not body.strip():
+        raise BadInput("The source text is empty; paste it or attach a .txt file.")
+    if len(body.encode()) > SOURCE_TEXT_MAX_BYTES:
+        raise BadInput(f"The source text is over {SOURCE_TEXT_MAX_BYTES // 1000} kB.")
+    draft = SourceDraft(
+        title=clean(title, "title"),
+        text=body,
+        published=parse_published(published),
+        url=parse_url(url),
+    )
+    return await store.add_source(draft, change)
+
+
+# --- facts -----------------------------------------------------------------------------
+
+
+def _check_attribution(kind: Kind, attributed_to: str | None) -> None:
+    if kind in {Kind.QUOTE, Kind.ATTRIBUTED} and not attributed_to:
+        raise BadInput(f"A `{kind.value}` fact needs `attributed_to`: whose words or view is it?")
+
+
+async def add_fact(
+    store: Store,
+    change: Change,
+    *,
+    subject: str,
+    statement: str,
+    kind: str,
+    source: int,
+    quote: str,
+    attributed_to: str | None = None,
+    topic: str | None = None,
+) -> int:
+    parsed_kind = parse_kind(kind)
+    attributed = clean(attributed_to, "attributed_to", required=False) or None
+    _check_attribution(parsed_kind, attributed)
+    draft = FactDraft(
+        subject_id=await resolve_entity_id(store, clean(subject, "subject"), "subject"),
+        statement=clean(statement, "statement"),
+        kind=parsed_kind,
+        citations=(await verified_citation(store, source, quote, change.guild_id),),
+        topics=parse_topics(topic),
+        attributed_to=attributed,
+    )
+    return await store.add_fact(draft, change)
+
+
+async def editable_fact(store: Store, fact_id: int, change: Change) -> Fact:
+    fact = await store.fact(fact_id, change.guild_id, include_retracted=True)
+    if fact is None or fact.guild_id != change.guild_id:
+        where = "this server's facts" if change.guild_id else "the shared facts"
+        raise NotFound(f"Fact {fact_id} is not one of {where}, so it cannot be changed here.")
+    return fact
+
+
+def draft_of(fact: Fact) -> FactDraft:
+    citations = tuple(CitationDraft(c.source_id, c.quote, c.start, c.end) for c in fact.citations)
+    return FactDraft(
+        subject_id=fact.subject.id,
+        statement=fact.statement,
+        kind=fact.kind,
+        citations=citations,
+        topics=fact.topics,
+        attributed_to=fact.attributed_to,
+        entity_ids=tuple(e.id for e in fact.entities),
+    )
+
+
+async def edit_fact(
+    store: Store,
+    change: Change,
+    fact_id: int,
+    *,
+    statement: str | None = None,
+    kind: str | None = None,
+    quote: str | None = None,
+    attributed_to: str | None = None,
+    topic: str | None = None,
+    version: int | None = None,
+) -> FactDraft:
+    fact = await editable_fact(store, fact_id, change)
+    draft = draft_of(fact)
+    if statement is not None:
+        draft = replace(draft, statement=clean(statement, "statement"))
+    if kind is not None:
+        draft = replace(draft, kind=parse_kind(kind))
+    if attributed_to is not None:
+        draft = replace(
+            draft, attributed_to=clean(attributed_to, "attributed_to", required=False) or None
+        )
+    if topic is not None:
+        draft = replace(draft, topics=parse_topics(topic))
+    if quote is not None:
+        source_id = draft.citations[0].source_id
+        draft = replace(
+            draft, citations=(await verified_citation(store, source_id, quote, change.guild_id),)
+        )
+    if draft == draft_of(fact):
+        raise BadInput("Nothing to change: give at least one new value.")
+    _check_attribution(draft.kind, draft.attributed_to)
+    await store.edit_fact(fact_id, draft, version if version is not None else fact.version, change)
+    return draft
+
+
+async def retract_fact(store: Store, change: Change, fact_id: int) -> None:
+    if not change.reason.strip():
+        raise BadInput("Say why the fact is retracted: `fact retract <id> <reason>`.")
+    clean(change.reason, "reason")
+    fact = await editable_fact(store, fact_id, change)
+    await store.set_fact_retracted(fact_id, True, fact.version, change)
+
+
+async def restore_fact(store: Store, change: Change, fact_id: int) -> None:
+    fact = await editable_fact(store, fact_id, change)
+    await store.set_fact_retracted(fact_id, False, fact.version, change)
+
+
+# --- meetings --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingResult:
+    meeting_id: int
+    when: When
+
+
+def parse_meeting_time(text: str, now: datetime, status: MeetingStatus) -> When:
+    when = dates.parse_when(clean(text, "when"), now)
+    if status is MeetingStatus.SCHEDULED and when.finishes() <= now:
+        raise BadInput(
+            f"{when.start:%Y-%m-%d %H:%M} UTC is in the past; a scheduled meeting must be "
+            "upcoming (add it with `status: held` if it already took place)."
+        )
+    return when
+
+
+async def _people(store: Store, participants: str) -> tuple[tuple[int | None, str], ...]:
+    names = [n.strip() for n in clean(participants, "participants").split(",") if n.strip()]
+    if len(names) > 20:
+        raise BadInput("At most 20 participants.")
+    return tuple([await _named(store, name) for name in names])
+
+
+async def add_meeting(
+    store: Store,
+    change: Change,
+    *,
+    title: str,
+    when: str,
+    where: str,
+    participants: str,
+    source: int,
+    quote: str,
+    status: str | None = None,
+) -> MeetingResult:
+    parsed_status = parse_status(status)
+    parsed_when = parse_meeting_time(when, change.at, parsed_status)
+    draft = MeetingDraft(
+        title=clean(title, "title"),
+        when=parsed_when,
+        status=parsed_status,
+        participants=await _people(store, participants),
+        place=await _named(store, clean(where, "where")),
+        citations=(await verified_citation(store, source, quote, change.guild_id),),
+    )
+    return MeetingResult(await store.add_meeting(draft, change), parsed_when)
+
+
+async def editable_meeting(store: Store, meeting_id: int, change: Change) -> Meeting:
+    meeting = await store.meeting(meeting_id, change.guild_id)
+    if meeting is None or meeting.guild_id != change.guild_id:
+        where = "this server's meetings" if change.guild_id else "the shared meetings"
+        raise NotFound(f"Meeting {meeting_id} is not one of {where}, so it cannot be changed here.")
+    return meeting
+
+
+def meeting_draft_of(meeting: Meeting) -> MeetingDraft:
+    return MeetingDraft(
+        title=meeting.title,
+        when=meeting.when,
+        status=meeting.status,
+        participants=tuple((p.id or None, p.name) for p in meeting.participants),
+        place=(meeting.place.id or None, meeting.place.name) if meeting.place else None,
+        citations=tuple(
+            CitationDraft(c.source_id, c.quote, c.start, c.end) for c in meeting.citations
+        ),
+        status_note=meeting.status_note,
+    )
+
+
+async def edit_meeting(
+    store: Store,
+    change: Change,
+    meeting_id: int,
+    *,
+    title: str | None = None,
+    when: str | None = None,
+    where: str | None = None,
+    participants: str | None = None,
+    status: str | None = None,
+) -> MeetingResult:
+    meeting = await editable_meeting(store, meeting_id, change)
+    draft = meeting_draft_of(meeting)
+    if title is not None:
+        draft = replace(draft, title=clean(title, "title"))
+    if status is not None:
+        draft = replace(draft, status=parse_status(status))
+    if when is not None:
+        draft = replace(draft, when=parse_meeting_time(when, change.at, draft.status))
+    if where is not None:
+        draft = replace(draft, place=await _named(store, clean(where, "where")))
+    if participants is not None:
+        draft = replace(draft, participants=await _people(store, participants))
+    if draft == meeting_draft_of(meeting):
+        raise BadInput("Nothing to change: give at least one new value.")
+    await store.edit_meeting(meeting_id, draft, meeting.version, change)
+    return MeetingResult(meeting_id, draft.when)
+
+
+async def cancel_meeting(store: Store, change: Change, meeting_id: int) -> None:
+    reason = clean(change.reason, "reason")
+    meeting = await editable_meeting(store, meeting_id, change)
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise BadInput(f"Meeting {meeting_id} is already cancelled.")
+    draft = replace(meeting_draft_of(meeting), status=MeetingStatus.CANCELLED, status_note=reason)
+    await store.edit_meeting(meeting_id, draft, meeting.version, change, action="cancel")

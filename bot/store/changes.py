@@ -1,0 +1,316 @@
+"""Moderators' and curators' writes, each inside the caller's transaction, each audited.
+
+A change only touches rows in its own scope: `guild_id IS :scope` in every WHERE, so a
+server's moderators can never alter another server's rows or the shared ones. Edits
+name the version they edit; a stale version means someone else changed it first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import Conflict, NotFound
+from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft
+from bot.store import index
+from bot.store.rows import iso
+
+Conn = aiosqlite.Connection
+
+
+async def _one(conn: Conn, sql: str, params: tuple | dict) -> aiosqlite.Row | None:
+    async with conn.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def audit(
+    conn: Conn,
+    change: Change,
+    action: str,
+    kind: str,
+    object_id: int | None,
+    before: dict | None,
+    after: dict | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit(at, actor_id, guild_id, action, object_type, object_id, before, "
+        "after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            change.at.isoformat(),
+            change.actor_id,
+            change.guild_id,
+            action,
+            kind,
+            object_id,
+            _json(before),
+            _json(after),
+            change.reason or None,
+        ),
+    )
+
+
+def _json(value: dict | None) -> str | None:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True) if value else None
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+async def insert_source(conn: Conn, draft: SourceDraft, change: Change) -> int:
+    published = draft.published
+    async with conn.execute(
+        "INSERT INTO sources(guild_id, title, title_is_ours, url, publisher, author, published,"
+        " published_precision, published_note, text, origin, created_at, created_by)"
+        " VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, 'moderator', ?, ?) RETURNING id",
+        (
+            change.guild_id,
+            draft.title,
+            draft.url,
+            draft.publisher,
+            draft.author,
+            published.value.isoformat() if published else None,
+            published.precision.value if published else None,
+            published.note if published else "",
+            draft.text,
+            change.at.isoformat(),
+            change.actor_id,
+        ),
+    ) as cursor:
+        source_id = (await cursor.fetchone())[0]
+    after = {
+        "title": draft.title,
+        "url": draft.url,
+        "published": published,
+        "chars": len(draft.text),
+    }
+    await audit(conn, change, "add", "source", source_id, None, after)
+    return source_id
+
+
+# --- facts -----------------------------------------------------------------------------
+
+
+async def fact_snapshot(conn: Conn, fact_id: int) -> dict[str, Any] | None:
+    """A fact as stored, for the audit trail and for edits."""
+    row = await _one(conn, "SELECT * FROM facts WHERE id = ?", (fact_id,))
+    if row is None:
+        return None
+    async with conn.execute(
+        "SELECT topic FROM fact_topics WHERE fact_id = ? ORDER BY topic", (fact_id,)
+    ) as cursor:
+        topics = [r[0] for r in await cursor.fetchall()]
+    async with conn.execute(
+        "SELECT source_id, quote, start, end FROM citations WHERE fact_id = ? ORDER BY id",
+        (fact_id,),
+    ) as cursor:
+        citations = [dict(r) for r in await cursor.fetchall()]
+    return {
+        "id": row["id"],
+        "guild_id": row["guild_id"],
+        "subject_id": row["subject_id"],
+        "statement": row["statement"],
+        "kind": row["kind"],
+        "attributed_to": row["attributed_to"],
+        "topics": topics,
+        "citations": citations,
+        "retracted": bool(row["retracted"]),
+        "version": row["version"],
+    }
+
+
+async def _write_fact_links(conn: Conn, fact_id: int, draft: FactDraft) -> None:
+    await conn.execute("DELETE FROM fact_topics WHERE fact_id = ?", (fact_id,))
+    await conn.execute("DELETE FROM fact_entities WHERE fact_id = ?", (fact_id,))
+    await conn.execute("DELETE FROM citations WHERE fact_id = ?", (fact_id,))
+    await conn.executemany(
+        "INSERT INTO fact_topics(fact_id, topic) VALUES (?, ?)",
+        [(fact_id, topic) for topic in dict.fromkeys(draft.topics)],
+    )
+    await conn.executemany(
+        "INSERT INTO fact_entities(fact_id, entity_id) VALUES (?, ?)",
+        [(fact_id, e) for e in dict.fromkeys(draft.entity_ids) if e != draft.subject_id],
+    )
+    await _write_citations(conn, "fact_id", fact_id, draft.citations)
+    await index.refresh_facts(conn, [fact_id])
+
+
+async def _write_citations(
+    conn: Conn, column: str, owner_id: int, citations: tuple[CitationDraft, ...]
+) -> None:
+    await conn.executemany(
+        f"INSERT INTO citations({column}, source_id, quote, start, end) VALUES (?, ?, ?, ?, ?)",
+        [(owner_id, c.source_id, c.quote, c.start, c.end) for c in citations],
+    )
+
+
+async def insert_fact(conn: Conn, draft: FactDraft, change: Change) -> int:
+    now = change.at.isoformat()
+    async with conn.execute(
+        "INSERT INTO facts(guild_id, subject_id, statement, kind, attributed_to, origin,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'moderator', ?, ?) RETURNING id",
+        (
+            change.guild_id,
+            draft.subject_id,
+            draft.statement,
+            draft.kind.value,
+            draft.attributed_to,
+            now,
+            now,
+        ),
+    ) as cursor:
+        fact_id = (await cursor.fetchone())[0]
+    await _write_fact_links(conn, fact_id, draft)
+    await audit(conn, change, "add", "fact", fact_id, None, await fact_snapshot(conn, fact_id))
+    return fact_id
+
+
+async def _editable_fact(conn: Conn, fact_id: int, change: Change) -> dict[str, Any]:
+    """The fact, if it exists in the change's scope; NotFound otherwise (no leaks)."""
+    row = await _one(
+        conn, "SELECT id FROM facts WHERE id = ? AND guild_id IS ?", (fact_id, change.guild_id)
+    )
+    if row is None:
+        where = "this server's facts" if change.guild_id else "the shared facts"
+        raise NotFound(f"Fact {fact_id} is not one of {where}, so it cannot be changed here.")
+    snapshot = await fact_snapshot(conn, fact_id)
+    assert snapshot is not None
+    return snapshot
+
+
+async def _bump(conn: Conn, table: str, row_id: int, version: int | None, change: Change) -> None:
+    """Advance a row's version, refusing if someone else advanced it first."""
+    cursor = await conn.execute(
+        f"UPDATE {table} SET version = version + 1, updated_at = ? "
+        "WHERE id = ? AND (? IS NULL OR version = ?)",
+        (change.at.isoformat(), row_id, version, version),
+    )
+    if cursor.rowcount != 1:
+        raise Conflict(
+            f"Someone changed {table[:-1]} {row_id} while you were editing it; "
+            "look at it again and repeat your change."
+        )
+
+
+async def update_fact(
+    conn: Conn, fact_id: int, draft: FactDraft, version: int | None, change: Change
+) -> None:
+    before = await _editable_fact(conn, fact_id, change)
+    await _bump(conn, "facts", fact_id, version, change)
+    await conn.execute(
+        "UPDATE facts SET subject_id = ?, statement = ?, kind = ?, attributed_to = ? WHERE id = ?",
+        (draft.subject_id, draft.statement, draft.kind.value, draft.attributed_to, fact_id),
+    )
+    await _write_fact_links(conn, fact_id, draft)
+    await audit(conn, change, "edit", "fact", fact_id, before, await fact_snapshot(conn, fact_id))
+
+
+async def set_retracted(
+    conn: Conn, fact_id: int, retracted: bool, version: int | None, change: Change
+) -> None:
+    before = await _editable_fact(conn, fact_id, change)
+    if before["retracted"] == retracted:
+        state = "already retracted" if retracted else "not retracted"
+        raise Conflict(f"Fact {fact_id} is {state}.")
+    await _bump(conn, "facts", fact_id, version, change)
+    await conn.execute("UPDATE facts SET retracted = ? WHERE id = ?", (int(retracted), fact_id))
+    action = "retract" if retracted else "restore"
+    await audit(conn, change, action, "fact", fact_id, before, await fact_snapshot(conn, fact_id))
+
+
+# --- meetings --------------------------------------------------------------------------
+
+
+async def meeting_snapshot(conn: Conn, meeting_id: int) -> dict[str, Any] | None:
+    row = await _one(conn, "SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+    if row is None:
+        return None
+    keep = (
+        "id",
+        "guild_id",
+        "title",
+        "place_text",
+        "starts_at",
+        "ends_at",
+        "tz",
+        "precision",
+        "status",
+        "status_note",
+        "version",
+    )
+    return {key: row[key] for key in keep}
+
+
+async def _write_meeting_links(conn: Conn, meeting_id: int, draft: MeetingDraft) -> None:
+    await conn.execute("DELETE FROM meeting_participants WHERE meeting_id = ?", (meeting_id,))
+    await conn.execute("DELETE FROM citations WHERE meeting_id = ?", (meeting_id,))
+    await conn.executemany(
+        "INSERT INTO meeting_participants(meeting_id, position, entity_id, name) "
+        "VALUES (?, ?, ?, ?)",
+        [
+            (meeting_id, n, entity_id, name)
+            for n, (entity_id, name) in enumerate(draft.participants)
+        ],
+    )
+    await _write_citations(conn, "meeting_id", meeting_id, draft.citations)
+
+
+def _meeting_values(draft: MeetingDraft) -> tuple:
+    place_id, place_text = draft.place if draft.place else (None, None)
+    when = draft.when
+    return (
+        draft.title,
+        place_id,
+        place_text,
+        iso(when.start),
+        iso(when.end),
+        when.tz,
+        when.precision.value,
+        when.resolution,
+        draft.status.value,
+        draft.status_note,
+    )
+
+
+async def insert_meeting(conn: Conn, draft: MeetingDraft, change: Change) -> int:
+    now = change.at.isoformat()
+    async with conn.execute(
+        "INSERT INTO meetings(title, place_id, place_text, starts_at, ends_at, tz, precision,"
+        " resolution, status, status_note, guild_id, origin, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'moderator', ?, ?) RETURNING id",
+        (*_meeting_values(draft), change.guild_id, now, now),
+    ) as cursor:
+        meeting_id = (await cursor.fetchone())[0]
+    await _write_meeting_links(conn, meeting_id, draft)
+    after = await meeting_snapshot(conn, meeting_id)
+    await audit(conn, change, "add", "meeting", meeting_id, None, after)
+    return meeting_id
+
+
+async def update_meeting(
+    conn: Conn,
+    meeting_id: int,
+    draft: MeetingDraft,
+    version: int | None,
+    change: Change,
+    action: str = "edit",
+) -> None:
+    row = await _one(
+        conn,
+        "SELECT id FROM meetings WHERE id = ? AND guild_id IS ?",
+        (meeting_id, change.guild_id),
+    )
+    if row is None:
+        where = "this server's meetings" if change.guild_id else "the shared meetings"
+        raise NotFound(f"Meeting {meeting_id} is not one of {where}, so it cannot be changed here.")
+    before = await meeting_snapshot(conn, meeting_id)
+    await _bump(conn, "meetings", meeting_id, version, change)
+    await conn.execute(
+        "UPDATE meetings SET title = ?, place_id = ?, place_text = ?, starts_at = ?, ends_at = ?,"
+        " tz = ?, precision = ?, resolution = ?, status = ?, status_note = ? WHERE id = ?",
+        (*_meeting_values(draft), meeting_id),
+    )
+    await _write_meeting_links(conn, meeting_id, draft)
+    after = await meeting_snapshot(conn, meeting_id)
+    await audit(conn, change, action, "meeting", meeting_id, before, after)

@@ -1,0 +1,109 @@
+"""Every error a user can cause gets a short, clear message; anything else is logged
+with an id that the user is shown instead of a traceback."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import catalog
+from bot.context import BriefingContext
+from bot.core import BriefingBot
+from bot.errors import BriefingError
+
+log = logging.getLogger(__name__)
+
+_WRAPPERS = (
+    commands.CommandInvokeError,
+    commands.HybridCommandError,
+    app_commands.CommandInvokeError,
+)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, _WRAPPERS):
+        error = error.original
+    return error
+
+
+def usage(ctx: BriefingContext) -> str:
+    name = ctx.command.qualified_name if ctx.command else ""
+    info = next((c for c in catalog.COMMANDS if c.name == name), None)
+    shown = info.usage if info else f"{name} {ctx.command.signature if ctx.command else ''}"
+    return f"`{ctx.clean_prefix}{shown.strip()}`"
+
+
+def message_for(ctx: BriefingContext, error: BaseException) -> str | None:
+    """The text to show for a known error, or None when it is unexpected."""
+    if isinstance(error, BriefingError):
+        return str(error)
+    if isinstance(error, commands.MissingRequiredArgument):
+        return f"`{error.param.name}` is missing. Usage: {usage(ctx)}"
+    if isinstance(error, commands.RangeError):
+        return f"That value is out of range. Usage: {usage(ctx)}"
+    if isinstance(error, commands.UserInputError | app_commands.TransformerError):
+        return f"I couldn't read that. Usage: {usage(ctx)}"
+    if isinstance(error, commands.CommandOnCooldown):
+        return f"You're asking a bit fast; try again in {error.retry_after:.0f}s."
+    if isinstance(error, commands.NotOwner):
+        return "Only the bot's owners can do that."
+    if isinstance(error, commands.MissingPermissions | commands.CheckFailure):
+        return str(error) or "You don't have permission to do that here."
+    return None
+
+
+class Errors(commands.Cog):
+    def __init__(self, bot: BriefingBot) -> None:
+        self.bot = bot
+        self._cooldown_told: dict[int, float] = {}
+
+    def _already_told(self, ctx: BriefingContext, error: commands.CommandOnCooldown) -> bool:
+        """Tell a spammer once per cooldown, not once per message."""
+        if ctx.interaction is not None:
+            return False  # an interaction must always be answered
+        now = time.monotonic()
+        until = self._cooldown_told.get(ctx.author.id, 0.0)
+        if now < until:
+            return True
+        self._cooldown_told[ctx.author.id] = now + error.retry_after
+        return False
+
+    @commands.Cog.listener()
+    async def on_command_error(self, ctx: BriefingContext, error: commands.CommandError) -> None:
+        if isinstance(error, commands.CommandNotFound):
+            await self._unknown_command(ctx)
+            return
+        original = unwrap(error)
+        if isinstance(original, commands.CommandOnCooldown) and self._already_told(ctx, original):
+            return
+        text = message_for(ctx, original)
+        if text is None:
+            error_id = uuid.uuid4().hex[:8]
+            log.error("error %s in %s", error_id, ctx.command, exc_info=original)
+            text = f"Something went wrong on our side (error id `{error_id}`); it has been logged."
+        await self._reply(ctx, text)
+
+    async def _unknown_command(self, ctx: BriefingContext) -> None:
+        name = (ctx.invoked_with or "").lower()
+        if not name.replace("-", "").isalpha():
+            return  # "!!!" or "!5": not an attempt at a command
+        guess = catalog.closest(name)
+        hint = f" Did you mean `{ctx.clean_prefix}{guess}`?" if guess else ""
+        await self._reply(
+            ctx, f"There is no command `{name[:40]}`.{hint} `{ctx.clean_prefix}help` lists them."
+        )
+
+    async def _reply(self, ctx: BriefingContext, text: str) -> None:
+        try:
+            await ctx.send_error(text)
+        except discord.HTTPException:
+            log.warning("could not deliver an error message in channel %s", ctx.channel.id)
+
+
+async def setup(bot: BriefingBot) -> None:
+    await bot.add_cog(Errors(bot))
