@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.errors import BadInput, NotFound
-from bot.models import Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
+from bot.models import AuditEntry, Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
 from bot.store import Store
 from bot.text import quoted
 
@@ -334,3 +334,71 @@ async def about(store: Store, guild_id: int | None, started: datetime, now: date
         intro="Cited briefings on the Korean peninsula.",
         sections=[Section("Status", lines)],
     )
+
+
+# --- moderation views ------------------------------------------------------------------
+
+
+async def meeting(store: Store, meeting_id: int, guild_id: int | None, now: datetime) -> Answer:
+    found = await store.meeting(meeting_id, guild_id)
+    if found is None:
+        raise NotFound(f"There is no meeting {meeting_id} in this server's briefing.")
+    answer = Answer(title=f"Meeting {found.id}: {found.title}")
+    lines = [meeting_line(answer, found, now)]
+    if found.when.resolution:
+        lines.append(Line(f"Date worked out as: {found.when.resolution}"))
+    answer.sections = [Section("Meeting", lines)]
+    return await _attach_sources(store, answer, guild_id)
+
+
+def _changes(before: dict | None, after: dict | None) -> str:
+    if before is None:
+        return "created"
+    if after is None:
+        return "removed"
+    changed = [
+        f"{key}: {_short(before.get(key))} → {_short(after.get(key))}"
+        for key in sorted(after)
+        if key not in {"version", "updated_at"} and before.get(key) != after.get(key)
+    ]
+    return "; ".join(changed) or "no field changed"
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _entry_line(entry: AuditEntry) -> Line:
+    who = f"user {entry.actor_id}" if entry.actor_id else "the curated data"
+    why = f" Reason: {entry.reason}" if entry.reason else ""
+    text = (
+        f"{entry.at:%Y-%m-%d %H:%M} UTC, {who}: {entry.action} {entry.object_type} "
+        f"{entry.object_id}. {_changes(entry.before, entry.after)}.{why}"
+    )
+    return Line(text)
+
+
+async def history(store: Store, object_type: str, object_id: int, guild_id: int | None) -> Answer:
+    entries = await store.history(object_type, object_id, guild_id)
+    answer = Answer(title=f"History of {object_type} {object_id}")
+    if not entries:
+        answer.intro = "No recorded changes (curated facts change only through the data files)."
+    answer.sections = [Section("Changes, oldest first", [_entry_line(e) for e in entries])]
+    return answer
+
+
+async def audit(store: Store, guild_id: int | None, limit: int) -> Answer:
+    entries = await store.audit_log(guild_id, limit)
+    scope = "this server" if guild_id else "the shared facts"
+    answer = Answer(title="Audit log", intro=f"The latest {len(entries)} change(s) to {scope}.")
+    answer.sections = [Section("Newest first", [_entry_line(e) for e in entries])]
+    return answer
+
+
+def confirmation(title: str, *lines: str, when: When | None = None) -> Answer:
+    """A moderator's change, echoed back as it was understood."""
+    body = [Line(text) for text in lines]
+    if when is not None:
+        body.append(Line("Understood as", when=when, past=False))
+    return Answer(title=title, sections=[Section("Done", body)])

@@ -1,13 +1,84 @@
-"""Who may run what, stated in one place (Red-DiscordBot style), and the spam cooldown."""
+"""Who may run what, stated in one place (Red-DiscordBot style), and the spam cooldown.
+
+Levels:
+- everyone: read commands, with a per-user cooldown;
+- moderators of a server: Manage Server or Manage Messages, or the role the server set
+  with `modrole set`; they change only their own server's facts;
+- curators: the application owner and BRIEFING_OWNER_IDS; they alone may change the
+  shared facts (`scope: global`).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import discord
 from discord.ext import commands
+
+from bot.errors import NotFound
+
+if TYPE_CHECKING:
+    from bot.context import BriefingContext
 
 # Per-user: at most 5 commands in 10 seconds, whatever the channel.
 COOLDOWN_RATE = 5
 COOLDOWN_SECONDS = 10.0
+GLOBAL_SCOPE = "global"
+
+
+class NotModerator(commands.CheckFailure):
+    """Raised by the moderator check; its message is shown to the user."""
 
 
 def member_cooldown():
     return commands.cooldown(COOLDOWN_RATE, COOLDOWN_SECONDS, commands.BucketType.user)
+
+
+async def is_moderator(ctx: BriefingContext) -> bool:
+    if ctx.guild is None or not isinstance(ctx.author, discord.Member):
+        return False
+    permissions = ctx.author.guild_permissions
+    if permissions.manage_guild or permissions.manage_messages or permissions.administrator:
+        return True
+    role_id = await ctx.store.mod_role(ctx.guild.id)
+    return role_id is not None and any(role.id == role_id for role in ctx.author.roles)
+
+
+def moderator_only():
+    """Moderators of this server, or curators anywhere."""
+
+    async def predicate(ctx: BriefingContext) -> bool:
+        if await ctx.bot.is_curator(ctx.author) or await is_moderator(ctx):
+            return True
+        raise NotModerator(
+            "Only this server's moderators (Manage Server or Manage Messages, or the "
+            "moderator role set with `modrole set`) can do that. Nothing was changed."
+        )
+
+    return commands.check(predicate)
+
+
+async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
+    """The guild id a change applies to, or None for the shared facts (curators only)."""
+    wants_global = (scope or "").strip().lower() == GLOBAL_SCOPE or ctx.guild is None
+    if not wants_global:
+        return ctx.guild.id  # type: ignore[union-attr]
+    if not await ctx.bot.is_curator(ctx.author):
+        raise NotModerator(
+            "Only the bot's curators can change the shared facts (`scope: global`). "
+            "Nothing was changed."
+        )
+    return None
+
+
+async def scope_of_row(ctx: BriefingContext, what: str, row_guild: int | bool | None) -> int | None:
+    """The scope for changing an existing row: its own. `row_guild` is False when the row
+    does not exist. Shared rows need a curator; another server's rows stay invisible."""
+    if row_guild is False or (row_guild is not None and row_guild != ctx.scope):
+        raise NotFound(f"There is no {what} here.")
+    if row_guild is None and not await ctx.bot.is_curator(ctx.author):
+        raise NotModerator(
+            f"That {what} is shared by every server; only the bot's curators can change it. "
+            "Nothing was changed."
+        )
+    return row_guild  # type: ignore[return-value]

@@ -11,6 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.briefing import Answer
+from bot.models import Change
 from bot.render.embeds import render_pages
 from bot.views import AnswerView
 
@@ -49,7 +50,17 @@ class BriefingContext(commands.Context):
         result = await self.within_deadline(work)
         await self.send_answer(result, ephemeral=ephemeral)
 
-    async def send_answer(self, answer: Answer, *, ephemeral: bool = False) -> None:
+    def change(self, scope: int | None, reason: str = "") -> Change:
+        """A write by the asker, to `scope` (a server id, or None for shared facts)."""
+        return Change(actor_id=self.author.id, guild_id=scope, at=self.now(), reason=reason)
+
+    async def send_text(self, text: str, *, ephemeral: bool = False) -> None:
+        embed = discord.Embed(description=text, colour=discord.Colour.green())
+        await self.send(embed=embed, ephemeral=ephemeral)
+
+    async def send_answer(self, answer: Answer, *, ephemeral: bool = False, note: str = "") -> None:
+        if note:
+            answer.intro = f"{note}\n{answer.intro}".strip()
         pages = render_pages(answer)
         if not AnswerView.needed(answer, pages):
             await self.send(embed=pages[0].embed, ephemeral=ephemeral)

@@ -184,11 +184,16 @@ def resolve_when(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> When:
     end = date_parser.parse(meeting.end) if meeting.end else None
     precision = Precision.MINUTE if has_time else Precision.DAY
     basis = f"{meeting.date_basis}; " if meeting.date_basis else ""
+
+    def instant(wall: datetime) -> datetime:
+        aware = dates.localise(wall, info, zone_name) if has_time else dates.first_instant(wall, info)
+        return aware.astimezone(UTC)
+
     return When(
-        start=dates.localise(start, info, zone_name).astimezone(UTC),
+        start=instant(start),
         tz=zone_name,
         precision=precision,
-        end=dates.localise(end, info, zone_name).astimezone(UTC) if end else None,
+        end=instant(end) if end else None,
         resolution=f"{basis}{how}; zone {zone_name}",
     )
 

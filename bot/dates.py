@@ -185,6 +185,12 @@ def localise(wall: datetime, info: tzinfo, zone_name: str) -> datetime:
     return aware
 
 
+def first_instant(day: datetime, info: tzinfo) -> datetime:
+    """The start of a day in a zone; where midnight is skipped by a DST change, the first
+    moment that exists (a bare date must never be refused for a time nobody typed)."""
+    return tz.resolve_imaginary(day.replace(hour=0, minute=0, tzinfo=info))
+
+
 def parse_when(text: str, now: datetime, default_tz: str = "UTC") -> When:
     """A meeting time as typed: '2026-12-03 10:00 Asia/Seoul', 'Dec 3 10am KST',
     'next Thursday 15:00 Europe/Moscow', or a bare date (day precision)."""
@@ -192,17 +198,19 @@ def parse_when(text: str, now: datetime, default_tz: str = "UTC") -> When:
         raise BadInput("Give a date, such as `2026-12-03 10:00 Asia/Seoul`.")
     body, zone_name, info = _split_zone(text.strip()[:80], default_tz)
     wall, how = _parse_date_part(body, _local_now(now, info))
+    if wall.tzinfo is not None:  # an offset was typed ("+09:00"): it wins over the zone
+        wall = wall.astimezone(info).replace(tzinfo=None)
     has_time = bool(_TIME_OF_DAY.search(body))
     precision = Precision.MINUTE if has_time else Precision.DAY
-    aware = localise(wall, info, zone_name)
+    aware = localise(wall, info, zone_name) if has_time else first_instant(wall, info)
     resolution = f"{how}; zone {zone_name}; precision {precision.value}"
     return When(aware.astimezone(UTC), zone_name, precision, None, resolution)
 
 
 def start_of_day(day: date, zone_name: str) -> datetime:
-    """Local midnight of `day` in the zone, as a UTC instant."""
+    """The first instant of `day` in the zone, as a UTC instant."""
     _, info = zone(zone_name)
-    return datetime.combine(day, time(), tzinfo=info).astimezone(UTC)
+    return first_instant(datetime.combine(day, time()), info).astimezone(UTC)
 
 
 def as_local(moment: datetime, zone_name: str) -> datetime:

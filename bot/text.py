@@ -113,12 +113,15 @@ def closest_passage(source_text: str, quote: str, width: int | None = None) -> s
     result = fuzz.partial_ratio_alignment(needle, haystack)
     if result is None or result.score < 60:
         return None
-    return haystack[result.dest_start : result.dest_end]
+    end = result.dest_end
+    while end < len(haystack) and haystack[end].isalnum():  # finish the last word
+        end += 1
+    return haystack[result.dest_start : end]
 
 
 def quoted(text: str) -> str:
     """Wrap a verbatim quote in quotation marks, unless it already opens with one."""
     stripped = text.strip()
-    if stripped[:1] in {"“", '"', "‘", "'"}:
-        return stripped
-    return f"“{stripped}”"
+    opens = "" if stripped[:1] in {"“", '"', "‘", "'"} else "“"
+    closes = "" if stripped[-1:] in {"”", '"', "’", "'"} else "”"
+    return f"{opens}{stripped}{closes}"

@@ -75,10 +75,30 @@ class _Importer:
             await self._fact(fact)
         for meeting in self.bundle.meetings:
             await self._meeting(meeting)
+        await self._retire_removed_facts()
         stale = set(self.changed_facts)
         stale.update(await index.facts_of_entities(self.conn, self.changed_entities))
         await index.refresh_facts(self.conn, sorted(stale))
         return self.report
+
+    async def _retire_removed_facts(self) -> None:
+        """A curated fact deleted from the files is retracted, not erased: it leaves the
+        answers but keeps its history and its id."""
+        keys = [fact.key for fact in self.bundle.facts]
+        marks = ",".join("?" for _ in keys) or "NULL"
+        async with self.conn.execute(
+            f"UPDATE facts SET retracted = 1, curated_hash = NULL, updated_at = ? "
+            f"WHERE origin = 'curated' AND retracted = 0 AND key NOT IN ({marks}) RETURNING id",
+            [self.now, *keys],
+        ) as cursor:
+            retired = [row[0] for row in await cursor.fetchall()]
+        for fact_id in retired:
+            await self.conn.execute(
+                "INSERT INTO audit(at, action, object_type, object_id, reason) "
+                "VALUES (?, 'retract', 'fact', ?, 'removed from the curated data files')",
+                (self.now, fact_id),
+            )
+        self.report.updated += len(retired)
 
     async def _upsert(self, table: str, key: str, values: dict[str, object]) -> int:
         """Insert or update by key; `created_at` is kept from the first insert and an
@@ -114,12 +134,26 @@ class _Importer:
         await self.conn.execute("DELETE FROM aliases WHERE entity_id = ?", (entity_id,))
         spellings = {fold(alias): alias for alias in reversed([spec.name, *spec.aliases])}
         spellings.setdefault(fold(spec.key), spec.key)
+        # `check` made every alias unique in the files, so an alias still held by another
+        # entity in the store is one that moved here: take it over.
+        losers = await self._alias_owners(list(spellings), entity_id)
         await self.conn.executemany(
-            "INSERT INTO aliases(folded, alias, entity_id) VALUES (?, ?, ?)",
+            "INSERT INTO aliases(folded, alias, entity_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(folded) DO UPDATE SET alias = excluded.alias, "
+            "entity_id = excluded.entity_id",
             [(folded, alias, entity_id) for folded, alias in spellings.items()],
         )
-        await index.refresh_entity(self.conn, entity_id)
-        self.changed_entities.append(entity_id)
+        for changed in [entity_id, *losers]:
+            await index.refresh_entity(self.conn, changed)
+            self.changed_entities.append(changed)
+
+    async def _alias_owners(self, folded: list[str], entity_id: int) -> list[int]:
+        marks = ",".join("?" for _ in folded)
+        async with self.conn.execute(
+            f"SELECT DISTINCT entity_id FROM aliases WHERE folded IN ({marks}) AND entity_id != ?",
+            [*folded, entity_id],
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
 
     async def _source(self, spec: SourceSpec) -> None:
         digest = spec_hash(spec)

@@ -158,7 +158,11 @@ class Store:
     async def _aliases(self) -> list[tuple[str, int]]:
         if self._alias_cache is None:
             found = await self._all("SELECT folded, entity_id FROM aliases")
-            self._alias_cache = [(row["folded"], row["entity_id"]) for row in found]
+            # Two-letter aliases ("Un", "US") would match half of every typo; exact
+            # lookup still finds them.
+            self._alias_cache = [
+                (row["folded"], row["entity_id"]) for row in found if len(row["folded"]) > 2
+            ]
         return self._alias_cache
 
     async def entity(self, entity_id: int) -> Entity | None:
@@ -458,10 +462,12 @@ class Store:
         )
         return [rows.audit_entry(row) for row in found]
 
-    async def fact_row_scope(self, fact_id: int) -> tuple[bool, int | None] | None:
-        """(exists, guild_id) of a fact regardless of visibility, for permission messages."""
-        row = await self._one("SELECT guild_id FROM facts WHERE id = ?", (fact_id,))
-        return (True, row["guild_id"]) if row else None
+    async def row_guild(self, table: str, row_id: int) -> int | bool | None:
+        """The guild a fact or meeting belongs to (None: shared), or False if none exists."""
+        if table not in {"facts", "meetings"}:
+            raise ValueError(f"no scope for {table!r}")
+        row = await self._one(f"SELECT guild_id FROM {table} WHERE id = ?", (row_id,))
+        return False if row is None else row["guild_id"]
 
     # --- server settings ---------------------------------------------------------------
 

@@ -1,0 +1,60 @@
+"""Flag syntax for moderators' commands: `!fact add subject: Kim Jong Un kind: reported …`.
+
+The same names become the slash commands' options.
+"""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+
+class Flags(commands.FlagConverter, prefix="", delimiter=":", case_insensitive=True):
+    pass
+
+
+class SourceAddFlags(Flags):
+    title: str = commands.flag(description="Title of the source (at most 200 characters)")
+    published: str | None = commands.flag(default=None, description="Date, e.g. 2019-04-22")
+    url: str | None = commands.flag(default=None, description="Where it was published")
+    text: str | None = commands.flag(
+        default=None, description="The full text (or attach a .txt file to the ! command)"
+    )
+    scope: str | None = commands.flag(default=None, description="global: shared (curators)")
+
+
+class FactAddFlags(Flags):
+    subject: str = commands.flag(description="Who or what the fact is about")
+    statement: str = commands.flag(description="The fact in the briefing's own words")
+    kind: str = commands.flag(description="reported, quote, attributed or opinion")
+    source: int = commands.flag(description="Source number (see `sources`)")
+    quote: str = commands.flag(description="Verbatim passage from that source")
+    attributed_to: str | None = commands.flag(default=None, description="Whose words or view")
+    topic: str | None = commands.flag(default=None, description="Topics, comma separated")
+    scope: str | None = commands.flag(default=None, description="global: shared (curators)")
+
+
+class FactEditFlags(Flags):
+    statement: str | None = commands.flag(default=None, description="New statement")
+    kind: str | None = commands.flag(default=None, description="New kind")
+    quote: str | None = commands.flag(default=None, description="New verbatim quote")
+    attributed_to: str | None = commands.flag(default=None, description="New attribution")
+    topic: str | None = commands.flag(default=None, description="New topics, comma separated")
+
+
+class MeetingAddFlags(Flags):
+    title: str = commands.flag(description="What the meeting is")
+    when: str = commands.flag(description="e.g. 2026-12-03 10:00 Asia/Seoul, or a date")
+    where: str = commands.flag(description="Place")
+    participants: str = commands.flag(description="Names, comma separated")
+    source: int = commands.flag(description="Source number")
+    quote: str = commands.flag(description="Verbatim passage that reports the meeting")
+    status: str | None = commands.flag(default=None, description="scheduled (default), held…")
+    scope: str | None = commands.flag(default=None, description="global: shared (curators)")
+
+
+class MeetingEditFlags(Flags):
+    title: str | None = commands.flag(default=None, description="New title")
+    when: str | None = commands.flag(default=None, description="New date and time")
+    where: str | None = commands.flag(default=None, description="New place")
+    participants: str | None = commands.flag(default=None, description="New participants")
+    status: str | None = commands.flag(default=None, description="New status")

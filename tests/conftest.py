@@ -1,0 +1,36 @@
+"""Shared fixtures: a freshly built store, a copy of data/ to tamper with, a fixed clock."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.build import build
+from bot.curation import DATA_DIR
+from bot.store import Store
+
+# A fixed "now" for tests that must not depend on the day they run.
+FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A private copy of data/ that a test may edit."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A store built from the real curated data, in a temporary file."""
+    opened = await Store.open(tmp_path / "store.sqlite3")
+    try:
+        await build(opened)
+        yield opened
+    finally:
+        await opened.close()

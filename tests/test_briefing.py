@@ -1,0 +1,335 @@
+"""What each answer contains: kinds kept apart, citations verbatim, canonical names,
+and meetings placed correctly in time."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import briefing
+from bot.briefing import Answer
+from bot.errors import BadInput, NotFound
+from bot.models import Kind
+from bot.store import Store
+from tests.conftest import FIXED_NOW
+
+FACT_ID = re.compile(r"\(fact (\d+)\)$")
+OPINION_HEADING = "The author's opinion (not established fact)"
+STATEMENT = (
+    "\u201cThe United States is committed to working with interested parties, including "
+    "Russia, on the robust and sustained implementation of U.N. sanctions in order to move "
+    "forward with denuclearization,\u201d"
+)
+
+
+async def _source_text(store: Store) -> str:
+    [source] = await store.sources(None)
+    full = await store.source(source.id, None, with_text=True)
+    assert full is not None and full.text is not None
+    return full.text
+
+
+def _fact_lines(answer: Answer) -> list[tuple[str, briefing.Line, int]]:
+    """(section heading, line, fact id) for every line that shows a fact."""
+    found = []
+    for section in answer.sections:
+        for line in section.lines:
+            match = FACT_ID.search(line.text)
+            if match:
+                found.append((section.heading, line, int(match.group(1))))
+    return found
+
+
+async def _assert_cited_verbatim(store: Store, answer: Answer) -> None:
+    text = await _source_text(store)
+    markers = {ref.marker for ref in answer.refs}
+    assert answer.refs
+    for ref in answer.refs:
+        assert ref.quote in text, ref.quote
+    for section in answer.sections:
+        for line in section.lines:
+            assert set(line.markers) <= markers
+    for _, line, fact_id in _fact_lines(answer):
+        assert line.markers, f"fact {fact_id} has no citation marker"
+    assert [ref.marker for ref in answer.refs] == [str(n) for n in range(1, len(answer.refs) + 1)]
+    [source] = await store.sources(None)
+    assert [s.id for s in answer.sources] == [source.id]
+
+
+# --- who -----------------------------------------------------------------------------------
+
+
+async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
+    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    assert answer.found is True
+    assert answer.title == "Kim Jong Un"
+    assert "Leader of North Korea" in answer.intro
+    assert [section.heading for section in answer.sections] == [
+        "Reported",
+        "Views the source attributes to others",
+        OPINION_HEADING,
+        "Meetings",
+    ]
+    headings_for_kind = {
+        Kind.REPORTED: "Reported",
+        Kind.QUOTE: "In their own words",
+        Kind.ATTRIBUTED: "Views the source attributes to others",
+        Kind.OPINION: OPINION_HEADING,
+    }
+    lines = _fact_lines(answer)
+    kim = (await store.find_entity("kim")).entity
+    assert kim is not None
+    assert sorted(fid for _, _, fid in lines) == sorted(
+        f.id for f in await store.facts_about(kim.id, None)
+    )
+    for heading, line, fact_id in lines:
+        fact = await store.fact(fact_id, None)
+        assert fact is not None
+        assert heading == headings_for_kind[fact.kind]
+        if fact.kind is Kind.OPINION:
+            assert line.label == "Author's opinion"
+        elif fact.kind is Kind.ATTRIBUTED:
+            assert fact.attributed_to
+            assert line.label == f"Attributed view: {fact.attributed_to}"
+        else:
+            assert line.label == "Reported"
+
+
+async def test_who_kim_names_who_holds_each_attributed_view(store: Store) -> None:
+    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    labels = {line.label for _, line, _ in _fact_lines(answer)}
+    assert {
+        "Attributed view: Analysts",
+        "Attributed view: Many (U.S.) officials",
+        "Attributed view: Some European leaders",
+        "Attributed view: Critics of the United States",
+    } <= labels
+
+
+async def test_who_kim_cites_every_line_verbatim(store: Store) -> None:
+    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    await _assert_cited_verbatim(store, answer)
+    meetings = next(s for s in answer.sections if s.heading == "Meetings")
+    assert len(meetings.lines) == 2
+    assert all(line.markers for line in meetings.lines)
+
+
+async def test_who_uses_the_canonical_name_for_the_articles_spelling(store: Store) -> None:
+    answer = await briefing.who(store, "Kim Jung Un", None, FIXED_NOW)
+    assert answer.title == "Kim Jong Un"
+    for spelling in ("김정은", "Kim Jong-un", "KIM JONG UN"):
+        assert (await briefing.who(store, spelling, None, FIXED_NOW)).title == "Kim Jong Un"
+
+
+async def test_who_unknown_name_suggests_and_invents_nothing(store: Store) -> None:
+    answer = await briefing.who(store, "Vladimir Puttin", None, FIXED_NOW)
+    assert answer.found is False
+    assert answer.sections == []
+    assert answer.refs == []
+    assert answer.suggestions[0] == "Vladimir Putin"
+    assert "Vladimir Puttin" in answer.title
+
+
+async def test_who_unknown_name_without_any_close_match(store: Store) -> None:
+    answer = await briefing.who(store, "Xi Jinping", None, FIXED_NOW)
+    assert answer.found is False
+    assert answer.sections == []
+    assert "nothing is made up" in answer.intro
+
+
+async def test_who_refuses_an_absurdly_long_name(store: Store) -> None:
+    with pytest.raises(BadInput, match="too long"):
+        await briefing.who(store, "k" * 101, None, FIXED_NOW)
+
+
+async def test_who_without_a_name_lists_key_actors(store: Store) -> None:
+    for empty in (None, "", "   "):
+        answer = await briefing.who(store, empty, None, FIXED_NOW)
+        assert answer.title == "Key actors in the briefing"
+        [section] = answer.sections
+        text = "\n".join(line.text for line in section.lines)
+        for name in ("Kim Jong Un", "Vladimir Putin", "Donald Trump", "U.S. State Department"):
+            assert f"**{name}**" in text
+        # People and organisations only: no countries or places.
+        assert "**North Korea**" not in text
+        assert "**Hanoi**" not in text
+        assert section.lines[0].text.startswith("**Kim Jong Un**")
+
+
+# --- sanctions -----------------------------------------------------------------------------
+
+
+async def test_sanctions_has_the_state_department_statement_verbatim(store: Store) -> None:
+    source = await _source_text(store)
+    assert source[1014:1209] == STATEMENT
+    answer = await briefing.sanctions(store, None)
+    assert answer.title == "Sanctions on North Korea"
+    positions = next(s for s in answer.sections if s.heading == "Stated positions (verbatim)")
+    [line] = positions.lines
+    assert line.text.startswith("U.S. State Department: " + STATEMENT)
+    assert line.label == "Quote: U.S. State Department"
+    assert STATEMENT in [ref.quote for ref in answer.refs]
+
+
+async def test_sanctions_keeps_opinion_in_its_own_section(store: Store) -> None:
+    answer = await briefing.sanctions(store, None)
+    assert [s.heading for s in answer.sections] == [
+        "What they are",
+        "Their reported effect",
+        "Stated positions (verbatim)",
+        OPINION_HEADING,
+    ]
+    lines = _fact_lines(answer)
+    opinion_ids = set()
+    for heading, line, fact_id in lines:
+        fact = await store.fact(fact_id, None)
+        assert fact is not None
+        assert "sanctions" in fact.topics
+        if fact.kind is Kind.OPINION:
+            opinion_ids.add(fact_id)
+            assert heading == OPINION_HEADING
+            assert line.label == "Author's opinion"
+        else:
+            assert heading != OPINION_HEADING
+            assert line.label != "Author's opinion"
+    expected = {
+        f.id for f in await store.facts_by_topic("sanctions", None) if f.kind is Kind.OPINION
+    }
+    assert opinion_ids == expected
+    assert len(expected) == 5
+    # Every sanctions fact is shown exactly once.
+    shown = [fid for _, _, fid in lines]
+    assert sorted(shown) == sorted(f.id for f in await store.facts_by_topic("sanctions", None))
+    await _assert_cited_verbatim(store, answer)
+
+
+async def test_sanctions_effect_section_is_reporting_on_the_economy(store: Store) -> None:
+    answer = await briefing.sanctions(store, None)
+    effect = next(s for s in answer.sections if s.heading == "Their reported effect")
+    assert [line.label for line in effect.lines] == ["Reported"]
+    assert effect.lines[0].text.startswith(
+        "North Korea is under economic sanctions whose effects it feels."
+    )
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+async def test_next_meeting_today_shows_the_most_recent_past_one(store: Store) -> None:
+    answer = await briefing.next_meeting(store, None, FIXED_NOW)
+    assert answer.intro == "No upcoming meeting is recorded in the briefing."
+    [section] = answer.sections
+    assert section.heading == "Most recent (past)"
+    [line] = section.lines
+    assert "Putin–Kim summit in Vladivostok" in line.text
+    assert line.past is True
+    assert line.when is not None
+    assert line.when.tz == "Asia/Vladivostok"
+    assert line.when.start == datetime(2019, 4, 24, 14, 0, tzinfo=UTC)
+    await _assert_cited_verbatim(store, answer)
+
+
+async def test_next_meeting_two_days_before_vladivostok(store: Store) -> None:
+    answer = await briefing.next_meeting(store, None, datetime(2019, 4, 23, tzinfo=UTC))
+    assert answer.intro == ""
+    [section] = answer.sections
+    assert section.heading == "Upcoming"
+    [line] = section.lines
+    assert "Vladivostok" in line.text
+    assert "Vladimir Putin, Kim Jong Un" in line.text
+    assert line.past is False
+
+
+@pytest.mark.parametrize(
+    ("now", "upcoming"),
+    [
+        # 25 April 2019 23:59 in Vladivostok: still the summit's day.
+        (datetime(2019, 4, 25, 13, 59, tzinfo=UTC), True),
+        # Midnight into the 26th in Vladivostok: over.
+        (datetime(2019, 4, 25, 14, 0, tzinfo=UTC), False),
+    ],
+)
+async def test_vladivostok_day_ends_at_local_midnight(
+    store: Store, now: datetime, upcoming: bool
+) -> None:
+    answer = await briefing.next_meeting(store, None, now)
+    [section] = answer.sections
+    assert (section.heading == "Upcoming") is upcoming
+    assert "Vladivostok" in section.lines[0].text
+
+
+async def test_hanoi_counts_as_not_over_while_it_is_on(store: Store) -> None:
+    answer = await briefing.next_meeting(store, None, datetime(2019, 2, 27, 12, 0, tzinfo=UTC))
+    [section] = answer.sections
+    assert section.heading == "Upcoming"
+    [line] = section.lines
+    assert "Trump–Kim summit in Hanoi" in line.text
+    assert line.past is False
+
+
+async def test_timeline_is_in_date_order(store: Store) -> None:
+    answer = await briefing.timeline(store, None, FIXED_NOW)
+    [section] = answer.sections
+    assert len(section.lines) == 2
+    assert "Hanoi" in section.lines[0].text
+    assert "Vladivostok" in section.lines[1].text
+    assert all(line.past for line in section.lines)
+    assert section.lines[0].when is not None and section.lines[1].when is not None
+    assert section.lines[0].when.start < section.lines[1].when.start
+    await _assert_cited_verbatim(store, answer)
+
+
+async def test_timeline_between_the_summits(store: Store) -> None:
+    answer = await briefing.timeline(store, None, datetime(2019, 3, 15, tzinfo=UTC))
+    assert [line.past for line in answer.sections[0].lines] == [True, False]
+
+
+# --- search, fact, sources -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+async def test_empty_search_is_refused(store: Store, empty: str) -> None:
+    with pytest.raises(BadInput, match="Search for something"):
+        await briefing.search(store, empty, None)
+
+
+async def test_overlong_search_is_refused(store: Store) -> None:
+    with pytest.raises(BadInput, match="too long"):
+        await briefing.search(store, "sanctions " * 30, None)
+
+
+async def test_search_answer(store: Store) -> None:
+    answer = await briefing.search(store, "denuclearization", None)
+    assert answer.found is True
+    assert answer.intro == "2 best matches, most relevant first."
+    await _assert_cited_verbatim(store, answer)
+    nothing = await briefing.search(store, "zzzzqqq", None)
+    assert nothing.found is False
+    assert nothing.sections == []
+
+
+async def test_missing_fact_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFound, match="no fact 9999"):
+        await briefing.fact(store, 9999, None)
+
+
+async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
+    answer = await briefing.fact(store, 12, None)
+    assert answer.title == "Fact 12"
+    assert answer.intro.startswith("The State Department says")
+    assert [s.heading for s in answer.sections] == ["Kind", "Verbatim from the source"]
+    assert answer.sections[0].lines[0].text == "Quote: U.S. State Department"
+    assert answer.sections[1].lines[0].text == STATEMENT
+    await _assert_cited_verbatim(store, answer)
+
+
+async def test_sources_answer_invents_no_publisher(store: Store) -> None:
+    answer = await briefing.sources(store, None)
+    [line] = answer.sections[0].lines
+    assert "(title ours)" in line.text
+    assert "publisher: unknown" in line.text
+    assert "author: unknown" in line.text
+    assert "URL unknown" in line.text
+    assert "written in the days before Thursday 25 April 2019" in line.text
