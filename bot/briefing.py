@@ -44,6 +44,7 @@ class Line:
     markers: list[str] = field(default_factory=list)
     when: When | None = None  # renderers format times for their medium
     past: bool | None = None
+    when_label: str = "When"
 
 
 @dataclass(slots=True)
@@ -400,5 +401,5 @@ def confirmation(title: str, *lines: str, when: When | None = None) -> Answer:
     """A moderator's change, echoed back as it was understood."""
     body = [Line(text) for text in lines]
     if when is not None:
-        body.append(Line("Understood as", when=when, past=False))
+        body.append(Line("", when=when, past=False, when_label="Understood as"))
     return Answer(title=title, sections=[Section("Done", body)])

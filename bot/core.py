@@ -80,6 +80,10 @@ class BriefingBot(commands.Bot):
     async def get_context(self, origin, /, *, cls=BriefingContext):  # type: ignore[override]
         return await super().get_context(origin, cls=cls)
 
+    async def login(self, token: str) -> None:
+        point_at(self.config.api_base, self.config.gateway_url)
+        await super().login(token)
+
     async def setup_hook(self) -> None:
         await self._discover_gateway()
         self._store = await Store.open(self.config.db_path)
@@ -134,7 +138,6 @@ class BriefingBot(commands.Bot):
 
 async def run_discord(config: Config) -> int:
     """Run until SIGINT/SIGTERM, then close the gateway and the store cleanly."""
-    point_at(config.api_base, config.gateway_url)
     bot = BriefingBot(config)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()

@@ -186,8 +186,9 @@ def resolve_when(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> When:
     basis = f"{meeting.date_basis}; " if meeting.date_basis else ""
 
     def instant(wall: datetime) -> datetime:
-        aware = dates.localise(wall, info, zone_name) if has_time else dates.first_instant(wall, info)
-        return aware.astimezone(UTC)
+        if has_time:
+            return dates.localise(wall, info, zone_name).astimezone(UTC)
+        return dates.first_instant(wall, info).astimezone(UTC)
 
     return When(
         start=instant(start),

@@ -1,13 +1,17 @@
-"""`next-meeting` and `timeline`: meetings against the real current time."""
+"""`next-meeting`, `timeline` and `meeting <id>` for everyone; `meeting add|edit|cancel`
+for moderators."""
 
 from __future__ import annotations
 
 from discord.ext import commands
 
-from bot import briefing
-from bot.checks import member_cooldown
+from bot import briefing, moderation
+from bot.checks import member_cooldown, moderator_only, scope_of_row, write_scope
 from bot.context import BriefingContext
 from bot.core import BriefingBot
+from bot.flags import MeetingAddFlags, MeetingEditFlags
+
+MeetingId = commands.Range[int, 1, 2**62]
 
 
 class Meetings(commands.Cog):
@@ -22,6 +26,69 @@ class Meetings(commands.Cog):
     async def timeline(self, ctx: BriefingContext) -> None:
         """All meetings and dated events in order."""
         await ctx.answer(briefing.timeline(ctx.store, ctx.scope, ctx.now()))
+
+    @commands.hybrid_group(name="meeting", fallback="show", invoke_without_command=True)
+    @member_cooldown()
+    async def meeting(self, ctx: BriefingContext, meeting_id: MeetingId) -> None:
+        """One meeting, with how its date was worked out."""
+        await ctx.answer(briefing.meeting(ctx.store, meeting_id, ctx.scope, ctx.now()))
+
+    @meeting.command(name="add")
+    @moderator_only()
+    async def add(self, ctx: BriefingContext, *, flags: MeetingAddFlags) -> None:
+        """Add a meeting: title, when, where, participants, source, quote."""
+        scope = await write_scope(ctx, flags.scope)
+        result = await moderation.add_meeting(
+            ctx.store,
+            ctx.change(scope),
+            title=flags.title,
+            when=flags.when,
+            where=flags.where,
+            participants=flags.participants,
+            source=flags.source,
+            quote=flags.quote,
+            status=flags.status,
+        )
+        await self._confirm(ctx, f"Added meeting {result.meeting_id}", result)
+
+    @meeting.command(name="edit")
+    @moderator_only()
+    async def edit(
+        self, ctx: BriefingContext, meeting_id: MeetingId, *, flags: MeetingEditFlags
+    ) -> None:
+        """Correct a meeting; only the values given change."""
+        scope = await scope_of_row(
+            ctx, "meeting", await ctx.store.row_guild("meetings", meeting_id)
+        )
+        result = await moderation.edit_meeting(
+            ctx.store,
+            ctx.change(scope),
+            meeting_id,
+            title=flags.title,
+            when=flags.when,
+            where=flags.where,
+            participants=flags.participants,
+            status=flags.status,
+        )
+        await self._confirm(ctx, f"Meeting {meeting_id} corrected", result)
+
+    @meeting.command(name="cancel")
+    @moderator_only()
+    async def cancel(self, ctx: BriefingContext, meeting_id: MeetingId, *, reason: str) -> None:
+        """Mark a meeting cancelled, with the reason."""
+        scope = await scope_of_row(
+            ctx, "meeting", await ctx.store.row_guild("meetings", meeting_id)
+        )
+        await moderation.cancel_meeting(ctx.store, ctx.change(scope, reason), meeting_id)
+        await ctx.send_text(f"Meeting {meeting_id} marked cancelled.")
+
+    async def _confirm(
+        self, ctx: BriefingContext, title: str, result: moderation.MeetingResult
+    ) -> None:
+        answer = briefing.confirmation(
+            title, f"How the date was read: {result.when.resolution}.", when=result.when
+        )
+        await ctx.send_answer(answer)
 
 
 async def setup(bot: BriefingBot) -> None:

@@ -1,4 +1,4 @@
-"""`search` and `fact`: full-text search, and one fact with its verbatim quotes."""
+"""`search`: full-text search over the facts, ranked and cited."""
 
 from __future__ import annotations
 
@@ -20,13 +20,6 @@ class Search(commands.Cog):
     ) -> None:
         """Full-text search over the facts, best first."""
         await ctx.answer(briefing.search(ctx.store, query, ctx.scope))
-
-    @commands.hybrid_command(name="fact", description="One fact with its verbatim quote")
-    @app_commands.describe(fact_id="The fact's number, shown as (fact N) in answers")
-    @member_cooldown()
-    async def fact(self, ctx: BriefingContext, fact_id: commands.Range[int, 1, 2**62]) -> None:
-        """One fact with its verbatim quote and source."""
-        await ctx.answer(briefing.fact(ctx.store, fact_id, ctx.scope))
 
 
 async def setup(bot: BriefingBot) -> None:

@@ -44,7 +44,7 @@ def discord_when(when: When, past: bool | None) -> str:
 def line_markdown(line: Line) -> str:
     text = line.text
     if line.when is not None:
-        text += f" When: {discord_when(line.when, line.past)}."
+        text = f"{text} {line.when_label}: {discord_when(line.when, line.past)}.".strip()
     if line.label:
         text = f"*{line.label}:* {text}"
     if line.markers:

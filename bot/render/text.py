@@ -20,7 +20,7 @@ def line_text(line: Line) -> str:
     text = _strip_markdown(line.text)
     if line.when is not None:
         tense = "past" if line.past else "upcoming"
-        text += f" When: {describe_when(line.when)}, {tense}."
+        text = f"{text} {line.when_label}: {describe_when(line.when)}, {tense}.".strip()
     if line.label:
         text = f"[{line.label}] {text}"
     if line.markers:

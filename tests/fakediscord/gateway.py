@@ -352,7 +352,7 @@ class GatewayServer:
         self,
         predicate: Callable[[], bool],
         timeout: float,
-        what: str,  # noqa: ASYNC109
+        what: str,
     ) -> None:
         """Wait until ``predicate()`` holds; re-checked whenever a session goes live."""
         if predicate():

@@ -75,19 +75,19 @@ class FakeInteraction:
         if self.answer is not None:
             self._answered.set()
 
-    async def wait_callback(self, timeout: float) -> JSON:  # noqa: ASYNC109
+    async def wait_callback(self, timeout: float) -> JSON:
         await _wait(self._acked, timeout, f"interaction {self.id} was not acknowledged")
         assert self.callback is not None
         return self.callback
 
-    async def wait_answer(self, timeout: float) -> JSON:  # noqa: ASYNC109
+    async def wait_answer(self, timeout: float) -> JSON:
         what = f"interaction {self.id} got no visible answer (callback={self.callback!r})"
         await _wait(self._answered, timeout, what)
         assert self.answer is not None
         return self.answer
 
 
-async def _wait(event: asyncio.Event, timeout: float, what: str) -> None:  # noqa: ASYNC109
+async def _wait(event: asyncio.Event, timeout: float, what: str) -> None:
     try:
         await asyncio.wait_for(event.wait(), timeout)
     except TimeoutError:

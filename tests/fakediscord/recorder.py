@@ -111,7 +111,7 @@ class MessageLog:
         self,
         channel_id: int,
         predicate: MessagePredicate | None,
-        timeout: float,  # noqa: ASYNC109
+        timeout: float,
         *,
         include_loading: bool = False,
     ) -> JSON:

@@ -246,7 +246,7 @@ class FakeDiscord:
         self,
         channel_id: int,
         predicate: MessagePredicate | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         *,
         include_loading: bool = False,
     ) -> JSON:
@@ -261,7 +261,7 @@ class FakeDiscord:
 
     async def wait_for_interaction_response(
         self, inter: FakeInteraction, timeout: float = 5.0
-    ) -> JSON:  # noqa: ASYNC109
+    ) -> JSON:
         """First visible answer: callback message, or the edit/followup after a defer.
 
         The entry counts as claimed, so ``wait_for_message`` won't return it afterwards."""
@@ -271,7 +271,7 @@ class FakeDiscord:
 
     async def wait_for_interaction_callback(
         self, inter: FakeInteraction, timeout: float = 5.0
-    ) -> JSON:  # noqa: ASYNC109
+    ) -> JSON:
         """The raw callback body ``{"type": ..., "data": ...}`` the bot POSTed."""
         return await inter.wait_callback(timeout)
 
@@ -680,7 +680,7 @@ class FakeDiscord:
         value: str,
         *,
         options: Mapping[str, Any] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> list[JSON]:
         """Type ``value`` into option ``focused``; returns the bot's choices (callback 8)."""
         data = self._command_data(
@@ -766,7 +766,7 @@ class FakeDiscord:
         self,
         timeout: float = 10.0,
         *,
-        count: int = 1,  # noqa: ASYNC109
+        count: int = 1,
         settle: float = 0.05,
     ) -> None:
         """Wait until ``count`` IDENTIFYs were answered (READY + GUILD_CREATEs written), then
@@ -780,7 +780,7 @@ class FakeDiscord:
     async def _await_reconnect(
         self,
         before: int,
-        timeout: float | None,  # noqa: ASYNC109
+        timeout: float | None,
     ) -> str | None:
         if timeout is None:
             return None

@@ -1,0 +1,48 @@
+"""`modrole set|show|clear` (server managers) and `audit` (moderators)."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from bot import briefing
+from bot.checks import moderator_only
+from bot.context import BriefingContext
+from bot.core import BriefingBot
+
+
+class Moderators(commands.Cog):
+    @commands.hybrid_group(name="modrole", fallback="show", invoke_without_command=True)
+    @commands.guild_only()
+    async def modrole(self, ctx: BriefingContext) -> None:
+        """Show which role counts as moderator here."""
+        role_id = await ctx.store.mod_role(ctx.guild.id)  # type: ignore[union-attr]
+        role = ctx.guild.get_role(role_id) if role_id and ctx.guild else None
+        text = f"Moderator role: {role.mention}." if role else "No moderator role is set."
+        await ctx.send_text(text + " Members with Manage Server or Manage Messages moderate too.")
+
+    @modrole.command(name="set")
+    @commands.guild_only()
+    @commands.has_permissions(manage_guild=True)
+    async def set_role(self, ctx: BriefingContext, role: discord.Role) -> None:
+        """Let members with this role add and correct this server's facts."""
+        await ctx.store.set_mod_role(ctx.guild.id, role.id, ctx.change(ctx.scope))  # type: ignore[union-attr]
+        await ctx.send_text(f"Members with {role.mention} can now moderate this server's facts.")
+
+    @modrole.command(name="clear")
+    @commands.guild_only()
+    @commands.has_permissions(manage_guild=True)
+    async def clear_role(self, ctx: BriefingContext) -> None:
+        """Stop treating any role as moderator."""
+        await ctx.store.set_mod_role(ctx.guild.id, None, ctx.change(ctx.scope))  # type: ignore[union-attr]
+        await ctx.send_text("The moderator role is cleared.")
+
+    @commands.hybrid_command(name="audit", description="Moderators: recent changes here")
+    @moderator_only()
+    async def audit(self, ctx: BriefingContext, limit: commands.Range[int, 1, 100] = 20) -> None:
+        """The latest changes to this server's facts (or the shared ones, in DMs)."""
+        await ctx.answer(briefing.audit(ctx.store, ctx.scope, limit), ephemeral=True)
+
+
+async def setup(bot: BriefingBot) -> None:
+    await bot.add_cog(Moderators())

@@ -1,0 +1,142 @@
+"""A running BriefingBot connected to the loopback fake Discord, with two servers.
+
+Server A has a plain member (alice), a moderator by role (mod, role "Mods" with Manage
+Messages) and a second member (dave); server B has its own member (bob) and moderator
+(bmod). The application owner (a curator) is a member of A. The bot's clock is a
+`MutableClock` that tests move instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.config import Config
+from bot.core import BriefingBot
+from tests.conftest import FIXED_NOW
+from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
+
+MANAGE_MESSAGES = discord.Permissions(manage_messages=True).value
+
+
+@dataclass
+class MutableClock:
+    now: datetime = FIXED_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    bot: BriefingBot
+    clock: MutableClock
+    db_path: Path
+    guild: int
+    channel: int
+    alice: int
+    dave: int
+    mod: int
+    mod_role: int
+    guild_b: int
+    channel_b: int
+    bob: int
+    bmod: int
+    owner: int
+    extra: dict = field(default_factory=dict)
+
+    async def ask(
+        self, content: str, *, user: int | None = None, channel: int | None = None
+    ) -> dict:
+        """Send a prefix command and return the bot's next message in that channel."""
+        target = channel or self.channel
+        await self.fake.send_message(target, user or self.alice, content)
+        return await self.fake.wait_for_message(target, timeout=10)
+
+    async def slash(
+        self,
+        command: str,
+        options: dict | None = None,
+        *,
+        user: int | None = None,
+        channel: int | None = None,
+    ) -> dict:
+        """Invoke a slash command and return its visible answer."""
+        inter = await self.fake.invoke_slash(
+            channel or self.channel, user or self.alice, command, options or {}
+        )
+        return await self.fake.wait_for_interaction_response(inter, timeout=10)
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new process-equivalent on the same store file."""
+        await stop_client(self.bot, self.extra.pop("task", None))
+        self.bot = make_bot(self.fake, self.db_path, self.clock)
+        self.extra["task"] = await run_client(self.fake, self.bot)
+
+
+def make_bot(fake: FakeDiscord, db_path: Path, clock: MutableClock) -> BriefingBot:
+    config = Config(token="fake-token", api_base=fake.api_base, db_path=db_path)
+    return BriefingBot(config, clock=clock)
+
+
+def embed_text(message: dict) -> str:
+    """Everything a reader sees in a bot message: content, titles, fields, footers."""
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        for embed_field in embed.get("fields", []):
+            parts += [embed_field["name"], embed_field["value"]]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(part for part in parts if part)
+
+
+def button_ids(message: dict) -> list[str]:
+    return [
+        component["custom_id"]
+        for row in message.get("components") or []
+        for component in row.get("components", [])
+        if "custom_id" in component
+    ]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    fake = FakeDiscord(heartbeat_interval_ms=5000)
+    await fake.start()
+    guild = fake.add_guild(name="Alpha")
+    channel = fake.add_channel(guild, name="briefing")
+    mod_role = fake.add_role(guild, "Mods", permissions=MANAGE_MESSAGES)
+    guild_b = fake.add_guild(name="Beta")
+    channel_b = fake.add_channel(guild_b, name="news")
+    b_role = fake.add_role(guild_b, "Mods", permissions=MANAGE_MESSAGES)
+    world_ = World(
+        fake=fake,
+        bot=None,
+        clock=MutableClock(),
+        db_path=tmp_path / "store.sqlite3",  # type: ignore[arg-type]
+        guild=guild,
+        channel=channel,
+        alice=fake.add_member(guild, "alice"),
+        dave=fake.add_member(guild, "dave"),
+        mod=fake.add_member(guild, "mod", roles=[mod_role]),
+        mod_role=mod_role,
+        guild_b=guild_b,
+        channel_b=channel_b,
+        bob=fake.add_member(guild_b, "bob"),
+        bmod=fake.add_member(guild_b, "bmod", roles=[b_role]),
+        owner=fake.add_member(guild, user_id=fake.owner_id),
+    )
+    with pointed_at(fake):
+        world_.bot = make_bot(fake, world_.db_path, world_.clock)
+        world_.extra["task"] = await run_client(fake, world_.bot)
+        try:
+            yield world_
+        finally:
+            await stop_client(world_.bot, world_.extra.pop("task", None))
+            await fake.stop()
