@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.errors import NotFound
+from bot.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from bot.context import BriefingContext
@@ -71,11 +71,19 @@ async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
     return None
 
 
-async def scope_of_row(ctx: BriefingContext, what: str, row_guild: int | bool | None) -> int | None:
+async def scope_of_row(
+    ctx: BriefingContext, what: str, row_guild: int | bool | None, requested: str | None = None
+) -> int | None:
     """The scope for changing an existing row: its own. `row_guild` is False when the row
-    does not exist. Shared rows need a curator; another server's rows stay invisible."""
+    does not exist. Shared rows need a curator; another server's rows stay invisible.
+    A `scope: global` given for a server's own row is refused rather than ignored."""
     if row_guild is False or (row_guild is not None and row_guild != ctx.scope):
         raise NotFound(f"There is no {what} here.")
+    if (requested or "").strip().lower() == GLOBAL_SCOPE and row_guild is not None:
+        raise BadInput(
+            f"That {what} belongs to this server, not the shared facts; "
+            "leave out `scope: global`. Nothing was changed."
+        )
     if row_guild is None and not await ctx.bot.is_curator(ctx.author):
         raise NotModerator(
             f"That {what} is shared by every server; only the bot's curators can change it. "

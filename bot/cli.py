@@ -18,11 +18,11 @@ from bot.store import Store
 
 
 @asynccontextmanager
-async def opened_store(config: Config, *, fresh_data: bool = True) -> AsyncIterator[Store]:
+async def opened_store(config: Config, data_dir: Path) -> AsyncIterator[Store]:
+    """The store, built first if it is missing or older than the data folder."""
     store = await Store.open(config.db_path)
     try:
-        if fresh_data:
-            await ensure_built(store)
+        await ensure_built(store, data_dir)
         yield store
     finally:
         await store.close()
@@ -55,13 +55,13 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_console(config: Config, args: argparse.Namespace) -> int:
-    async with opened_store(config) as store:
+    async with opened_store(config, args.data) as store:
         await Console(store, prefix=config.prefix).repl()
     return 0
 
 
 async def cmd_ask(config: Config, args: argparse.Namespace) -> int:
-    async with opened_store(config) as store:
+    async with opened_store(config, args.data) as store:
         print(await Console(store, prefix=config.prefix).answer(" ".join(args.line)))
     return 0
 
@@ -80,6 +80,19 @@ async def cmd_run(config: Config, args: argparse.Namespace) -> int:
     return await run_discord(config)
 
 
+async def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    from bot.export import export
+
+    async with opened_store(config, args.data) as store:
+        counts = await export(store, args.out, args.guild)
+    scope = f"shared rows and server {args.guild}'s" if args.guild else "shared rows"
+    print(
+        f"exported {scope} to {args.out}: {counts['sources']} source(s), "
+        f"{counts['facts']} facts, {counts['meetings']} meetings"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     top.add_argument("--db", type=Path, help="store path (default: $BRIEFING_DB or var/)")
@@ -91,6 +104,9 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help='answer one command and exit, e.g. ask "!who putin"')
     ask.add_argument("line", nargs="+")
     sub.add_parser("run", help="connect to Discord (console when DISCORD_TOKEN is unset)")
+    out = sub.add_parser("export", help="write the store back to the curated TOML format")
+    out.add_argument("--guild", type=int, help="include this server's own rows")
+    out.add_argument("--out", type=Path, default=Path("export"), help="folder to write")
     return top
 
 
@@ -103,9 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(config, args)
-        handler = {"build": cmd_build, "console": cmd_console, "ask": cmd_ask}.get(
-            args.command or "run", cmd_run
-        )
+        handlers = {
+            "build": cmd_build,
+            "console": cmd_console,
+            "ask": cmd_ask,
+            "export": cmd_export,
+        }
+        handler = handlers.get(args.command or "run", cmd_run)
         return asyncio.run(handler(config, args))
     except DataError as error:
         for problem in error.problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -71,4 +72,12 @@ class BriefingContext(commands.Context):
     async def send_error(self, message: str) -> None:
         """A short error, private to the asker where Discord allows it."""
         embed = discord.Embed(description=message, colour=discord.Colour.red())
+        interaction = self.interaction
+        if interaction is not None and interaction.response.is_done():
+            # After a public defer the first followup replaces the "thinking…" message
+            # and cannot be private; remove that message and send the error on its own.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
         await self.send(embed=embed, ephemeral=True)

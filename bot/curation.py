@@ -35,8 +35,8 @@ class CitationSpec:
 class SourceSpec:
     key: str
     title: str
-    title_is_ours: bool
     text: str
+    title_is_ours: bool = False
     published: str | None = None
     published_precision: str = "day"
     published_note: str = ""
@@ -44,6 +44,7 @@ class SourceSpec:
     publisher: str | None = None
     author: str | None = None
     guild_id: int | None = None
+    id: int | None = None  # set by export, so a rebuilt store keeps its numbers
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ class FactSpec:
     attributed_to: str | None = None
     guild_id: int | None = None
     retracted: bool = False
+    id: int | None = None
 
 
 @dataclass(slots=True)
@@ -78,13 +80,17 @@ class MeetingSpec:
     tz: str
     status: str
     citations: list[CitationSpec]
-    participants: list[str] = field(default_factory=list)
+    # Entity keys, or {name = "..."} for someone without an entry (kept as typed).
+    participants: list[str | dict] = field(default_factory=list)
     place: str | None = None
+    place_name: str | None = None  # a place without an entry
     end: str | None = None
     relative_to: str | None = None
     date_basis: str = ""
+    resolution: str | None = None  # set by export: how the date was first worked out
     status_note: str = ""
     guild_id: int | None = None
+    id: int | None = None
 
 
 @dataclass(slots=True)
@@ -125,7 +131,7 @@ def _read_briefing(path: Path, bundle: Bundle) -> None:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     source = dict(raw["source"])
     text_path = path.parent.parent / source.pop("file")
-    text = text_path.read_text(encoding="utf-8")
+    text = text_path.read_bytes().decode("utf-8")  # bytes as they are: no newline translation
     bundle.sources.append(SourceSpec(text=text, **source))
     for fact in raw.get("facts", []):
         cites = _citations(fact.pop("citations", []), source["key"])
@@ -195,7 +201,7 @@ def resolve_when(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> When:
         tz=zone_name,
         precision=precision,
         end=instant(end) if end else None,
-        resolution=f"{basis}{how}; zone {zone_name}",
+        resolution=meeting.resolution or f"{basis}{how}; zone {zone_name}",
     )
 
 
@@ -271,7 +277,11 @@ def _check_fact(fact: FactSpec, entity_keys: set[str], sources: dict) -> list[st
 def _check_meeting(meeting: MeetingSpec, entity_keys: set[str], sources: dict) -> list[str]:
     where = f"meeting '{meeting.key}'"
     problems = []
-    keys = [*meeting.participants, *([meeting.place] if meeting.place else [])]
+    people = [p for p in meeting.participants if isinstance(p, str)]
+    keys = [*people, *([meeting.place] if meeting.place else [])]
+    for guest in meeting.participants:
+        if isinstance(guest, dict) and not str(guest.get("name", "")).strip():
+            problems.append(f"{where}: a participant without an entry needs a name")
     problems += [f"{where}: unknown entity '{key}'" for key in keys if key not in entity_keys]
     if meeting.status not in {status.value for status in MeetingStatus}:
         problems.append(f"{where}: unknown status '{meeting.status}'")

@@ -39,6 +39,7 @@ class FactEditFlags(Flags):
     quote: str | None = commands.flag(default=None, description="New verbatim quote")
     attributed_to: str | None = commands.flag(default=None, description="New attribution")
     topic: str | None = commands.flag(default=None, description="New topics, comma separated")
+    scope: str | None = commands.flag(default=None, description="global: a shared fact")
 
 
 class MeetingAddFlags(Flags):
@@ -58,3 +59,4 @@ class MeetingEditFlags(Flags):
     where: str | None = commands.flag(default=None, description="New place")
     participants: str | None = commands.flag(default=None, description="New participants")
     status: str | None = commands.flag(default=None, description="New status")
+    scope: str | None = commands.flag(default=None, description="global: a shared meeting")

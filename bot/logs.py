@@ -37,3 +37,7 @@ def setup(level: str = "INFO", secrets: list[str] | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("discord").setLevel("INFO" if level == "DEBUG" else "WARNING")
+    # The bot has no voice features; discord.py's warnings about voice libraries are noise.
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )

@@ -95,11 +95,18 @@ def parse_published(value: str | None) -> Published | None:
         raise BadInput(f"Could not read `{text}` as a date; try `2019-04-22`.") from None
     if re.fullmatch(r"\d{4}", text):
         precision = Precision.YEAR
-    elif not re.search(r"\b\d{1,2}\b(?!\d)", re.sub(r"\d{4}", "", text)):
+    elif _month_only(text):
         precision = Precision.MONTH
     else:
         precision = Precision.DAY
     return Published(parsed.date(), precision, "")
+
+
+def _month_only(text: str) -> bool:
+    """'2019-04', '2019/4' or 'April 2019': a month, with no day given."""
+    if re.fullmatch(r"\d{4}[-/.]\d{1,2}", text):
+        return True
+    return not re.search(r"\b\d{1,2}\b(?!\d)", re.sub(r"\d{4}", "", text))
 
 
 def parse_url(value: str | None) -> str | None:

@@ -28,7 +28,7 @@ _QUOTE_MAP = str.maketrans(
     }
 )
 _WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1, not \t \n \r
 
 
 def normalise_quote_char(char: str) -> str:

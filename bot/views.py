@@ -27,13 +27,13 @@ class AnswerView(discord.ui.View):
             self.remove_item(self.next_page)
         if not answer.refs:
             self.remove_item(self.show_quotes)
-        self._refresh()
+        self._update_buttons()
 
     @classmethod
     def needed(cls, answer: Answer, pages: list[Page]) -> bool:
         return len(pages) > 1 or bool(answer.refs)
 
-    def _refresh(self) -> None:
+    def _update_buttons(self) -> None:
         self.previous_page.disabled = self.index == 0
         self.next_page.disabled = self.index >= len(self.pages) - 1
 
@@ -46,7 +46,7 @@ class AnswerView(discord.ui.View):
             )
             return
         self.index = max(0, min(len(self.pages) - 1, self.index + step))
-        self._refresh()
+        self._update_buttons()
         await interaction.response.edit_message(embed=self.pages[self.index].embed, view=self)
 
     @discord.ui.button(

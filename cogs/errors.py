@@ -88,6 +88,22 @@ class Errors(commands.Cog):
             text = f"Something went wrong on our side (error id `{error_id}`); it has been logged."
         await self._reply(ctx, text)
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons under an answer from before a restart (or past their timeout) have no
+        live view; say so instead of letting Discord show "This interaction failed"."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        message = interaction.message
+        if not custom_id.startswith("answer:") or message is None:
+            return
+        if self.bot._connection._view_store.is_message_tracked(message.id):
+            return  # a live view answers it
+        await interaction.response.send_message(
+            "These buttons have expired; ask again for a fresh answer.", ephemeral=True
+        )
+
     async def _unknown_command(self, ctx: BriefingContext) -> None:
         name = (ctx.invoked_with or "").lower()
         if not name.replace("-", "").isalpha():

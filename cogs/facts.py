@@ -49,7 +49,8 @@ class Facts(commands.Cog):
     @moderator_only()
     async def edit(self, ctx: BriefingContext, fact_id: FactId, *, flags: FactEditFlags) -> None:
         """Correct a fact; only the values given change."""
-        scope = await scope_of_row(ctx, "fact", await ctx.store.row_guild("facts", fact_id))
+        row_guild = await ctx.store.row_guild("facts", fact_id)
+        scope = await scope_of_row(ctx, "fact", row_guild, flags.scope)
         await moderation.edit_fact(
             ctx.store,
             ctx.change(scope),

@@ -57,9 +57,8 @@ class Meetings(commands.Cog):
         self, ctx: BriefingContext, meeting_id: MeetingId, *, flags: MeetingEditFlags
     ) -> None:
         """Correct a meeting; only the values given change."""
-        scope = await scope_of_row(
-            ctx, "meeting", await ctx.store.row_guild("meetings", meeting_id)
-        )
+        row_guild = await ctx.store.row_guild("meetings", meeting_id)
+        scope = await scope_of_row(ctx, "meeting", row_guild, flags.scope)
         result = await moderation.edit_meeting(
             ctx.store,
             ctx.change(scope),

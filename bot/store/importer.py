@@ -104,7 +104,10 @@ class _Importer:
         """Insert or update by key; `created_at` is kept from the first insert and an
         update bumps `version` where the table has one."""
         columns = ["key", *values]
-        updates = [f"{column} = excluded.{column}" for column in values if column != "created_at"]
+        insert_only = {"created_at", "id"}
+        updates = [
+            f"{column} = excluded.{column}" for column in values if column not in insert_only
+        ]
         if table in {"facts", "meetings"}:
             updates.append("version = version + 1")
         async with self.conn.execute(
@@ -175,6 +178,7 @@ class _Importer:
             "origin": "curated",
             "curated_hash": digest,
             "created_at": self.now,
+            "id": spec.id,
         }
         self.source_ids[spec.key] = await self._upsert("sources", spec.key, values)
 
@@ -205,6 +209,7 @@ class _Importer:
             "curated_hash": digest,
             "created_at": self.now,
             "updated_at": self.now,
+            "id": spec.id,
         }
         fact_id = await self._upsert("facts", spec.key, values)
         await self._fact_links(fact_id, spec)
@@ -235,7 +240,7 @@ class _Importer:
             "guild_id": spec.guild_id,
             "title": spec.title,
             "place_id": place_id,
-            "place_text": await self._entity_name(place_id) if place_id else spec.place,
+            "place_text": await self._entity_name(place_id) if place_id else spec.place_name,
             "starts_at": iso(when.start),
             "ends_at": iso(when.end),
             "tz": when.tz,
@@ -247,17 +252,22 @@ class _Importer:
             "curated_hash": digest,
             "created_at": self.now,
             "updated_at": self.now,
+            "id": spec.id,
         }
         meeting_id = await self._upsert("meetings", spec.key, values)
         await self.conn.execute(
             "DELETE FROM meeting_participants WHERE meeting_id = ?", (meeting_id,)
         )
-        for position, key in enumerate(spec.participants):
-            entity_id = self.entity_ids[key]
+        for position, person in enumerate(spec.participants):
+            if isinstance(person, dict):
+                entity_id, name = None, str(person["name"])
+            else:
+                entity_id = self.entity_ids[person]
+                name = await self._entity_name(entity_id)
             await self.conn.execute(
                 "INSERT INTO meeting_participants(meeting_id, position, entity_id, name) "
                 "VALUES (?, ?, ?, ?)",
-                (meeting_id, position, entity_id, await self._entity_name(entity_id)),
+                (meeting_id, position, entity_id, name),
             )
         await self._citations("meeting_id", meeting_id, spec.citations)
 

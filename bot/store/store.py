@@ -176,6 +176,17 @@ class Store:
         names = [alias["alias"] for alias in aliases if alias["alias"] not in hidden]
         return rows.entity(row, names)
 
+    async def entities(self) -> list[Entity]:
+        """Every entity with all its aliases (for export)."""
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for row in await self._all("SELECT alias, entity_id FROM aliases ORDER BY rowid"):
+            aliases[row["entity_id"]].append(row["alias"])
+        found = await self._all("SELECT * FROM entities ORDER BY id")
+        return [
+            rows.entity(row, [a for a in aliases[row["id"]] if a not in (row["name"], row["key"])])
+            for row in found
+        ]
+
     async def find_entity(self, name: str, *, suggestions: int = 5) -> EntityMatch:
         """Look an entity up by any alias, ignoring case and accents; on a miss,
         suggest close names ("putn" -> Vladimir Putin)."""
@@ -285,6 +296,13 @@ class Store:
         if row is None or (row["retracted"] and not include_retracted):
             return None
         return (await self._hydrate([row]))[0]
+
+    async def facts_in_scope(self, guild_id: int | None) -> list[Fact]:
+        """Every fact visible from `guild_id`, retracted ones included (for export)."""
+        found = await self._all(
+            f"{_FACT_SELECT} WHERE {_visible('f')} ORDER BY f.id", {"guild": guild_id}
+        )
+        return await self._hydrate(found)
 
     async def facts_about(self, entity_id: int, guild_id: int | None) -> list[Fact]:
         """Facts whose subject is the entity, then facts that involve it."""
