@@ -70,6 +70,10 @@ class BriefingBot(commands.Bot):
         self.started = clock()
         self.defer_after = 2.0  # seconds before a slow slash answer is deferred
         self._store: Store | None = None
+        self.in_flight = 0  # commands being answered; shutdown waits for them
+        self._idle = asyncio.Event()
+        self.before_invoke(self._count_in)
+        self.after_invoke(self._count_out)
 
     @property
     def store(self) -> Store:
@@ -129,6 +133,25 @@ class BriefingBot(commands.Bot):
             len(self.guilds),
         )
 
+    async def _count_in(self, ctx: commands.Context) -> None:
+        self.in_flight += 1
+        self._idle.clear()
+
+    async def _count_out(self, ctx: commands.Context) -> None:
+        self.in_flight -= 1
+        if self.in_flight == 0:
+            self._idle.set()
+
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait (up to `grace` seconds) for running commands to send their answers."""
+        if self.in_flight == 0:
+            return
+        try:
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        except TimeoutError:
+            log.warning("closing with %d command(s) still running", self.in_flight)
+
     async def close(self) -> None:
         await super().close()
         if self._store is not None:
@@ -148,7 +171,8 @@ async def run_discord(config: Config) -> int:
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stopper in done:
-            log.info("signal received; shutting down")
+            log.info("signal received; shutting down after %d running command(s)", bot.in_flight)
+            await bot.drain()
         await bot.close()
         stopper.cancel()
         outcome = (await asyncio.gather(runner, return_exceptions=True))[0]

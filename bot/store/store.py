@@ -94,19 +94,23 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: all of it lands, or none of it does."""
+        """One write transaction: all of it lands, or none of it does.
+
+        A locked, read-only or full database becomes StoreUnavailable, whose message a
+        user can be shown; reads go on working through the other connection.
+        """
         async with self._write_lock:
             conn = self._write
             try:
                 await conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(_unavailable_message(error)) from error
-            try:
                 yield conn
                 await conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as error:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError) and _is_unavailable(error):
+                    log.warning("write refused by SQLite: %s", error)
+                    raise StoreUnavailable(_unavailable_message(error)) from error
                 raise
             finally:
                 self._alias_cache = None
@@ -116,7 +120,7 @@ class Store:
             async with self._read.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
+            if _is_unavailable(error):
                 raise StoreUnavailable(_unavailable_message(error)) from error
             raise
 
@@ -538,6 +542,13 @@ def _words(query: str) -> list[str]:
 def _like_prefix(key: str) -> str:
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
+
+
+_UNAVAILABLE = ("locked", "busy", "readonly", "read-only", "disk is full", "disk i/o")
+
+
+def _is_unavailable(error: sqlite3.OperationalError) -> bool:
+    return any(word in str(error).lower() for word in _UNAVAILABLE)
 
 
 def _unavailable_message(error: Exception) -> str:
