@@ -7,7 +7,7 @@ console) and, where time matters, `now`. Nothing here formats for Discord or a t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.errors import BadInput, NotFound
 from bot.models import AuditEntry, Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
@@ -217,20 +217,24 @@ def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
     )
 
 
-async def next_meeting(store: Store, guild_id: int | None, now: datetime) -> Answer:
-    meetings = [
-        m for m in await store.meetings(guild_id) if m.status is not MeetingStatus.CANCELLED
-    ]
-    upcoming = [m for m in meetings if not is_over(m, now)]
-    answer = Answer(title="Next meeting")
+def nearest_meeting(meetings: list[Meeting], now: datetime) -> tuple[Meeting, bool] | None:
+    """The next meeting not yet over (True), else the latest past one (False)."""
+    live = [m for m in meetings if m.status is not MeetingStatus.CANCELLED]
+    upcoming = [m for m in live if not is_over(m, now)]
     if upcoming:
-        answer.sections = [Section("Upcoming", [meeting_line(answer, upcoming[0], now)])]
-    else:
+        return upcoming[0], True
+    past = [m for m in live if is_over(m, now)]
+    return (max(past, key=lambda m: m.when.start), False) if past else None
+
+
+async def next_meeting(store: Store, guild_id: int | None, now: datetime) -> Answer:
+    answer = Answer(title="Next meeting")
+    found = nearest_meeting(await store.meetings(guild_id), now)
+    if found is None or not found[1]:
         answer.intro = "No upcoming meeting is recorded in the briefing."
-        past = [m for m in meetings if is_over(m, now)]
-        if past:
-            latest = max(past, key=lambda m: m.when.start)
-            answer.sections = [Section("Most recent (past)", [meeting_line(answer, latest, now)])]
+    if found is not None:
+        heading = "Upcoming" if found[1] else "Most recent (past)"
+        answer.sections = [Section(heading, [meeting_line(answer, found[0], now)])]
     return await _attach_sources(store, answer, guild_id)
 
 
@@ -403,3 +407,65 @@ def confirmation(title: str, *lines: str, when: When | None = None) -> Answer:
     if when is not None:
         body.append(Line("", when=when, past=False, when_label="Understood as"))
     return Answer(title=title, sections=[Section("Done", body)])
+
+
+# --- daily digest ----------------------------------------------------------------------
+
+UPCOMING_WINDOW = timedelta(days=7)
+
+
+def _change_label(fact: Fact) -> str:
+    if fact.retracted:
+        return "Retracted"
+    return "Corrected" if fact.version > 1 else "Added"
+
+
+async def digest(store: Store, guild_id: int, since: datetime, now: datetime) -> Answer:
+    """What changed since the last digest, meetings in the next seven days, and, when
+    nothing changed, a short standing summary instead of silence."""
+    answer = Answer(title=f"Daily briefing, {now:%-d %B %Y}")
+    changed = await store.facts_changed_since(since, guild_id)
+    meetings = await store.meetings_changed_since(since, guild_id)
+    for label in ("Added", "Corrected", "Retracted"):
+        lines = [fact_line(answer, fact) for fact in changed if _change_label(fact) == label]
+        if lines:
+            answer.sections.append(Section(f"{label} since the last digest", lines))
+    if meetings:
+        lines = [meeting_line(answer, m, now) for m in meetings]
+        answer.sections.append(Section("Meetings added or changed", lines))
+    upcoming = [
+        m
+        for m in await store.meetings(guild_id)
+        if m.status is not MeetingStatus.CANCELLED
+        and not is_over(m, now)
+        and m.when.start <= now + UPCOMING_WINDOW
+    ]
+    if upcoming:
+        lines = [meeting_line(answer, m, now) for m in upcoming]
+        answer.sections.append(Section("In the next seven days", lines))
+    if changed or meetings:
+        answer.intro = "What changed in the briefing since the last digest."
+    else:
+        answer.intro = "Nothing changed since the last digest. The standing picture:"
+        answer.sections += await _standing_summary(store, answer, guild_id, now, bool(upcoming))
+    return await _attach_sources(store, answer, guild_id)
+
+
+async def _standing_summary(
+    store: Store, answer: Answer, guild_id: int, now: datetime, has_upcoming: bool
+) -> list[Section]:
+    actors = ", ".join(entity.name for entity, _ in await store.key_actors(guild_id, limit=4))
+    sections = [Section("Key actors", [Line(actors or "none recorded")])]
+    picture = [
+        f
+        for f in await store.facts_by_topic("sanctions", guild_id)
+        if f.kind in (Kind.REPORTED, Kind.QUOTE)
+    ][:2]
+    if picture:
+        sections.append(Section("Sanctions", [fact_line(answer, f) for f in picture]))
+    if not has_upcoming:
+        found = nearest_meeting(await store.meetings(guild_id), now)
+        if found is not None:
+            heading = "Next meeting" if found[1] else "Most recent meeting (past)"
+            sections.append(Section(heading, [meeting_line(answer, found[0], now)]))
+    return sections

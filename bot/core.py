@@ -69,6 +69,7 @@ class BriefingBot(commands.Bot):
         self.clock = clock
         self.started = clock()
         self.defer_after = 2.0  # seconds before a slow slash answer is deferred
+        self.run_digests = True  # tests drive the digest dispatcher's ticks themselves
         self._store: Store | None = None
         self.in_flight = 0  # commands being answered; shutdown waits for them
         self._idle = asyncio.Event()

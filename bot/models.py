@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 
@@ -231,3 +231,27 @@ class AuditEntry:
     before: dict | None
     after: dict | None
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSubscription:
+    guild_id: int
+    channel_id: int
+    local_time: time
+    tz: str
+    enabled: bool
+    since: datetime
+    disabled_reason: str | None = None
+    reason_told: bool = True
+    last_sent_day: date | None = None
+    last_sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    guild_id: int
+    local_day: date
+    state: str  # sending, sent, skipped
+    nonce: str
+    message_id: int | None
+    at: datetime

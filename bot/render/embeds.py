@@ -95,6 +95,8 @@ def _footer(answer: Answer, number: int, total: int) -> str:
         parts.append("[n] = citation: press “Quotes” or use `fact <id>` for the verbatim text")
     if total > 1:
         parts.append(f"Page {number}/{total}")
+    if answer.footer_note:
+        parts.append(answer.footer_note)
     if len(" ".join(parts)) > FOOTER_MAX and answer.sources:
         parts[0] = f"Sources: {len(answer.sources)} (list them with `sources`)"
     return "\n".join(parts)[:FOOTER_MAX]

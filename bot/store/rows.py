@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time
 
 from bot.models import (
     AuditEntry,
     Citation,
+    Delivery,
+    DigestSubscription,
     Entity,
     EntityRef,
     Fact,
@@ -144,4 +146,30 @@ def audit_entry(row: Row) -> AuditEntry:
         before=json.loads(row["before"]) if row["before"] else None,
         after=json.loads(row["after"]) if row["after"] else None,
         reason=row["reason"] or "",
+    )
+
+
+def subscription(row: Row) -> DigestSubscription:
+    return DigestSubscription(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        local_time=time.fromisoformat(row["local_time"]),
+        tz=row["tz"],
+        enabled=bool(row["enabled"]),
+        since=datetime.fromisoformat(row["since"]),
+        disabled_reason=row["disabled_reason"],
+        reason_told=bool(row["reason_told"]),
+        last_sent_day=date.fromisoformat(row["last_sent_day"]) if row["last_sent_day"] else None,
+        last_sent_at=parse_iso(row["last_sent_at"]),
+    )
+
+
+def delivery(row: Row) -> Delivery:
+    return Delivery(
+        guild_id=row["guild_id"],
+        local_day=date.fromisoformat(row["local_day"]),
+        state=row["state"],
+        nonce=row["nonce"],
+        message_id=row["message_id"],
+        at=datetime.fromisoformat(row["at"]),
     )

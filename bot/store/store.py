@@ -15,7 +15,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import aiosqlite
@@ -28,6 +28,8 @@ from bot.models import (
     Change,
     Citation,
     Counts,
+    Delivery,
+    DigestSubscription,
     Entity,
     EntityMatch,
     EntityRef,
@@ -516,6 +518,135 @@ class Store:
                 {"mod_role_id": before},
                 {"mod_role_id": role_id},
             )
+
+    # --- digests -------------------------------------------------------------------
+
+    async def set_digest(
+        self, guild_id: int, channel_id: int, local_time: time, tz: str, change: Change
+    ) -> None:
+        """Subscribe (or re-point) a server's digest; changes from now on are news."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO digest_subscriptions(guild_id, channel_id, local_time, tz, enabled,"
+                " disabled_reason, reason_told, since, updated_by, updated_at)"
+                " VALUES (?, ?, ?, ?, 1, NULL, 1, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
+                " channel_id = excluded.channel_id, local_time = excluded.local_time,"
+                " tz = excluded.tz, enabled = 1, disabled_reason = NULL, reason_told = 1,"
+                " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                (
+                    guild_id,
+                    channel_id,
+                    local_time.strftime("%H:%M"),
+                    tz,
+                    change.at.isoformat(),
+                    change.actor_id,
+                    change.at.isoformat(),
+                ),
+            )
+            after = {"channel_id": channel_id, "time": local_time.strftime("%H:%M"), "tz": tz}
+            await changes.audit(conn, change, "digest set", "guild", guild_id, None, after)
+
+    async def disable_digest(
+        self, guild_id: int, reason: str | None, change: Change | None = None
+    ) -> None:
+        """Turn a digest off: by a moderator (no reason to tell) or by the bot (reason
+        kept, and told to the moderators the next time one of them uses a command)."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET enabled = 0, disabled_reason = ?,"
+                " reason_told = ? WHERE guild_id = ?",
+                (reason, int(reason is None), guild_id),
+            )
+            if change is not None:
+                await changes.audit(conn, change, "digest off", "guild", guild_id, None, None)
+
+    async def mark_reason_told(self, guild_id: int) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET reason_told = 1 WHERE guild_id = ?", (guild_id,)
+            )
+
+    async def digest(self, guild_id: int) -> DigestSubscription | None:
+        row = await self._one("SELECT * FROM digest_subscriptions WHERE guild_id = ?", (guild_id,))
+        return rows.subscription(row) if row else None
+
+    async def digests(self, *, enabled_only: bool = True) -> list[DigestSubscription]:
+        found = await self._all(
+            "SELECT * FROM digest_subscriptions WHERE enabled = 1 OR ? = 0", (int(enabled_only),)
+        )
+        return [rows.subscription(row) for row in found]
+
+    async def untold_digest_problems(self) -> set[int]:
+        found = await self._all("SELECT guild_id FROM digest_subscriptions WHERE reason_told = 0")
+        return {row["guild_id"] for row in found}
+
+    async def delivery(self, guild_id: int, day: date) -> Delivery | None:
+        row = await self._one(
+            "SELECT * FROM digest_deliveries WHERE guild_id = ? AND local_day = ?",
+            (guild_id, day.isoformat()),
+        )
+        return rows.delivery(row) if row else None
+
+    async def claim_delivery(
+        self, guild_id: int, day: date, nonce: str, at: datetime
+    ) -> Delivery | None:
+        """Record that a day's digest is being sent, before it is sent. Returns the earlier
+        record instead when there is one (sent, skipped, or left 'sending' by a crash)."""
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "INSERT INTO digest_deliveries(guild_id, local_day, state, nonce, at)"
+                " VALUES (?, ?, 'sending', ?, ?) ON CONFLICT DO NOTHING RETURNING guild_id",
+                (guild_id, day.isoformat(), nonce, at.isoformat()),
+            ) as cursor,
+        ):
+            claimed = await cursor.fetchone()
+        return None if claimed else await self.delivery(guild_id, day)
+
+    async def finish_delivery(
+        self, guild_id: int, day: date, message_id: int, at: datetime, since: datetime
+    ) -> None:
+        """The digest for `day` went out: changes up to `since` are no longer news."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE digest_deliveries SET state = 'sent', message_id = ?, at = ?"
+                " WHERE guild_id = ? AND local_day = ?",
+                (message_id, at.isoformat(), guild_id, day.isoformat()),
+            )
+            await conn.execute(
+                "UPDATE digest_subscriptions SET last_sent_day = ?, last_sent_at = ?, since = ?"
+                " WHERE guild_id = ?",
+                (day.isoformat(), at.isoformat(), since.isoformat(), guild_id),
+            )
+
+    async def release_delivery(self, guild_id: int, day: date) -> None:
+        """Forget a claim whose send failed, so the day can be tried again."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM digest_deliveries WHERE guild_id = ? AND local_day = ?"
+                " AND state = 'sending'",
+                (guild_id, day.isoformat()),
+            )
+
+    async def skip_delivery(self, guild_id: int, day: date, at: datetime) -> bool:
+        """Record a day missed beyond the grace window; False if it was already recorded."""
+        async with (
+            self.transaction() as conn,
+            conn.execute(
+                "INSERT INTO digest_deliveries(guild_id, local_day, state, nonce, at)"
+                " VALUES (?, ?, 'skipped', '', ?) ON CONFLICT DO NOTHING RETURNING guild_id",
+                (guild_id, day.isoformat(), at.isoformat()),
+            ) as cursor,
+        ):
+            return await cursor.fetchone() is not None
+
+    async def meetings_changed_since(self, since: datetime, guild_id: int | None) -> list[Meeting]:
+        found = await self._all(
+            f"SELECT * FROM meetings m WHERE m.updated_at > :since AND {_visible('m')}"
+            " ORDER BY m.starts_at",
+            {"since": since.isoformat(), "guild": guild_id},
+        )
+        return await self._hydrate_meetings(found)
 
 
 def fts_expressions(query: str) -> Iterable[str]:

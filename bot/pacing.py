@@ -1,0 +1,38 @@
+"""A token bucket that keeps bursts of REST calls under Discord's global rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+
+class Pacer:
+    """At most `rate` acquisitions per second on average, `burst` at once.
+
+    Discord allows 50 requests per second per bot; the default stays below that so the
+    bot's other traffic (answers to commands) still fits.
+    """
+
+    def __init__(
+        self, rate: float = 40.0, burst: int = 10, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._updated = clock()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    async def acquire(self) -> None:
+        async with self._lock:  # first come, first served
+            self._refill()
+            while self._tokens < 1:
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+                self._refill()
+            self._tokens -= 1

@@ -1,0 +1,224 @@
+"""Daily digests: `digest set|off|status|preview|now` for moderators, and the dispatcher
+that posts each server's digest at its local time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+import discord
+from discord.ext import commands
+
+from bot import briefing
+from bot.briefing import Answer
+from bot.checks import is_moderator, moderator_only
+from bot.context import BriefingContext
+from bot.core import BriefingBot
+from bot.dates import parse_clock, zone
+from bot.digests import ChannelGone, DigestDispatcher
+from bot.errors import BadInput
+from bot.models import Delivery, DigestSubscription
+from bot.pacing import Pacer
+from bot.render.embeds import render_pages
+from bot.schedule import next_due
+
+log = logging.getLogger(__name__)
+
+
+def footer_ref(nonce: str) -> str:
+    return f"ref {nonce[:10]}"
+
+
+def stamp(moment: datetime) -> str:
+    seconds = int(moment.timestamp())
+    return f"<t:{seconds}:F> (<t:{seconds}:R>)"
+
+
+class Digest(commands.Cog):
+    def __init__(self, bot: BriefingBot) -> None:
+        self.bot = bot
+        self.untold: set[int] = set()
+        self.dispatcher = DigestDispatcher(
+            bot.store,
+            self.post,
+            self.find_posted,
+            bot.clock,
+            pacer=Pacer(),
+            on_disabled=self.untold.add,
+        )
+        self._task: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        self.untold = await self.bot.store.untold_digest_problems()
+        self.dispatcher.on_disabled = self.untold.add
+        if self.bot.run_digests:
+            self._task = asyncio.create_task(self._run_when_ready(), name="digest-dispatcher")
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run_when_ready(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.dispatcher.run()
+
+    # --- posting ------------------------------------------------------------------
+
+    async def _channel(self, sub: DigestSubscription) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(sub.channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(sub.channel_id)
+            except discord.NotFound:
+                raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
+            except discord.Forbidden:
+                raise ChannelGone(f"the bot can no longer see channel {sub.channel_id}") from None
+        guild = getattr(channel, "guild", None)
+        if guild is not None and guild.me is not None:
+            permissions = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+            if not (permissions.send_messages and permissions.embed_links):
+                raise ChannelGone(f"the bot may no longer post embeds in <#{sub.channel_id}>")
+        return channel  # type: ignore[return-value]
+
+    async def post(self, sub: DigestSubscription, answer: Answer, nonce: str, pacer: Pacer) -> int:
+        """Post a digest, page by page; the first message's id identifies it."""
+        channel = await self._channel(sub)
+        answer.footer_note = f"Daily digest · {footer_ref(nonce)}"
+        first = None
+        for number, page in enumerate(render_pages(answer)):
+            await pacer.acquire()
+            page_nonce = nonce if number == 0 else f"{nonce[:22]}{number:02d}"
+            try:
+                message = await channel.send(embed=page.embed, nonce=page_nonce)
+            except discord.NotFound:
+                raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
+            except discord.Forbidden:
+                raise ChannelGone(f"the bot may no longer post in <#{sub.channel_id}>") from None
+            first = first or message.id
+        assert first is not None
+        return first
+
+    async def find_posted(self, sub: DigestSubscription, delivery: Delivery) -> int | None:
+        """After a crash: the digest message posted for this delivery, if it got out."""
+        channel = await self._channel(sub)
+        after = discord.Object(discord.utils.time_snowflake(delivery.at - timedelta(minutes=1)))
+        ref = footer_ref(delivery.nonce)
+        async for message in channel.history(limit=50, after=after):  # type: ignore[attr-defined]
+            footers = [embed.footer.text or "" for embed in message.embeds]
+            if message.author.id == self.bot.user.id and any(ref in f for f in footers):  # type: ignore[union-attr]
+                return message.id
+        return None
+
+    # --- telling moderators about a digest the bot turned off -----------------------
+
+    @commands.Cog.listener()
+    async def on_command_completion(self, ctx: BriefingContext) -> None:
+        if ctx.guild is None or ctx.guild.id not in self.untold or not await is_moderator(ctx):
+            return
+        sub = await ctx.store.digest(ctx.guild.id)
+        self.untold.discard(ctx.guild.id)
+        await ctx.store.mark_reason_told(ctx.guild.id)
+        if sub is None or sub.enabled or not sub.disabled_reason:
+            return
+        text = (
+            f"Note for moderators: the daily digest was turned off because "
+            f"{sub.disabled_reason}. Set it again with `digest set`."
+        )
+        if ctx.interaction is not None:
+            await ctx.interaction.followup.send(text, ephemeral=True)
+        else:
+            await ctx.send(text)
+
+    # --- commands -----------------------------------------------------------------
+
+    @commands.hybrid_group(name="digest", fallback="status", invoke_without_command=True)
+    @commands.guild_only()
+    @moderator_only()
+    async def digest(self, ctx: BriefingContext) -> None:
+        """Channel, time, zone, last sent and next due."""
+        sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
+        if sub is None:
+            await ctx.send_text(
+                "No daily digest is set. Use `digest set #channel 09:00 Asia/Seoul`."
+            )
+            return
+        lines = [f"Channel: <#{sub.channel_id}>, at {sub.local_time:%H:%M} {sub.tz}."]
+        if not sub.enabled:
+            why = f" ({sub.disabled_reason})" if sub.disabled_reason else ""
+            lines.append(f"Off{why}.")
+        else:
+            lines.append(f"Next: {stamp(next_due(sub, ctx.now()))}.")
+        sent = stamp(sub.last_sent_at) if sub.last_sent_at else "never"
+        lines.append(f"Last sent: {sent}.")
+        await ctx.send_text("\n".join(lines))
+
+    @digest.command(name="set")
+    @commands.guild_only()
+    @moderator_only()
+    async def set_digest(
+        self, ctx: BriefingContext, channel: discord.TextChannel, time: str, timezone: str = "UTC"
+    ) -> None:
+        """Post a daily digest in a channel at a local time, e.g. `#news 9am Asia/Seoul`."""
+        when = parse_clock(time)
+        zone_name, _ = zone(timezone)
+        me = channel.guild.me
+        if me is not None and not channel.permissions_for(me).send_messages:
+            raise BadInput(f"I can't post in {channel.mention}; give me Send Messages there first.")
+        await ctx.store.set_digest(
+            channel.guild.id, channel.id, when, zone_name, ctx.change(ctx.scope)
+        )
+        self.untold.discard(channel.guild.id)
+        self.dispatcher.wake()
+        sub = await ctx.store.digest(channel.guild.id)
+        assert sub is not None
+        await ctx.send_text(
+            f"Daily digest set for {channel.mention} at {when:%H:%M} {zone_name}. "
+            f"Next: {stamp(next_due(sub, ctx.now()))}."
+        )
+
+    @digest.command(name="off")
+    @commands.guild_only()
+    @moderator_only()
+    async def off(self, ctx: BriefingContext) -> None:
+        """Stop the daily digest."""
+        if await ctx.store.digest(ctx.guild.id) is None:  # type: ignore[union-attr]
+            raise BadInput("No daily digest is set here.")
+        await ctx.store.disable_digest(ctx.guild.id, None, ctx.change(ctx.scope))  # type: ignore[union-attr]
+        self.dispatcher.wake()
+        await ctx.send_text("The daily digest is off. `digest set` turns it on again.")
+
+    @digest.command(name="preview")
+    @commands.guild_only()
+    @moderator_only()
+    async def preview(self, ctx: BriefingContext) -> None:
+        """Today's digest as it would be posted, shown only to you."""
+        sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
+        since = sub.since if sub else ctx.now() - timedelta(days=1)
+        await ctx.answer(briefing.digest(ctx.store, ctx.guild.id, since, ctx.now()), ephemeral=True)  # type: ignore[union-attr]
+
+    @digest.command(name="now")
+    @commands.guild_only()
+    @moderator_only()
+    async def now(self, ctx: BriefingContext) -> None:
+        """Post today's digest now; it counts as today's."""
+        sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
+        if sub is None or not sub.enabled:
+            raise BadInput("No daily digest is set here; use `digest set` first.")
+        try:
+            posted = await self.dispatcher.send_now(sub)
+        except ChannelGone as error:
+            raise BadInput(f"I can't post the digest: {error}.") from None
+        text = (
+            f"Today's digest is posted in <#{sub.channel_id}>."
+            if posted
+            else "Today's digest was already posted; `digest preview` shows it again."
+        )
+        await ctx.send_text(text, ephemeral=True)
+
+
+async def setup(bot: BriefingBot) -> None:
+    await bot.add_cog(Digest(bot))
