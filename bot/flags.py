@@ -24,10 +24,15 @@ class SourceAddFlags(Flags):
 
 class FactAddFlags(Flags):
     subject: str = commands.flag(description="Who or what the fact is about")
-    statement: str = commands.flag(description="The fact in the briefing's own words")
     kind: str = commands.flag(description="reported, quote, attributed or opinion")
     source: int = commands.flag(description="Source number (see `sources`)")
-    quote: str = commands.flag(description="Verbatim passage from that source")
+    # Optional for the slash form only: left out, they are asked for in a form (modal).
+    statement: str | None = commands.flag(
+        default=None, description="The fact in the briefing's own words (or use the form)"
+    )
+    quote: str | None = commands.flag(
+        default=None, description="Verbatim passage from that source (or use the form)"
+    )
     attributed_to: str | None = commands.flag(default=None, description="Whose words or view")
     topic: str | None = commands.flag(default=None, description="Topics, comma separated")
     scope: str | None = commands.flag(default=None, description="global: shared (curators)")

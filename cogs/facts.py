@@ -2,19 +2,81 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
+import discord
 from discord.ext import commands
 
 from bot import briefing, moderation
 from bot.checks import member_cooldown, moderator_only, scope_of_row, write_scope
 from bot.context import BriefingContext
 from bot.core import BriefingBot
+from bot.errors import BriefingError
 from bot.flags import FactAddFlags, FactEditFlags
+
+log = logging.getLogger(__name__)
 
 FactId = commands.Range[int, 1, 2**62]
 
 
 def _where(scope: int | None) -> str:
     return "this server only" if scope else "shared with every server"
+
+
+async def add_and_show(
+    ctx: BriefingContext, flags: FactAddFlags, scope: int | None, statement: str, quote: str
+) -> None:
+    fact_id = await moderation.add_fact(
+        ctx.store,
+        ctx.change(scope),
+        subject=flags.subject,
+        statement=statement,
+        kind=flags.kind,
+        source=flags.source,
+        quote=quote,
+        attributed_to=flags.attributed_to,
+        topic=flags.topic,
+    )
+    answer = await briefing.fact(ctx.store, fact_id, ctx.scope)
+    await ctx.send_answer(answer, note=f"Added fact {fact_id} ({_where(scope)}).")
+
+
+class FactForm(discord.ui.Modal, title="Add a fact"):
+    """The long fields of `/fact add`, typed in a form instead of one-line options."""
+
+    statement = discord.ui.TextInput(
+        label="Statement, in the briefing's own words",
+        custom_id="statement",
+        style=discord.TextStyle.paragraph,
+        max_length=moderation.LIMITS["statement"],
+    )
+    quote = discord.ui.TextInput(
+        label="Verbatim quote from the source",
+        custom_id="quote",
+        style=discord.TextStyle.paragraph,
+        max_length=moderation.LIMITS["quote"],
+    )
+
+    def __init__(self, ctx: BriefingContext, flags: FactAddFlags, scope: int | None) -> None:
+        super().__init__(custom_id="fact:add:form")
+        self.ctx, self.flags, self.scope = ctx, flags, scope
+        self.statement.default = flags.statement
+        self.quote.default = flags.quote
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        self.ctx.interaction = interaction  # answer the form's own interaction
+        await add_and_show(self.ctx, self.flags, self.scope, self.statement.value, self.quote.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        message = str(error) if isinstance(error, BriefingError) else None
+        if message is None:
+            error_id = uuid.uuid4().hex[:8]
+            log.error("error %s in the fact form", error_id, exc_info=error)
+            message = f"Something went wrong on our side (error id `{error_id}`)."
+        await interaction.response.send_message(
+            embed=discord.Embed(description=message, colour=discord.Colour.red()), ephemeral=True
+        )
 
 
 class Facts(commands.Cog):
@@ -29,21 +91,10 @@ class Facts(commands.Cog):
     async def add(self, ctx: BriefingContext, *, flags: FactAddFlags) -> None:
         """Add a fact: subject, statement, kind, source, verbatim quote."""
         scope = await write_scope(ctx, flags.scope)
-        fact_id = await moderation.add_fact(
-            ctx.store,
-            ctx.change(scope),
-            subject=flags.subject,
-            statement=flags.statement,
-            kind=flags.kind,
-            source=flags.source,
-            quote=flags.quote,
-            attributed_to=flags.attributed_to,
-            topic=flags.topic,
-        )
-        await ctx.send_answer(
-            await briefing.fact(ctx.store, fact_id, ctx.scope),
-            note=f"Added fact {fact_id} ({_where(scope)}).",
-        )
+        if ctx.interaction is not None and not (flags.statement and flags.quote):
+            await ctx.interaction.response.send_modal(FactForm(ctx, flags, scope))
+            return
+        await add_and_show(ctx, flags, scope, flags.statement or "", flags.quote or "")
 
     @fact.command(name="edit")
     @moderator_only()
