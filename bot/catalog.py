@@ -51,6 +51,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         "source", "source <id>", "One source: title, date, publisher, opening.", "source 1"
     ),
+    CommandInfo(
+        "meeting", "meeting <id>", "One meeting and how its date was worked out.", "meeting 2"
+    ),
     CommandInfo("about", "about", "Version, counts and uptime.", "about"),
     CommandInfo("help", "help", "This list.", "help"),
 )
@@ -58,7 +61,81 @@ COMMANDS: tuple[CommandInfo, ...] = (
 NAMES = tuple(command.name for command in COMMANDS)
 
 
+def _mod(name: str, usage: str, summary: str, example: str) -> CommandInfo:
+    return CommandInfo(name, usage, summary, example, moderators_only=True)
+
+
+# Commands that change the briefing: Discord only, where moderators are known.
+MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
+    _mod(
+        "source add",
+        "source add title: … text: … [url: …] [published: …]",
+        "Add a source (or attach a .txt).",
+        "source add title: Wire report text: …",
+    ),
+    _mod(
+        "fact add",
+        "fact add subject: … statement: … kind: … source: … quote: …",
+        "Add a fact; the quote must be verbatim.",
+        "fact add subject: Kim statement: … kind: reported source: 1 quote: …",
+    ),
+    _mod(
+        "fact edit",
+        "fact edit <id> [statement: …] [kind: …] [quote: …]",
+        "Correct a fact.",
+        "fact edit 24 kind: opinion",
+    ),
+    _mod(
+        "fact retract",
+        "fact retract <id> <reason>",
+        "Withdraw a fact (kept in history).",
+        "fact retract 24 misquoted",
+    ),
+    _mod("fact restore", "fact restore <id>", "Bring a retracted fact back.", "fact restore 24"),
+    _mod("fact history", "fact history <id>", "Every version of a fact.", "fact history 24"),
+    _mod(
+        "meeting add",
+        "meeting add title: … when: … where: … participants: … source: … quote: …",
+        "Add a meeting.",
+        "meeting add title: Talks when: Dec 3 10am KST …",
+    ),
+    _mod(
+        "meeting edit",
+        "meeting edit <id> [when: …] [status: …]",
+        "Correct a meeting.",
+        "meeting edit 3 status: postponed",
+    ),
+    _mod(
+        "meeting cancel",
+        "meeting cancel <id> <reason>",
+        "Cancel a meeting.",
+        "meeting cancel 3 called off",
+    ),
+    _mod("audit", "audit [limit]", "The latest changes here.", "audit 10"),
+    _mod(
+        "modrole",
+        "modrole set <role> | show | clear",
+        "Which role moderates here.",
+        "modrole set @Curators",
+    ),
+    _mod(
+        "digest set",
+        "digest set <#channel> <time> [zone]",
+        "A daily digest at a local time.",
+        "digest set #news 9am Asia/Seoul",
+    ),
+    _mod(
+        "digest",
+        "digest | digest off | preview | now",
+        "Digest status, stop, preview, post now.",
+        "digest preview",
+    ),
+)
+
+MODERATOR_NAMES = tuple(command.name for command in MODERATOR_COMMANDS)
+
+
 def closest(name: str) -> str | None:
     """The command name nearest to a mistyped one, if any is close."""
-    match = process.extractOne(name.lower(), NAMES, score_cutoff=60)
+    match = process.extractOne(name.lower(), NAMES + MODERATOR_NAMES, score_cutoff=60)
     return match[0] if match else None

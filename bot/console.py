@@ -56,6 +56,7 @@ class Console:
             "fact": lambda s, arg, now: briefing.fact(s, _number(arg, "fact"), g),
             "sources": lambda s, arg, now: briefing.sources(s, g),
             "source": lambda s, arg, now: briefing.source(s, _number(arg, "source"), g),
+            "meeting": lambda s, arg, now: briefing.meeting(s, _number(arg, "meeting"), g, now),
             "about": lambda s, arg, now: briefing.about(s, g, self.started, now),
         }
 
@@ -66,6 +67,14 @@ class Console:
             return ""
         if command == "help":
             return text.render_help(self.prefix)
+        first = argument.split(" ")[0].lower()
+        if command in {"audit", "modrole", "digest", "sync"} or (
+            f"{command} {first}" in catalog.MODERATOR_NAMES
+        ):
+            return text.render_error(
+                "changes to the briefing are made on Discord, where moderators are known; "
+                "the console only reads. To curate offline, edit data/ and run `build`."
+            )
         handler = self._handlers().get(command)
         if handler is None:
             guess = catalog.closest(command)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, Field, asdict, dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -105,9 +105,30 @@ class Bundle:
 
 
 def spec_hash(spec: object) -> str:
-    """A stable digest of one curated item, to tell whether the file changed it."""
-    payload = json.dumps(asdict(spec), sort_keys=True, ensure_ascii=False, default=str)  # type: ignore[call-overload]
+    """A stable digest of one curated item, to tell whether the file changed it.
+
+    Fields left at their default are not part of it, so adding an optional field to the
+    format does not make every item look changed.
+    """
+    values = {
+        f.name: getattr(spec, f.name)
+        for f in fields(spec)  # type: ignore[arg-type]
+        if getattr(spec, f.name) != _default(f)
+    }
+    payload = json.dumps(values, sort_keys=True, ensure_ascii=False, default=_plain)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _default(f: Field) -> object:
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _plain(value: object) -> object:
+    return asdict(value) if is_dataclass(value) else str(value)  # type: ignore[arg-type]
 
 
 # --- reading -----------------------------------------------------------------------

@@ -33,7 +33,8 @@ def unwrap(error: BaseException) -> BaseException:
 
 def usage(ctx: BriefingContext) -> str:
     name = ctx.command.qualified_name if ctx.command else ""
-    info = next((c for c in catalog.COMMANDS if c.name == name), None)
+    known = catalog.COMMANDS + catalog.MODERATOR_COMMANDS
+    info = next((c for c in known if c.name == name), None)
     shown = info.usage if info else f"{name} {ctx.command.signature if ctx.command else ''}"
     return f"`{ctx.clean_prefix}{shown.strip()}`"
 

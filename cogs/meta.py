@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from bot import briefing
-from bot.catalog import COMMANDS
+from bot.catalog import COMMANDS, MODERATOR_COMMANDS
 from bot.checks import member_cooldown
 from bot.context import BriefingContext
 from bot.core import BriefingBot
@@ -24,6 +24,10 @@ def help_embed(prefix: str) -> discord.Embed:
             value=f"{command.summary}\ne.g. `{prefix}{command.example}`",
             inline=False,
         )
+    moderators = "\n".join(
+        f"`{prefix}{command.usage}`: {command.summary}" for command in MODERATOR_COMMANDS
+    )
+    embed.add_field(name="For moderators", value=moderators[:1024], inline=False)
     return embed
 
 

@@ -148,10 +148,11 @@ async def test_sources(console: Console) -> None:
 async def test_help_lists_every_command(console: Console) -> None:
     reply = await console.answer("!help")
     assert reply.splitlines()[0] == "Commands"
-    listed = [line.split()[0] for line in reply.splitlines()[2:]]
+    listed = [line.split()[0] for line in reply.splitlines()[2:] if line.startswith("  ")]
     assert sorted(name.removeprefix("!") for name in listed) == sorted(NAMES)
     for name in NAMES:
         assert f"!{name}" in reply
+    assert "Moderators change the briefing on Discord: source add, fact add" in reply
 
 
 async def test_unknown_command_suggests_the_right_one(console: Console) -> None:

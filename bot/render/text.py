@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.briefing import Answer, Line, describe_source
-from bot.catalog import COMMANDS
+from bot.catalog import COMMANDS, MODERATOR_NAMES
 from bot.render.common import describe_when
 from bot.text import quoted
 
@@ -67,6 +67,8 @@ def render_help(prefix: str = "!") -> str:
         out.append(
             f"  {prefix}{command.usage:<22} {command.summary}  e.g. {prefix}{command.example}"
         )
+    out.append("")
+    out.append("Moderators change the briefing on Discord: " + ", ".join(MODERATOR_NAMES) + ".")
     return "\n".join(out)
 
 
