@@ -401,11 +401,14 @@ async def audit(store: Store, guild_id: int | None, limit: int) -> Answer:
     return answer
 
 
-def confirmation(title: str, *lines: str, when: When | None = None) -> Answer:
+def confirmation(
+    title: str, *lines: str, when: When | None = None, now: datetime | None = None
+) -> Answer:
     """A moderator's change, echoed back as it was understood."""
     body = [Line(text) for text in lines]
     if when is not None:
-        body.append(Line("", when=when, past=False, when_label="Understood as"))
+        past = now is not None and when.finishes() <= now
+        body.append(Line("", when=when, past=past, when_label="Understood as"))
     return Answer(title=title, sections=[Section("Done", body)])
 
 

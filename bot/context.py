@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
@@ -25,6 +25,23 @@ class BriefingContext(commands.Context):
     if TYPE_CHECKING:
         bot: BriefingBot
 
+    deadline: asyncio.Task | None = None  # the slash-command deferral timer
+    deferring = False  # the timer fired and a deferral is on its way to Discord
+
+    async def settle_deadline(self) -> None:
+        """Stop the deferral timer, or, if a deferral is already being sent, wait for it,
+        so that what is sent next knows whether the interaction was acknowledged."""
+        if self.deadline is None or self.deadline.done():
+            return
+        if self.deferring:
+            await self.deadline
+        else:
+            self.deadline.cancel()
+
+    async def send(self, *args: Any, **kwargs: Any) -> discord.Message:  # type: ignore[override]
+        await self.settle_deadline()
+        return await super().send(*args, **kwargs)
+
     @property
     def store(self) -> Store:
         return self.bot.store
@@ -37,19 +54,10 @@ class BriefingContext(commands.Context):
     def now(self) -> datetime:
         return self.bot.clock()
 
-    async def within_deadline(self, work: Awaitable[Answer]) -> Answer:
-        """Run the work; if a slash command's answer is slow, defer so Discord's
-        3-second window is met, then answer when it is ready."""
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.bot.defer_after)
-        if not done and self.interaction and not self.interaction.response.is_done():
-            await self.defer()
-        return await task
-
     async def answer(self, work: Awaitable[Answer], *, ephemeral: bool = False) -> None:
-        """Compute an answer (deferring if slow) and send it as paged embeds."""
-        result = await self.within_deadline(work)
-        await self.send_answer(result, ephemeral=ephemeral)
+        """Compute an answer and send it as paged embeds. (A slow slash answer is
+        deferred by the bot's deadline timer; see BriefingBot._start_deadline.)"""
+        await self.send_answer(await work, ephemeral=ephemeral)
 
     def change(self, scope: int | None, reason: str = "") -> Change:
         """A write by the asker, to `scope` (a server id, or None for shared facts)."""
@@ -72,6 +80,7 @@ class BriefingContext(commands.Context):
     async def send_error(self, message: str) -> None:
         """A short error, private to the asker where Discord allows it."""
         embed = discord.Embed(description=message, colour=discord.Colour.red())
+        await self.settle_deadline()
         interaction = self.interaction
         if interaction is not None and interaction.response.is_done():
             # After a public defer the first followup replaces the "thinking…" message

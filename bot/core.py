@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -55,6 +56,23 @@ def point_at(api_base: str | None, gateway_url: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+# Names discord.py gives the tasks that run event handlers, slash commands and views.
+_HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker", "discord-ui-")
+
+
+def running_handlers() -> set[asyncio.Task]:
+    """Tasks answering users right now (not the gateway or the digest loop)."""
+    current = asyncio.current_task()
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not task.done()
+        and task.get_name().startswith(_HANDLER_TASKS)
+        and task.get_name() != "discord.py: on_ready"
+    }
+
+
 class BriefingBot(commands.Bot):
     def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
         super().__init__(
@@ -71,10 +89,8 @@ class BriefingBot(commands.Bot):
         self.defer_after = 2.0  # seconds before a slow slash answer is deferred
         self.run_digests = True  # tests drive the digest dispatcher's ticks themselves
         self._store: Store | None = None
-        self.in_flight = 0  # commands being answered; shutdown waits for them
-        self._idle = asyncio.Event()
-        self.before_invoke(self._count_in)
-        self.after_invoke(self._count_out)
+        self.before_invoke(self._start_deadline)
+        self.after_invoke(self._stop_deadline)
 
     @property
     def store(self) -> Store:
@@ -134,24 +150,35 @@ class BriefingBot(commands.Bot):
             len(self.guilds),
         )
 
-    async def _count_in(self, ctx: commands.Context) -> None:
-        self.in_flight += 1
-        self._idle.clear()
+    async def _start_deadline(self, ctx: BriefingContext) -> None:
+        """Discord drops a slash command not answered within 3 seconds: if the answer is
+        still being worked on after `defer_after`, defer it (privately for commands whose
+        answers are private), whatever the command is waiting on."""
+        if ctx.interaction is not None:
+            ctx.deadline = asyncio.create_task(self._defer_later(ctx))
 
-    async def _count_out(self, ctx: commands.Context) -> None:
-        self.in_flight -= 1
-        if self.in_flight == 0:
-            self._idle.set()
+    async def _defer_later(self, ctx: BriefingContext) -> None:
+        await asyncio.sleep(self.defer_after)
+        interaction = ctx.interaction
+        if interaction is not None and not interaction.response.is_done():
+            ctx.deferring = True  # from here on, let the deferral finish (see send)
+            private = bool(ctx.command and ctx.command.extras.get("private"))
+            with contextlib.suppress(discord.HTTPException, discord.InteractionResponded):
+                await interaction.response.defer(ephemeral=private, thinking=True)
+
+    async def _stop_deadline(self, ctx: BriefingContext) -> None:
+        await ctx.settle_deadline()
 
     async def drain(self, grace: float = 10.0) -> None:
-        """Wait (up to `grace` seconds) for running commands to send their answers."""
-        if self.in_flight == 0:
+        """Wait (up to `grace` seconds) for the handlers already running (commands,
+        their error replies, button clicks) to finish sending their answers."""
+        pending = running_handlers()
+        if not pending:
             return
-        try:
-            async with asyncio.timeout(grace):
-                await self._idle.wait()
-        except TimeoutError:
-            log.warning("closing with %d command(s) still running", self.in_flight)
+        log.info("waiting for %d running handler(s) to finish", len(pending))
+        _, late = await asyncio.wait(pending, timeout=grace)
+        if late:
+            log.warning("closing with %d handler(s) still running", len(late))
 
     async def close(self) -> None:
         await super().close()
@@ -172,7 +199,7 @@ async def run_discord(config: Config) -> int:
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stopper in done:
-            log.info("signal received; shutting down after %d running command(s)", bot.in_flight)
+            log.info("signal received; shutting down")
             await bot.drain()
         await bot.close()
         stopper.cancel()

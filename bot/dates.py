@@ -6,12 +6,15 @@ clock: the caller passes `now`.
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil import parser as date_parser
 from dateutil import tz
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
+from dateutil.zoneinfo import get_zonefile_instance
 
 from bot.errors import BadInput
 from bot.models import Precision, When
@@ -61,13 +64,21 @@ def zone(name: str) -> tuple[str, tzinfo]:
     if upper in _AMBIGUOUS_ZONES:
         raise BadInput(f"`{cleaned}` is ambiguous; use an IANA zone such as `Asia/Seoul`.")
     canonical = ZONE_ABBREVIATIONS.get(upper, cleaned)
-    info = tz.gettz(canonical) if ("/" in canonical or canonical == "UTC") else None
+    # Only names from the zone database: gettz would also open any file path it is given.
+    info = tz.gettz(canonical) if canonical in known_zones() else None
     if info is None:
         raise BadInput(
             f"Unknown time zone `{cleaned[:40]}`; use an IANA name such as "
             "`Asia/Seoul` or `Europe/Moscow`, or KST, JST, MSK, UTC."
         )
     return canonical, info
+
+
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """IANA zone names: the system's database and the copy bundled with dateutil."""
+    bundled = set(get_zonefile_instance().zones)
+    return frozenset(bundled | zoneinfo.available_timezones() | {"UTC"})
 
 
 def resolve_relative_day(phrase: str, anchor: date) -> tuple[date, str]:
@@ -137,15 +148,30 @@ def _parse_date_part(text: str, local_now: datetime) -> tuple[datetime, str]:
             how = f"'{word}' from {default.date().isoformat()}"
             return (_parse_clock_onto(rest, base) if rest else base), how
     _refuse_ambiguous_numeric(text)
-    try:
-        parsed = date_parser.parse(text, default=default)
-    except (ValueError, OverflowError) as error:
-        raise BadInput(f"Could not read `{text[:60]}` as a date: {error}.") from None
+    parsed = _parse_full_date(text, default)
     how = f"'{text}' read by dateutil"
     if not _YEAR.search(text) and parsed < default:
         parsed += relativedelta(years=1)
         how += ", next occurrence (no year given)"
     return parsed, how
+
+
+def _parse_full_date(text: str, default: datetime) -> datetime:
+    """dateutil fills whatever is missing from `default`; parse against two defaults
+    and refuse when the day or month came from them rather than from the text."""
+    # A default that differs from `default` in both month and day.
+    other = datetime(2001, 3 if default.month == 2 else 2, 4 if default.day == 3 else 3)
+    try:
+        parsed = date_parser.parse(text, default=default)
+        check = date_parser.parse(text, default=other)
+    except (ValueError, OverflowError):
+        raise BadInput(
+            f"Could not read `{text[:60]}` as a date; try `2026-12-03 10:00 Asia/Seoul` "
+            "or `Dec 3 10am KST`."
+        ) from None
+    if (parsed.month, parsed.day) != (check.month, check.day):
+        raise BadInput(f"`{text[:60]}` is not a full date: give the day and the month.")
+    return parsed
 
 
 def _parse_clock_onto(text: str, base: datetime) -> datetime:

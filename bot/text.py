@@ -28,7 +28,9 @@ _QUOTE_MAP = str.maketrans(
     }
 )
 _WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1, not \t \n \r
+# C0 and C1 controls (not tab and newlines), and the bidi overrides and isolates that can
+# make stored text display as something else.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def normalise_quote_char(char: str) -> str:
@@ -50,7 +52,8 @@ def fold(text: str) -> str:
     Hangul syllables whole (they decompose into jamo, which are not marks).
     """
     decomposed = unicodedata.normalize("NFKD", normalise_for_match(text))
-    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    # Mn: accents; Cf: invisible format characters (zero-width, BOM, bidi controls).
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) not in {"Mn", "Cf"})
     return unicodedata.normalize("NFC", stripped).casefold()
 
 

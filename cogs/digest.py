@@ -191,7 +191,7 @@ class Digest(commands.Cog):
         self.dispatcher.wake()
         await ctx.send_text("The daily digest is off. `digest set` turns it on again.")
 
-    @digest.command(name="preview")
+    @digest.command(name="preview", extras={"private": True})
     @commands.guild_only()
     @moderator_only()
     async def preview(self, ctx: BriefingContext) -> None:
@@ -200,7 +200,7 @@ class Digest(commands.Cog):
         since = sub.since if sub else ctx.now() - timedelta(days=1)
         await ctx.answer(briefing.digest(ctx.store, ctx.guild.id, since, ctx.now()), ephemeral=True)  # type: ignore[union-attr]
 
-    @digest.command(name="now")
+    @digest.command(name="now", extras={"private": True})
     @commands.guild_only()
     @moderator_only()
     async def now(self, ctx: BriefingContext) -> None:

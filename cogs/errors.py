@@ -18,6 +18,11 @@ from bot.errors import BriefingError
 
 log = logging.getLogger(__name__)
 
+# Refusals and "no such command" notices: at most this many per user in this many
+# seconds, so a spam burst gets a few replies, not hundreds.
+NOTICES_PER_WINDOW = 3
+QUIET_SECONDS = 10.0
+
 _WRAPPERS = (
     commands.CommandInvokeError,
     commands.HybridCommandError,
@@ -61,26 +66,37 @@ def message_for(ctx: BriefingContext, error: BaseException) -> str | None:
 class Errors(commands.Cog):
     def __init__(self, bot: BriefingBot) -> None:
         self.bot = bot
-        self._cooldown_told: dict[int, float] = {}
+        self._told: dict[tuple[int, str], tuple[float, int]] = {}  # (user, command): (start, n)
 
-    def _already_told(self, ctx: BriefingContext, error: commands.CommandOnCooldown) -> bool:
-        """Tell a spammer once per cooldown, not once per message."""
+    def _already_told(self, ctx: BriefingContext, seconds: float, allowed: int) -> bool:
+        """Tell a spammer a few times per window, not once per message: the same notice
+        for the same command at most `allowed` times in `seconds`. (An interaction must
+        always be answered, so slash commands are always told.)"""
         if ctx.interaction is not None:
-            return False  # an interaction must always be answered
+            return False
+        key = (ctx.author.id, ctx.invoked_with or "")
         now = time.monotonic()
-        until = self._cooldown_told.get(ctx.author.id, 0.0)
-        if now < until:
-            return True
-        self._cooldown_told[ctx.author.id] = now + error.retry_after
+        since, count = self._told.get(key, (0.0, 0))
+        if now - since > seconds:
+            since, count = now, 0
+        self._told[key] = (since, count + 1)
+        return count >= allowed
+
+    def _quieted(self, ctx: BriefingContext, error: BaseException) -> bool:
+        if isinstance(error, commands.CommandOnCooldown):
+            return self._already_told(ctx, error.retry_after, 1)
+        if isinstance(error, commands.CheckFailure):
+            return self._already_told(ctx, QUIET_SECONDS, NOTICES_PER_WINDOW)
         return False
 
     @commands.Cog.listener()
     async def on_command_error(self, ctx: BriefingContext, error: commands.CommandError) -> None:
         if isinstance(error, commands.CommandNotFound):
-            await self._unknown_command(ctx)
+            if not self._already_told(ctx, QUIET_SECONDS, NOTICES_PER_WINDOW):
+                await self._unknown_command(ctx)
             return
         original = unwrap(error)
-        if isinstance(original, commands.CommandOnCooldown) and self._already_told(ctx, original):
+        if self._quieted(ctx, original):
             return
         text = message_for(ctx, original)
         if text is None:

@@ -132,7 +132,7 @@ class Facts(commands.Cog):
         await moderation.restore_fact(ctx.store, ctx.change(scope), fact_id)
         await ctx.send_text(f"Fact {fact_id} restored.")
 
-    @fact.command(name="history")
+    @fact.command(name="history", extras={"private": True})
     @moderator_only()
     async def history(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Every version of a fact: who, when, what changed, why."""

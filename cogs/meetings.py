@@ -85,7 +85,10 @@ class Meetings(commands.Cog):
         self, ctx: BriefingContext, title: str, result: moderation.MeetingResult
     ) -> None:
         answer = briefing.confirmation(
-            title, f"How the date was read: {result.when.resolution}.", when=result.when
+            title,
+            f"How the date was read: {result.when.resolution}.",
+            when=result.when,
+            now=ctx.now(),
         )
         await ctx.send_answer(answer)
 

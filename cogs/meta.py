@@ -41,7 +41,9 @@ class Meta(commands.Cog):
         """Version, counts and uptime."""
         await ctx.answer(briefing.about(ctx.store, ctx.scope, self.bot.started, ctx.now()))
 
-    @commands.hybrid_command(name="help", description="Every command, with an example")
+    @commands.hybrid_command(
+        name="help", description="Every command, with an example", extras={"private": True}
+    )
     @member_cooldown()
     async def help(self, ctx: BriefingContext) -> None:
         """Every command with a one-line description and an example."""

@@ -37,7 +37,9 @@ class Moderators(commands.Cog):
         await ctx.store.set_mod_role(ctx.guild.id, None, ctx.change(ctx.scope))  # type: ignore[union-attr]
         await ctx.send_text("The moderator role is cleared.")
 
-    @commands.hybrid_command(name="audit", description="Moderators: recent changes here")
+    @commands.hybrid_command(
+        name="audit", description="Moderators: recent changes here", extras={"private": True}
+    )
     @moderator_only()
     async def audit(self, ctx: BriefingContext, limit: commands.Range[int, 1, 100] = 20) -> None:
         """The latest changes to this server's facts (or the shared ones, in DMs)."""

@@ -1,0 +1,167 @@
+"""Shared helpers for the fault-injection and hostile-input tests.
+
+The in-process tests reuse the end-to-end ``world`` fixture (the real BriefingBot on the
+real discord.py client against the loopback fake Discord). The process-level tests run
+``python -m bot`` as a real subprocess pointed at an in-test ``FakeDiscord``, as
+tests/e2e/test_process.py does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+
+from tests.e2e.conftest import World, embed_text, world  # noqa: F401  (fixture re-export)
+from tests.fakediscord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "MTIzNDU2Nzg5.fault-token-value.do-not-log"
+MANAGE_MESSAGES = discord.Permissions(manage_messages=True).value
+MESSAGES = r"^/channels/\d+/messages$"
+# What a user must never see: an unexpected error, or the inside of the bot.
+LEAKS = re.compile(r"error id|Traceback|OperationalError|sqlite3\.", re.IGNORECASE)
+# A verbatim passage of source 1 (the article) that every fact-adding test cites.
+QUOTE = "signals a bit of desperation"
+
+
+def title(message: dict) -> str:
+    return (message.get("embeds") or [{}])[0].get("title", "")
+
+
+def assert_no_leak(message: dict) -> None:
+    text = embed_text(message)
+    assert not LEAKS.search(text), text[:500]
+
+
+def assert_cannot_ping(entry: dict) -> None:
+    """A recorded bot message (create or edit) that carries text must mention no one."""
+    allowed = entry.get("allowed_mentions")
+    if entry["op"] == "edit" and allowed is None:
+        return  # an edit without allowed_mentions keeps the original message's
+    if entry["flags"] & 128 and not (entry.get("content") or entry.get("embeds")):
+        return  # the "thinking…" placeholder of a deferred answer
+    assert allowed is not None, f"no allowed_mentions on {entry['source']} {entry['id']}"
+    assert allowed.get("parse") == [], allowed
+    assert not allowed.get("users"), allowed
+    assert not allowed.get("roles"), allowed
+
+
+async def quiet(fake: FakeDiscord, channel: int, seconds: float = 0.3) -> list[dict]:
+    """Wait a little, then every bot message/edit in the channel so far."""
+    await asyncio.sleep(seconds)
+    return fake.messages(channel)
+
+
+async def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, step: float = 0.005
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(step)
+
+
+async def stored_state(w: World) -> tuple:
+    """Counts and audit rows in both servers and the shared scope."""
+    store = w.bot.store
+    return (
+        await store.counts(w.guild),
+        await store.counts(w.guild_b),
+        await store.counts(None),
+        [a.id for a in await store.audit_log(w.guild, 1000)],
+        [a.id for a in await store.audit_log(w.guild_b, 1000)],
+        [a.id for a in await store.audit_log(None, 1000)],
+    )
+
+
+def fact_add(statement: str, *, subject: str = "Kim Jong Un", quote: str = QUOTE) -> str:
+    return (
+        f"!fact add subject: {subject} statement: {statement} kind: opinion "
+        f"source: 1 quote: {quote}"
+    )
+
+
+def added_fact_id(message: dict) -> int | None:
+    found = re.search(r"Added fact (\d+)", embed_text(message))
+    return int(found.group(1)) if found else None
+
+
+# --- the bot as a real process --------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """A fake Discord with one server: alice (plain) and mod (role with Manage Messages)."""
+
+    fake: FakeDiscord
+    guild: int
+    channel: int
+    alice: int
+    mod: int
+
+    def new_member(self, name: str) -> int:
+        return self.fake.add_member(self.guild, name)
+
+
+def populate(fake: FakeDiscord) -> Server:
+    guild = fake.add_guild(name="Alpha")
+    channel = fake.add_channel(guild, name="briefing")
+    role = fake.add_role(guild, "Mods", permissions=MANAGE_MESSAGES)
+    return Server(
+        fake=fake,
+        guild=guild,
+        channel=channel,
+        alice=fake.add_member(guild, "alice"),
+        mod=fake.add_member(guild, "mod", roles=[role]),
+    )
+
+
+async def start_bot(
+    fake: FakeDiscord, db: Path, log: Path, *, wrapper: tuple[str, ...] = ()
+) -> asyncio.subprocess.Process:
+    """`python -m bot` with a token, pointed at the fake; stderr (the log) to a file.
+    ``wrapper``: a command that execs the rest (e.g. setpriv)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BRIEFING_"))}
+    env |= {
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_BASE": fake.api_base,
+        "BRIEFING_DB": str(db),
+        "BRIEFING_LOG_LEVEL": "INFO",
+    }
+    return await asyncio.create_subprocess_exec(
+        *wrapper,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    """Make sure a test's bot process is gone (SIGKILL if it is still running)."""
+    if process.returncode is None:
+        process.kill()
+        await asyncio.wait_for(process.wait(), timeout=10)
+
+
+def sqlite_rows(db: Path, sql: str) -> list[tuple]:
+    """Read the store file with a plain sqlite3 connection (WAL recovery included)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        return list(conn.execute(sql).fetchall())
+    finally:
+        conn.close()
