@@ -35,13 +35,20 @@ class ChannelGone(Exception):
     """The digest channel is deleted or the bot may no longer post there."""
 
 
-Send = Callable[[DigestSubscription, Answer, str, Pacer], Awaitable[int]]
-FindSent = Callable[[DigestSubscription, Delivery], Awaitable[int | None]]
+# Posted pages of one digest: page number (from 0) -> message id.
+Posted = dict[int, int]
+Send = Callable[[DigestSubscription, Answer, Delivery, Pacer, Posted], Awaitable[int]]
+FindSent = Callable[[DigestSubscription, Delivery], Awaitable[Posted]]
+
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MAX = timedelta(minutes=30)
 
 
-def nonce_for(guild_id: int, day: date) -> str:
-    """A stable nonce (Discord allows 25 characters) for one server's digest of one day."""
-    return hashlib.sha256(f"digest:{guild_id}:{day.isoformat()}".encode()).hexdigest()[:24]
+def nonce_for(guild_id: int, day: date, page: int = 0) -> str:
+    """A stable nonce (Discord allows 25 characters) for one page of one server's digest
+    of one day; Discord ignores a second message with the same nonce."""
+    key = f"digest:{guild_id}:{day.isoformat()}:{page}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -76,6 +83,8 @@ class DigestDispatcher:
         self.slots = asyncio.Semaphore(concurrency)
         self.on_disabled = on_disabled
         self._wake = asyncio.Event()
+        self._locks: dict[int, asyncio.Lock] = {}  # one delivery per server at a time
+        self._retry_at: dict[int, tuple[datetime, timedelta]] = {}  # server: (when, backoff)
 
     def wake(self) -> None:
         """A subscription changed: look again now rather than at the old due time."""
@@ -92,7 +101,10 @@ class DigestDispatcher:
 
     async def _next_wake(self) -> datetime:
         now = self.clock()
-        times = [next_due(sub, now) for sub in await self.store.digests()]
+        times = [
+            max(next_due(sub, now), self._retry_at.get(sub.guild_id, (now, None))[0])
+            for sub in await self.store.digests()
+        ]
         return min([*times, now + IDLE_CHECK])
 
     async def _sleep_until(self, when: datetime) -> None:
@@ -114,7 +126,7 @@ class DigestDispatcher:
             for due in due_days(sub, now):
                 if due.missed:
                     await self._skip(sub, due.day, due.late, report)
-                else:
+                elif now >= self._retry_at.get(sub.guild_id, (now, None))[0]:
                     jobs.append(self._guarded(sub, due.day, report))
         await asyncio.gather(*jobs)
         return report
@@ -142,9 +154,21 @@ class DigestDispatcher:
             except ChannelGone as error:
                 await self._disable(sub, day, str(error), report)
             except Exception:
-                log.exception("digest for server %s on %s failed; will retry", sub.guild_id, day)
-                await self.store.release_delivery(sub.guild_id, day)
+                # The claim stays: the retry first looks for what may have got out.
+                wait = self._back_off(sub.guild_id)
+                log.exception(
+                    "digest for server %s on %s failed; retrying in %s", sub.guild_id, day, wait
+                )
                 report.failed.append(sub.guild_id)
+            else:
+                self._retry_at.pop(sub.guild_id, None)
+
+    def _back_off(self, guild_id: int) -> timedelta:
+        """Wait longer after each failure in a row (1 min, doubling, at most 30 min)."""
+        _, last = self._retry_at.get(guild_id, (None, None))
+        wait = min(RETRY_MAX, last * 2) if last else RETRY_FIRST
+        self._retry_at[guild_id] = (self.clock() + wait, wait)
+        return wait
 
     async def _disable(
         self, sub: DigestSubscription, day: date, reason: str, report: TickReport
@@ -157,21 +181,33 @@ class DigestDispatcher:
 
     async def deliver(self, sub: DigestSubscription, day: date) -> bool:
         """Post the digest for `day` unless it was already posted; True if posted now."""
-        nonce = nonce_for(sub.guild_id, day)
-        earlier = await self.store.claim_delivery(sub.guild_id, day, nonce, self.clock())
+        lock = self._locks.setdefault(sub.guild_id, asyncio.Lock())
+        async with lock:
+            return await self._deliver(sub, day)
+
+    async def _deliver(self, sub: DigestSubscription, day: date) -> bool:
+        now = self.clock()
+        earlier = await self.store.claim_delivery(
+            sub.guild_id, day, nonce_for(sub.guild_id, day), now
+        )
         if earlier is not None and earlier.state != "sending":
             return False  # sent or skipped already
-        if earlier is not None:
-            found = await self.find_sent(sub, earlier)
-            if found is not None:
-                log.info("digest for server %s on %s was posted before a crash", sub.guild_id, day)
-                await self.store.finish_delivery(sub.guild_id, day, found, self.clock(), earlier.at)
-                return False
-        started = self.clock()
-        answer = await briefing.digest(self.store, sub.guild_id, sub.since, started)
-        message_id = await self.send(sub, answer, nonce, self.pacer)
-        await self.store.finish_delivery(sub.guild_id, day, message_id, self.clock(), started)
-        return True
+        posted: Posted = {}
+        if earlier is not None:  # claimed before a crash or a failure: what got out?
+            posted = await self.find_sent(sub, earlier)
+            if posted:
+                log.info(
+                    "digest for server %s on %s: %d page(s) were already posted",
+                    sub.guild_id,
+                    day,
+                    len(posted),
+                )
+        claim = earlier or await self.store.delivery(sub.guild_id, day)
+        assert claim is not None
+        answer = await briefing.digest(self.store, sub.guild_id, sub.since, now)
+        first = await self.send(sub, answer, claim, self.pacer, posted)
+        await self.store.finish_delivery(sub.guild_id, day, first, self.clock(), now)
+        return not posted
 
     async def send_now(self, sub: DigestSubscription) -> bool:
         """`digest now`: post today's digest now; it counts as today's."""
@@ -180,7 +216,4 @@ class DigestDispatcher:
             return await self.deliver(sub, day)
         except ChannelGone as error:
             await self._disable(sub, day, str(error), TickReport())
-            raise
-        except BaseException:
-            await self.store.release_delivery(sub.guild_id, day)
             raise

@@ -241,6 +241,7 @@ class DigestSubscription:
     tz: str
     enabled: bool
     since: datetime
+    active_from: datetime | None = None  # set or re-enabled at; nothing is due before
     disabled_reason: str | None = None
     reason_told: bool = True
     last_sent_day: date | None = None

@@ -52,7 +52,7 @@ def due_days(sub: DigestSubscription, now: datetime) -> list[Due]:
     for day in (today - timedelta(days=1), today):
         at = due_at(day, sub.local_time, sub.tz)
         already = sub.last_sent_day is not None and day <= sub.last_sent_day
-        if at <= now and at > sub.since and not already:
+        if at <= now and at > (sub.active_from or sub.since) and not already:
             found.append(Due(day, at, now - at))
     return found
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from datetime import datetime, timedelta
 
 import discord
@@ -17,7 +18,7 @@ from bot.checks import is_moderator, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.dates import parse_clock, zone
-from bot.digests import ChannelGone, DigestDispatcher
+from bot.digests import ChannelGone, DigestDispatcher, Posted, nonce_for
 from bot.errors import BadInput
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
@@ -25,6 +26,9 @@ from bot.render.embeds import render_pages
 from bot.schedule import next_due
 
 log = logging.getLogger(__name__)
+
+
+PAGE = re.compile(r"Page (\d+)/\d+")
 
 
 def footer_ref(nonce: str) -> str:
@@ -84,34 +88,48 @@ class Digest(commands.Cog):
                 raise ChannelGone(f"the bot may no longer post embeds in <#{sub.channel_id}>")
         return channel  # type: ignore[return-value]
 
-    async def post(self, sub: DigestSubscription, answer: Answer, nonce: str, pacer: Pacer) -> int:
-        """Post a digest, page by page; the first message's id identifies it."""
+    async def post(
+        self,
+        sub: DigestSubscription,
+        answer: Answer,
+        claim: Delivery,
+        pacer: Pacer,
+        posted: Posted,
+    ) -> int:
+        """Post a digest page by page, skipping pages already posted; each page has its
+        own nonce, so a page sent twice is still posted once. Returns the first page's id."""
         channel = await self._channel(sub)
-        answer.footer_note = f"Daily digest · {footer_ref(nonce)}"
-        first = None
-        for number, page in enumerate(render_pages(answer)):
+        answer.footer_note = f"Daily digest · {footer_ref(claim.nonce)}"
+        ids = dict(posted)
+        for number, page in enumerate(render_pages(answer, quotes_button=False)):
+            if number in ids:
+                continue
             await pacer.acquire()
-            page_nonce = nonce if number == 0 else f"{nonce[:22]}{number:02d}"
+            nonce = nonce_for(sub.guild_id, claim.local_day, number)
             try:
-                message = await channel.send(embed=page.embed, nonce=page_nonce)
+                message = await channel.send(embed=page.embed, nonce=nonce)
             except discord.NotFound:
                 raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
             except discord.Forbidden:
                 raise ChannelGone(f"the bot may no longer post in <#{sub.channel_id}>") from None
-            first = first or message.id
-        assert first is not None
-        return first
+            ids[number] = message.id
+        return ids[0]
 
-    async def find_posted(self, sub: DigestSubscription, delivery: Delivery) -> int | None:
-        """After a crash: the digest message posted for this delivery, if it got out."""
+    async def find_posted(self, sub: DigestSubscription, claim: Delivery) -> Posted:
+        """After a crash or a failed send: the pages of this digest that got out."""
         channel = await self._channel(sub)
-        after = discord.Object(discord.utils.time_snowflake(delivery.at - timedelta(minutes=1)))
-        ref = footer_ref(delivery.nonce)
-        async for message in channel.history(limit=50, after=after):  # type: ignore[attr-defined]
-            footers = [embed.footer.text or "" for embed in message.embeds]
-            if message.author.id == self.bot.user.id and any(ref in f for f in footers):  # type: ignore[union-attr]
-                return message.id
-        return None
+        after = discord.Object(discord.utils.time_snowflake(claim.at - timedelta(minutes=1)))
+        ref = footer_ref(claim.nonce)
+        found: Posted = {}
+        async for message in channel.history(limit=100, after=after):  # type: ignore[attr-defined]
+            if self.bot.user is None or message.author.id != self.bot.user.id:
+                continue
+            for embed in message.embeds:
+                footer = embed.footer.text or ""
+                if ref in footer:
+                    page = PAGE.search(footer)
+                    found[int(page.group(1)) - 1 if page else 0] = message.id
+        return found
 
     # --- telling moderators about a digest the bot turned off -----------------------
 
@@ -195,10 +213,19 @@ class Digest(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     async def preview(self, ctx: BriefingContext) -> None:
-        """Today's digest as it would be posted, shown only to you."""
+        """Today's digest as it would be posted, shown only to you (by DM for `!`)."""
         sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
         since = sub.since if sub else ctx.now() - timedelta(days=1)
-        await ctx.answer(briefing.digest(ctx.store, ctx.guild.id, since, ctx.now()), ephemeral=True)  # type: ignore[union-attr]
+        answer = await briefing.digest(ctx.store, ctx.guild.id, since, ctx.now())  # type: ignore[union-attr]
+        if ctx.interaction is not None:
+            await ctx.send_answer(answer, ephemeral=True)
+            return
+        try:
+            for page in render_pages(answer, quotes_button=False):
+                await ctx.author.send(embed=page.embed)
+        except discord.Forbidden:
+            raise BadInput("I can't DM you; use `/digest preview` to see it privately.") from None
+        await ctx.send_text("I've sent you the preview by DM.")
 
     @digest.command(name="now", extras={"private": True})
     @commands.guild_only()

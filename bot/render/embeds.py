@@ -87,12 +87,13 @@ class Page:
     markers: list[str] = field(default_factory=list)
 
 
-def _footer(answer: Answer, number: int, total: int) -> str:
+def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str:
     parts = []
     if answer.sources:
         parts.append("Sources: " + " | ".join(describe_source(s) for s in answer.sources))
     if answer.refs:
-        parts.append("[n] = citation: press “Quotes” or use `fact <id>` for the verbatim text")
+        how = "press “Quotes” or use" if quotes_button else "use"
+        parts.append(f"[n] = citation: {how} `fact <id>` for the verbatim text")
     if total > 1:
         parts.append(f"Page {number}/{total}")
     if answer.footer_note:
@@ -111,8 +112,9 @@ def _description(answer: Answer) -> str:
     return text
 
 
-def render_pages(answer: Answer) -> list[Page]:
-    """The answer as one or more embeds, each within Discord's limits."""
+def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
+    """The answer as one or more embeds, each within Discord's limits. `quotes_button`
+    says whether the message will carry the Quotes button (digests do not)."""
     all_fields = [f for section in answer.sections for f in _fields(section.heading, section.lines)]
     groups: list[list[tuple[str, str]]] = [[]]
     size = len(answer.title) + len(_description(answer))
@@ -132,7 +134,7 @@ def render_pages(answer: Answer) -> list[Page]:
         )
         for name, value in group:
             embed.add_field(name=name, value=value, inline=False)
-        embed.set_footer(text=_footer(answer, number, len(groups)))
+        embed.set_footer(text=_footer(answer, number, len(groups), quotes_button))
         markers = [m for _, value in group for m in _markers_in(value, answer.refs)]
         pages.append(Page(embed, markers))
     return pages

@@ -157,6 +157,7 @@ def subscription(row: Row) -> DigestSubscription:
         tz=row["tz"],
         enabled=bool(row["enabled"]),
         since=datetime.fromisoformat(row["since"]),
+        active_from=datetime.fromisoformat(row["active_from"]),
         disabled_reason=row["disabled_reason"],
         reason_told=bool(row["reason_told"]),
         last_sent_day=date.fromisoformat(row["last_sent_day"]) if row["last_sent_day"] else None,

@@ -118,9 +118,11 @@ class Store:
                 self._alias_cache = None
 
     async def _all(self, sql: str, params: Sequence[object] | dict = ()) -> list[sqlite3.Row]:
+        """Run a query and fetch every row in one step on the reader's thread, so no
+        statement stays open between awaits: an open statement would pin the reader to an
+        old snapshot while other coroutines query, hiding writes committed since."""
         try:
-            async with self._read.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._read.execute_fetchall(sql, params))
         except sqlite3.OperationalError as error:
             if _is_unavailable(error):
                 raise StoreUnavailable(_unavailable_message(error)) from error
@@ -524,23 +526,28 @@ class Store:
     async def set_digest(
         self, guild_id: int, channel_id: int, local_time: time, tz: str, change: Change
     ) -> None:
-        """Subscribe (or re-point) a server's digest; changes from now on are news."""
+        """Subscribe, re-point or re-enable a server's digest. Nothing is due before now
+        (no instant post for a time already past today); a first subscription's news
+        starts now, a changed one keeps what was not yet reported."""
+        at = change.at.isoformat()
         async with self.transaction() as conn:
             await conn.execute(
                 "INSERT INTO digest_subscriptions(guild_id, channel_id, local_time, tz, enabled,"
-                " disabled_reason, reason_told, since, updated_by, updated_at)"
-                " VALUES (?, ?, ?, ?, 1, NULL, 1, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
+                " disabled_reason, reason_told, active_from, since, updated_by, updated_at)"
+                " VALUES (?, ?, ?, ?, 1, NULL, 1, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET"
                 " channel_id = excluded.channel_id, local_time = excluded.local_time,"
                 " tz = excluded.tz, enabled = 1, disabled_reason = NULL, reason_told = 1,"
-                " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                " active_from = excluded.active_from, updated_by = excluded.updated_by,"
+                " updated_at = excluded.updated_at",
                 (
                     guild_id,
                     channel_id,
                     local_time.strftime("%H:%M"),
                     tz,
-                    change.at.isoformat(),
+                    at,
+                    at,
                     change.actor_id,
-                    change.at.isoformat(),
+                    at,
                 ),
             )
             after = {"channel_id": channel_id, "time": local_time.strftime("%H:%M"), "tz": tz}
@@ -629,12 +636,15 @@ class Store:
             )
 
     async def skip_delivery(self, guild_id: int, day: date, at: datetime) -> bool:
-        """Record a day missed beyond the grace window; False if it was already recorded."""
+        """Record a day missed beyond the grace window (also one left 'sending' by a crash,
+        which may or may not have got out); False if it was already recorded."""
         async with (
             self.transaction() as conn,
             conn.execute(
                 "INSERT INTO digest_deliveries(guild_id, local_day, state, nonce, at)"
-                " VALUES (?, ?, 'skipped', '', ?) ON CONFLICT DO NOTHING RETURNING guild_id",
+                " VALUES (?, ?, 'skipped', '', ?) ON CONFLICT(guild_id, local_day) DO UPDATE"
+                " SET state = 'skipped', at = excluded.at"
+                " WHERE digest_deliveries.state = 'sending' RETURNING guild_id",
                 (guild_id, day.isoformat(), at.isoformat()),
             ) as cursor,
         ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import re
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,19 @@ if TYPE_CHECKING:
 
 _FILE_FIELD = re.compile(r"files\[(\d+)\]")
 _EMBED_LIMITS = {"title": 256, "description": 4096}
+NONCE_WINDOW = 300.0  # seconds: Discord honours `enforce_nonce` for "the past few minutes"
+
+
+class NonceReplay(ApiError):
+    """Not an error: answers a create whose enforced nonce was already used (200 + the
+    earlier message), so the route creates, records and announces nothing new."""
+
+    def __init__(self, message: JSON) -> None:
+        super().__init__(200, 0, "nonce replay")
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return self.message
 
 
 def _form_error(field: str, message: str) -> ApiError:
@@ -107,8 +121,18 @@ def _reference(fake: FakeDiscord, ref: JSON, channel_id: int) -> tuple[JSON, JSO
 def new_message(
     fake: FakeDiscord, channel_id: int, body: JSON, files: list[RecordedFile], **fields: Any
 ) -> JSON:
-    """A complete message authored by the bot, built from a create body."""
+    """A complete message authored by the bot, built from a create body.
+
+    Like Discord, a create with ``nonce`` and ``enforce_nonce: true`` that repeats a nonce
+    the bot used in this channel within ``NONCE_WINDOW`` returns that earlier message
+    (raised as ``NonceReplay``: a 200 with it) instead of posting a second one."""
     _, guild = fake.state.channel(channel_id)
+    nonce_key = (channel_id, fake.bot_user_id, str(body.get("nonce")))
+    if body.get("nonce") is not None and body.get("enforce_nonce"):
+        earlier_id, at = fake.state.nonces.get(nonce_key, (0, float("-inf")))
+        earlier = fake.state.messages.get(earlier_id)
+        if earlier is not None and time.monotonic() - at <= NONCE_WINDOW:
+            raise NonceReplay(earlier)
     message = p.message_payload(
         fake.ids.next(),
         channel_id,
@@ -123,6 +147,7 @@ def new_message(
     )
     if body.get("nonce") is not None:
         message["nonce"] = body["nonce"]
+        fake.state.nonces[nonce_key] = (int(message["id"]), time.monotonic())
     if body.get("message_reference"):
         ref, target = _reference(fake, body["message_reference"], channel_id)
         message.update(type=19, message_reference=ref, referenced_message=target)

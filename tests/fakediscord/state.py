@@ -55,6 +55,7 @@ class FakeState:
         self.blocked_dms: set[int] = set()
         self.messages: dict[int, JSON] = {}
         self.channel_messages: dict[int, list[int]] = defaultdict(list)
+        self.nonces: dict[tuple[int, int, str], tuple[int, float]] = {}  # enforce_nonce
         self.bot_user_id = self.add_user(bot_name, bot=True)
         self.owner_id = self.add_user(owner_name)
 

@@ -8,6 +8,7 @@ CREATE TABLE digest_subscriptions (
     enabled         INTEGER NOT NULL DEFAULT 1,
     disabled_reason TEXT,                     -- why the bot turned it off (channel gone…)
     reason_told     INTEGER NOT NULL DEFAULT 1,
+    active_from     TEXT NOT NULL,            -- UTC: set or re-enabled at; no digest due before
     since           TEXT NOT NULL,            -- UTC: changes after this go in the next digest
     last_sent_day   TEXT,                     -- local date of the last digest sent
     last_sent_at    TEXT,                     -- UTC

@@ -1,0 +1,552 @@
+"""Daily digests through the real discord.py client against the fake Discord: setting,
+status, preview, `digest now`, scheduled delivery exactly once (also across restarts and
+crashes), lost channels and the moderators' notice, per-server content, no pings.
+
+The background dispatcher loop is stopped at the start of each test (`quiet`) and ticks
+are run by hand with the clock moved, except where a test says it uses the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bot import moderation
+from bot.digests import DigestDispatcher, TickReport, nonce_for
+from bot.models import Change
+from tests.conftest import FIXED_NOW
+from tests.e2e.conftest import World, embed_text
+
+REFUSED = "Only this server's moderators"
+# FIXED_NOW is 2026-11-27 12:00 UTC = 21:00 KST; 09:00 KST next is 2026-11-28 00:00 UTC.
+NEXT_9AM_KST = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+NOTICE = "Note for moderators: the daily digest was turned off"
+MESSAGES = r"/channels/{}/messages$"
+
+ARTICLE = (
+    "Beijing will host a new round of consultations in Kaesong, officials said on Monday.\n"
+    "The first session is set for December 3 at 10:00 Seoul time, in Panmunjom."
+)
+QUOTE = "Beijing will host a new round of consultations in Kaesong"
+
+
+class Crash(BaseException):
+    """The bot process dies at this point."""
+
+
+async def quiet(world: World) -> DigestDispatcher:
+    """Stop the background dispatcher loop so that only the test's ticks deliver."""
+    world.bot.run_digests = False
+    cog = world.bot.get_cog("Digest")
+    assert cog is not None
+    task = cog._task  # type: ignore[attr-defined]
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        cog._task = None  # type: ignore[attr-defined]
+    return cog.dispatcher  # type: ignore[attr-defined]
+
+
+def dispatcher(world: World) -> DigestDispatcher:
+    return world.bot.get_cog("Digest").dispatcher  # type: ignore[union-attr]
+
+
+async def tick(world: World) -> TickReport:
+    return await dispatcher(world).tick()
+
+
+async def new_channel(world: World, guild: int, name: str) -> int:
+    channel = world.fake.add_channel(guild, name=name)
+    for _ in range(200):
+        if world.bot.get_channel(channel) is not None:
+            return channel
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the bot never saw channel {name}")
+
+
+def digests_in(world: World, channel: int) -> list[dict]:
+    return [
+        m for m in world.fake.messages(channel, ops=("create",)) if "Daily digest" in embed_text(m)
+    ]
+
+
+def page_of(message: dict) -> tuple[int, int]:
+    """(page, of pages) from a digest message's footer."""
+    found = re.search(r"Page (\d+)/(\d+)", message["embeds"][0]["footer"]["text"])
+    return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+
+
+def assert_one_digest(world: World, channel: int, *, extra_posts: int = 0) -> list[dict]:
+    """Exactly one digest in the channel: one ref, page 1 there, no page twice, and each
+    page POSTed once (`extra_posts`: other POSTs to the channel, e.g. replies)."""
+    posted = digests_in(world, channel)
+    assert posted, "no digest was posted"
+    refs = {re.search(r"ref ([0-9a-f]+)", embed_text(m)).group(1) for m in posted}  # type: ignore[union-attr]
+    assert len(refs) == 1, f"more than one digest: {refs}"
+    pages = [page_of(m) for m in posted]
+    assert len(pages) == len(set(pages)), f"a page was posted twice: {pages}"
+    total = pages[0][1]
+    assert pages[0] == (1, total)
+    posts = world.fake.calls_to("POST", MESSAGES.format(channel))
+    assert len(posts) == total + extra_posts
+    return posted
+
+
+def stamp_of(moment: datetime) -> str:
+    return f"<t:{int(moment.timestamp())}:"
+
+
+async def set_digest(
+    world: World,
+    channel: int,
+    when: str = "9am",
+    zone: str = "Asia/Seoul",
+    user: int = 0,
+    where: int = 0,
+) -> dict:
+    """A moderator types `!digest set` (in A's command channel unless `where`)."""
+    return await world.ask(
+        f"!digest set <#{channel}> {when} {zone}", user=user or world.mod, channel=where or None
+    )
+
+
+async def later_messages(world: World, channel: int, wait: float = 0.3) -> list[dict]:
+    """Bot messages in `channel` that arrive within `wait` seconds."""
+    found = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            found.append(await world.fake.wait_for_message(channel, timeout=wait))
+    return found
+
+
+def real_time_schedule(world: World) -> tuple[str, datetime]:
+    """A due time (UTC, a whole minute) two hours before the real clock, with the bot's
+    clock an hour before that. Crash recovery reads the channel history after the claim
+    time, and the fake stamps message ids with the real clock, so the bot's clock must
+    not run ahead of it for those tests."""
+    due = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
+    world.clock.now = due - timedelta(hours=1)
+    return f"{due:%H:%M}", due
+
+
+# --- setting, refusing, status ---------------------------------------------------------
+
+
+async def test_set_replies_with_next_delivery_as_a_discord_timestamp(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    reply = embed_text(await set_digest(world, digests))
+    assert f"<#{digests}>" in reply and "09:00 Asia/Seoul" in reply
+    assert f"{stamp_of(NEXT_9AM_KST)}F>" in reply and f"{stamp_of(NEXT_9AM_KST)}R>" in reply
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None and sub.channel_id == digests and sub.tz == "Asia/Seoul"
+    # typed forms: 24-hour time and an abbreviation
+    reply = embed_text(await set_digest(world, digests, "21:30", "KST"))
+    assert "21:30 Asia/Seoul" in reply
+    assert stamp_of(datetime(2026, 11, 27, 12, 30, tzinfo=UTC)) in reply  # 21:30 KST today
+    reply = embed_text(await set_digest(world, digests, "09:00", "UTC"))
+    assert "09:00 UTC" in reply and stamp_of(datetime(2026, 11, 28, 9, tzinfo=UTC)) in reply
+
+
+async def test_plain_member_is_refused_and_nothing_is_stored(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    for user, command in (  # two members: refusals are throttled per user and command
+        (world.alice, f"!digest set <#{digests}> 9am Asia/Seoul"),
+        (world.alice, "!digest"),
+        (world.alice, "!digest now"),
+        (world.dave, "!digest preview"),
+        (world.dave, "!digest off"),
+    ):
+        reply = await world.ask(command, user=user)
+        assert REFUSED in embed_text(reply), command
+    assert await world.bot.store.digest(world.guild) is None
+    refusal = await world.slash("digest preview", user=world.alice)
+    assert REFUSED in embed_text(refusal) and refusal["ephemeral"]
+
+
+async def test_bad_time_or_zone_is_explained(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    assert "time of day" in embed_text(await set_digest(world, digests, "soonish"))
+    assert "Unknown time zone" in embed_text(await set_digest(world, digests, "9am", "Mars/Base"))
+    assert await world.bot.store.digest(world.guild) is None
+
+
+# --- scheduled delivery ----------------------------------------------------------------
+
+
+async def test_delivered_once_at_the_time_with_footer_and_no_pings(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.clock.now = NEXT_9AM_KST - timedelta(minutes=1)
+    assert (await tick(world)).sent == [] and digests_in(world, digests) == []
+    world.clock.now = NEXT_9AM_KST
+    report = await tick(world)
+    assert report.sent == [world.guild]
+    posted = assert_one_digest(world, digests)
+    first = posted[0]
+    assert "Daily digest" in first["embeds"][0]["footer"]["text"]
+    assert first["embeds"][0]["title"] == "Daily briefing, 28 November 2026"
+    for message in posted:
+        allowed = message["allowed_mentions"]
+        assert allowed is not None and allowed.get("parse") == []
+        assert not allowed.get("users") and not allowed.get("roles")
+        assert message["payload"].get("nonce")  # posted with a nonce, enforced
+        assert message["payload"].get("enforce_nonce") is True
+    before = len(world.fake.messages(digests))
+    world.clock.now = NEXT_9AM_KST + timedelta(minutes=5)
+    assert (await tick(world)).sent == []
+    world.clock.now = NEXT_9AM_KST + timedelta(hours=10)
+    assert (await tick(world)).sent == []
+    assert len(world.fake.messages(digests)) == before
+    # status shows it
+    status = embed_text(await world.ask("!digest", user=world.mod))
+    assert f"Last sent: {stamp_of(NEXT_9AM_KST)}" in status
+    assert f"<#{digests}>" in status and "09:00 Asia/Seoul" in status
+    assert f"Next: {stamp_of(NEXT_9AM_KST + timedelta(days=1))}" in status
+
+
+async def test_digest_now_counts_as_todays(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests, "23:00", "Asia/Seoul")  # later today (it's 21:00 KST)
+    reply = embed_text(await world.ask("!digest now", user=world.mod))
+    assert f"posted in <#{digests}>" in reply
+    count = len(assert_one_digest(world, digests))
+    again = embed_text(await world.ask("!digest now", user=world.mod))
+    assert "already posted" in again
+    world.clock.now = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # 23:00 KST, same day
+    assert (await tick(world)).sent == []
+    assert len(digests_in(world, digests)) == count
+    status = embed_text(await world.ask("!digest", user=world.mod))
+    assert f"Last sent: {stamp_of(FIXED_NOW)}" in status
+    assert f"Next: {stamp_of(datetime(2026, 11, 28, 14, 0, tzinfo=UTC))}" in status
+    world.clock.now = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # the next day's 23:00
+    assert (await tick(world)).sent == [world.guild]
+    refs = {
+        re.search(r"ref ([0-9a-f]+)", embed_text(m)).group(1) for m in digests_in(world, digests)
+    }  # type: ignore[union-attr]
+    assert len(refs) == 2  # 27 and 28 November, one each
+
+
+async def test_preview_is_only_for_the_moderator(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    preview = await world.slash("digest preview", user=world.mod)
+    assert preview["ephemeral"]
+    assert preview["embeds"][0]["title"].startswith("Daily briefing")
+    assert digests_in(world, digests) == []  # nothing posted, nothing counted
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None and sub.last_sent_day is None
+    status = await world.slash("digest status", user=world.mod)
+    assert "Last sent: never" in embed_text(status)
+
+
+async def test_off_stops_delivery(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    assert "off" in embed_text(await world.ask("!digest off", user=world.mod))
+    world.clock.now = NEXT_9AM_KST
+    assert (await tick(world)).sent == []
+    assert digests_in(world, digests) == []
+    assert "Off." in embed_text(await world.ask("!digest", user=world.mod))
+
+
+async def test_restart_before_due_still_delivers_once(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.clock.now = NEXT_9AM_KST - timedelta(hours=2)
+    await world.restart()
+    await quiet(world)
+    world.clock.now = NEXT_9AM_KST + timedelta(minutes=1)
+    assert (await tick(world)).sent == [world.guild]
+    count = len(assert_one_digest(world, digests))
+    await world.restart()
+    await quiet(world)
+    world.clock.now = NEXT_9AM_KST + timedelta(minutes=30)
+    assert (await tick(world)).sent == []
+    assert len(digests_in(world, digests)) == count
+
+
+async def test_background_loop_delivers_once(world: World) -> None:
+    """The real dispatcher loop (not stopped here): `digest set` wakes it; at the due
+    time it posts once."""
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.clock.now = NEXT_9AM_KST
+    dispatcher(world).wake()
+    first = await world.fake.wait_for_message(digests, timeout=15)
+    assert "Daily digest" in embed_text(first)
+    await asyncio.sleep(0.5)
+    dispatcher(world).wake()
+    await asyncio.sleep(0.5)
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None and sub.last_sent_at == NEXT_9AM_KST
+    assert_one_digest(world, digests)
+
+
+# --- crashes ---------------------------------------------------------------------------
+
+
+async def test_crash_after_posting_before_recording_does_not_post_twice(
+    world: World,
+) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    typed, due = real_time_schedule(world)
+    await set_digest(world, digests, typed, "UTC")
+    world.clock.now = due
+    store = world.bot.store
+
+    async def die(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    store.finish_delivery = die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await tick(world)
+    posted = len(digests_in(world, digests))
+    assert posted >= 1
+    posts_before = len(world.fake.calls_to("POST", MESSAGES.format(digests)))
+    await world.restart()
+    await quiet(world)
+    world.clock.now = due + timedelta(minutes=2)
+    await tick(world)
+    assert len(digests_in(world, digests)) == posted
+    assert len(world.fake.calls_to("POST", MESSAGES.format(digests))) == posts_before
+    assert world.fake.calls_to("GET", MESSAGES.format(digests))  # it looked in the channel
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None and sub.last_sent_day == due.date()
+
+
+async def test_crash_after_claim_before_posting_posts_once(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    typed, due = real_time_schedule(world)
+    await set_digest(world, digests, typed, "UTC")
+    world.clock.now = due
+
+    async def die(*args: object, **kwargs: object) -> int:
+        raise Crash
+
+    dispatcher(world).send = die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await tick(world)
+    assert digests_in(world, digests) == []
+    await world.restart()
+    await quiet(world)
+    world.clock.now = due + timedelta(minutes=2)
+    assert (await tick(world)).sent == [world.guild]
+    assert_one_digest(world, digests)
+
+
+async def add_many_facts(world: World, at: datetime, n: int = 30, guild: int = 0) -> None:
+    """Enough of one server's own facts (A's by default) for a digest of several pages."""
+    store = world.bot.store
+    change = Change(actor_id=world.mod, guild_id=guild or world.guild, at=at)
+    source = await moderation.add_source(store, change, title="Kaesong talks", text=ARTICLE)
+    filler = "Officials gave details of the agenda, the venue and the delegations. " * 5
+    for n_ in range(n):
+        await moderation.add_fact(
+            store,
+            change,
+            subject="Kim Jong Un",
+            statement=f"Item {n_:02d}: {filler}"[:480],
+            kind="reported",
+            source=source,
+            quote=QUOTE,
+            topic="talks",
+        )
+
+
+async def test_crash_between_pages_still_posts_every_page(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    typed, due = real_time_schedule(world)
+    await set_digest(world, digests, typed, "UTC")
+    await add_many_facts(world, world.clock.now + timedelta(minutes=1))
+    world.clock.now = due
+    real = dispatcher(world).pacer
+    calls = [0]
+
+    class DiesBeforePageTwo:
+        async def acquire(self) -> None:
+            calls[0] += 1
+            if calls[0] == 2:
+                raise Crash
+            await real.acquire()
+
+    dispatcher(world).pacer = DiesBeforePageTwo()  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        await tick(world)
+    assert len(digests_in(world, digests)) == 1
+    await world.restart()
+    await quiet(world)
+    world.clock.now = due + timedelta(minutes=2)
+    await tick(world)
+    posted = digests_in(world, digests)
+    total = int(re.search(r"Page 1/(\d+)", embed_text(posted[0])).group(1))  # type: ignore[union-attr]
+    assert total > 1
+    assert len(posted) == total
+
+
+async def test_digest_now_racing_the_scheduled_tick_posts_once(world: World) -> None:
+    """Both claim the same day and post with the same nonce; Discord (and the fake)
+    returns the first message to the second create instead of posting it twice."""
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests, "21:00", "Asia/Seoul")  # due now (21:00 KST)
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None
+    await asyncio.gather(tick(world), dispatcher(world).send_now(sub), return_exceptions=True)
+    posted = digests_in(world, digests)
+    refs = {re.search(r"ref ([0-9a-f]+)", embed_text(m)).group(1) for m in posted}  # type: ignore[union-attr]
+    pages = [page_of(m) for m in posted]
+    assert len(refs) == 1 and len(pages) == len(set(pages)) and (1, pages[0][1]) in pages
+
+
+# --- lost channels ---------------------------------------------------------------------
+
+
+async def test_deleted_channel_disables_and_moderators_are_told_once(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.fake.remove_channel(digests)
+    await asyncio.sleep(0.1)  # CHANNEL_DELETE reaches the bot
+    world.clock.now = NEXT_9AM_KST
+    report = await tick(world)
+    assert report.disabled == [world.guild] and report.sent == []
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None and not sub.enabled and "deleted" in (sub.disabled_reason or "")
+    # a plain member's command does not carry the notice
+    await world.ask("!sanctions", user=world.alice)
+    assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
+    # the next moderator command does, once
+    await world.ask("!sanctions", user=world.mod)
+    notices = [
+        m for m in await later_messages(world, world.channel, 2.0) if NOTICE in embed_text(m)
+    ]
+    assert len(notices) == 1 and "deleted" in embed_text(notices[0])
+    await world.ask("!who kim", user=world.mod)
+    assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
+    # it survives a restart as told
+    await world.restart()
+    await quiet(world)
+    await world.ask("!sanctions", user=world.mod)
+    assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
+    assert "Off (" in embed_text(await world.ask("!digest", user=world.mod))
+
+
+async def test_notice_survives_a_restart_until_told(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.fake.remove_channel(digests)
+    await asyncio.sleep(0.1)
+    world.clock.now = NEXT_9AM_KST
+    await tick(world)
+    await world.restart()
+    await quiet(world)
+    await world.ask("!sanctions", user=world.mod)
+    notices = [
+        m for m in await later_messages(world, world.channel, 2.0) if NOTICE in embed_text(m)
+    ]
+    assert len(notices) == 1
+
+
+async def test_lost_permission_disables(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.fake.forbid_channel(digests)
+    await asyncio.sleep(0.1)  # CHANNEL_UPDATE reaches the bot
+    world.clock.now = NEXT_9AM_KST
+    report = await tick(world)
+    assert report.disabled == [world.guild]
+    assert digests_in(world, digests) == []
+    sub = await world.bot.store.digest(world.guild)
+    assert sub is not None and not sub.enabled and sub.disabled_reason
+    # a new `digest set` elsewhere turns it on again and clears the notice
+    other = await new_channel(world, world.guild, "digests-2")
+    await set_digest(world, other)
+    await world.ask("!sanctions", user=world.mod)
+    assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
+
+
+# --- what each server's digest says ----------------------------------------------------
+
+
+async def test_a_moderators_change_appears_in_their_servers_digest_only(world: World) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    reply = await set_digest(world, world.channel_b, user=world.bmod, where=world.channel_b)
+    assert "Daily digest set" in embed_text(reply)
+    world.clock.now = FIXED_NOW + timedelta(minutes=5)
+    await world.fake.send_message(
+        world.channel,
+        world.mod,
+        "!source add title: Kaesong talks published: 2026-11-20 url: https://example.org/k",
+        attachments={"article.txt": ARTICLE.encode()},
+    )
+    source_reply = embed_text(await world.fake.wait_for_message(world.channel, timeout=10))
+    source_id = int(re.search(r"Added source S(\d+)", source_reply).group(1))  # type: ignore[union-attr]
+    statement = "China will host consultations in Kaesong (server A's own fact)."
+    fact_reply = embed_text(
+        await world.ask(
+            f"!fact add subject: China statement: {statement} kind: reported "
+            f"source: {source_id} quote: {QUOTE} topic: talks",
+            user=world.mod,
+        )
+    )
+    fact_id = int(re.search(r"Added fact (\d+)", fact_reply).group(1))  # type: ignore[union-attr]
+    world.clock.now = NEXT_9AM_KST
+    report = await tick(world)
+    assert sorted(report.sent) == sorted([world.guild, world.guild_b])
+    a_text = "\n".join(embed_text(m) for m in digests_in(world, digests))
+    b_text = "\n".join(embed_text(m) for m in digests_in(world, world.channel_b))
+    assert statement in a_text and f"(fact {fact_id})" in a_text
+    assert "Kaesong" not in b_text and f"(fact {fact_id})" not in b_text
+    # the next day it is no longer news in A
+    world.clock.now = NEXT_9AM_KST + timedelta(days=1)
+    before = len(digests_in(world, digests))
+    await tick(world)
+    newest = "\n".join(embed_text(m) for m in digests_in(world, digests)[before:])
+    assert newest and statement not in newest
+
+
+# A server whose digest nonce for 28 November 2026 ends in "01": the bot's second-page
+# nonce (first 22 characters + "01") is then the first page's nonce.
+COLLIDING_GUILD = 1_500_000_000_000_000_365
+
+
+async def test_every_page_of_a_long_digest_is_posted_whatever_the_nonce(world: World) -> None:
+    await quiet(world)
+    # Once, page nonces were the day's nonce with the page number in its last two
+    # characters, so a day whose nonce ended in "01" lost page 2; every page now has a
+    # nonce of its own.
+    assert len({nonce_for(COLLIDING_GUILD, NEXT_9AM_KST.date(), page) for page in range(9)}) == 9
+    guild = world.fake.add_guild(name="Gamma", guild_id=COLLIDING_GUILD)
+    channel = world.fake.add_channel(guild, name="digests")
+    for _ in range(200):
+        if world.bot.get_channel(channel) is not None:
+            break
+        await asyncio.sleep(0.01)
+    change = Change(actor_id=world.owner, guild_id=guild, at=FIXED_NOW)
+    await world.bot.store.set_digest(guild, channel, time(9, 0), "Asia/Seoul", change)
+    await add_many_facts(world, FIXED_NOW + timedelta(minutes=1), guild=guild)
+    world.clock.now = NEXT_9AM_KST
+    assert (await tick(world)).sent == [guild]
+    posted = digests_in(world, channel)
+    total = page_of(posted[0])[1]
+    assert total > 1
+    assert sorted(page_of(m)[0] for m in posted) == list(range(1, total + 1))
