@@ -35,6 +35,7 @@ class Ref:
     source_title: str
     quote: str
     fact_id: int | None = None
+    meeting_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -64,7 +65,12 @@ class Answer:
     suggestions: tuple[str, ...] = ()
     footer_note: str = ""
 
-    def cite(self, citations: tuple[Citation, ...], fact_id: int | None = None) -> list[str]:
+    def cite(
+        self,
+        citations: tuple[Citation, ...],
+        fact_id: int | None = None,
+        meeting_id: int | None = None,
+    ) -> list[str]:
         """Number citations as they appear; the same quote keeps its number."""
         markers = []
         for citation in citations:
@@ -83,6 +89,7 @@ class Answer:
                     citation.source_title,
                     citation.quote,
                     fact_id,
+                    meeting_id,
                 )
                 self.refs.append(existing)
             markers.append(existing.marker)
@@ -211,7 +218,7 @@ def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
         text += f" ({meeting.status_note})"
     return Line(
         text=f"{text}.",
-        markers=answer.cite(meeting.citations),
+        markers=answer.cite(meeting.citations, meeting_id=meeting.id),
         when=meeting.when,
         past=is_over(meeting, now),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +13,8 @@ from discord.ext import commands
 
 from bot.briefing import Answer
 from bot.models import Change
-from bot.render.embeds import render_pages
-from bot.views import AnswerView
+from bot.render.embeds import Page, render_pages
+from bot.views import AnswerView, quotes_view
 
 if TYPE_CHECKING:
     from bot.core import BriefingBot
@@ -59,6 +59,16 @@ class BriefingContext(commands.Context):
         deferred by the bot's deadline timer; see BriefingBot._start_deadline.)"""
         await self.send_answer(await work, ephemeral=ephemeral)
 
+    async def cached_answer(
+        self, key: tuple, build: Callable[[], Awaitable[Answer]], *, timed: bool = False
+    ) -> None:
+        """Send the answer for `key` (which must name everything it depends on besides the
+        store and, when `timed`, the time), from the bot's answer cache when it can."""
+        ready = await self.bot.answers.get(
+            (*key, self.scope), build, guild_id=self.scope, now=self.now() if timed else None
+        )
+        await self.send_pages(ready.answer, ready.pages)
+
     def change(self, scope: int | None, reason: str = "") -> Change:
         """A write by the asker, to `scope` (a server id, or None for shared facts)."""
         return Change(actor_id=self.author.id, guild_id=scope, at=self.now(), reason=reason)
@@ -70,9 +80,17 @@ class BriefingContext(commands.Context):
     async def send_answer(self, answer: Answer, *, ephemeral: bool = False, note: str = "") -> None:
         if note:
             answer.intro = f"{note}\n{answer.intro}".strip()
-        pages = render_pages(answer)
+        await self.send_pages(answer, render_pages(answer), ephemeral=ephemeral)
+
+    async def send_pages(
+        self, answer: Answer, pages: list[Page], *, ephemeral: bool = False
+    ) -> None:
         if not AnswerView.needed(answer, pages):
             await self.send(embed=pages[0].embed, ephemeral=ephemeral)
+            return
+        if len(pages) == 1 and (light := quotes_view(answer)) is not None:
+            await self.send(embed=pages[0].embed, view=light, ephemeral=ephemeral)
+            light.stop()  # its button is dispatched by custom_id; nothing to keep alive
             return
         view = AnswerView(answer, pages, self.author.id)
         view.message = await self.send(embed=pages[0].embed, view=view, ephemeral=ephemeral)

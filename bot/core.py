@@ -20,9 +20,11 @@ from discord.http import Route
 
 import cogs
 from bot.build import ensure_built
+from bot.cache import AnswerCache
 from bot.config import Config
 from bot.context import BriefingContext
 from bot.store import Store
+from bot.views import QuotesButton
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,8 @@ class BriefingBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self._discover_gateway()
         self._store = await Store.open(self.config.db_path)
+        self.answers = AnswerCache(self._store)
+        self.add_dynamic_items(QuotesButton)
         report = await ensure_built(self._store)
         if report:
             log.info("store refreshed from data/: %s", report)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import re
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.briefing import Answer
+from bot.briefing import Answer, Line, Section
 from bot.render.embeds import Page, quotes_answer, render_pages
+from bot.text import quoted
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 TIMEOUT = 600
 
@@ -72,3 +78,80 @@ class AnswerView(discord.ui.View):
         if self.message is not None:
             with contextlib.suppress(discord.HTTPException):  # the message may be gone
                 await self.message.edit(view=None)
+
+
+QUOTES_PREFIX = "quotes:"
+CUSTOM_ID_MAX = 100
+
+
+def quotes_custom_id(answer: Answer) -> str | None:
+    """The facts and meetings an answer cites, packed into a button's custom_id
+    ('quotes:f12,f13,m2'), or None when they do not fit in Discord's 100 characters."""
+    items = []
+    for ref in answer.refs:
+        item = f"f{ref.fact_id}" if ref.fact_id else f"m{ref.meeting_id}" if ref.meeting_id else ""
+        if item and item not in items:
+            items.append(item)
+    custom_id = QUOTES_PREFIX + ",".join(items)
+    return custom_id if items and len(custom_id) <= CUSTOM_ID_MAX else None
+
+
+class QuotesButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"quotes:(?P<items>[fm0-9,]+)"
+):
+    """A Quotes button that carries what it cites in its custom_id, so it keeps working
+    after a restart and costs no memory per message. Used for one-page answers."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Quotes", style=discord.ButtonStyle.primary, custom_id=custom_id
+            )
+        )
+        self.items = custom_id.removeprefix(QUOTES_PREFIX).split(",")
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> QuotesButton:
+        return cls(item.custom_id or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        store = interaction.client.store  # type: ignore[attr-defined]
+        answer = await cited_quotes(store, self.items, interaction.guild_id)
+        await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)
+
+
+async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> Answer:
+    """The verbatim quotes behind the cited facts ('f12') and meetings ('m2')."""
+    answer = Answer(title="Verbatim quotes", intro="Exactly as the source has them.")
+    for item in items[:30]:
+        number = int(item[1:]) if item[1:].isdigit() else 0
+        found = (
+            await store.fact(number, guild_id)
+            if item.startswith("f")
+            else await store.meeting(number, guild_id)
+        )
+        if found is not None:
+            fact_id = number if item.startswith("f") else None
+            answer.cite(found.citations, fact_id)
+    lines = [
+        Line(
+            f"{quoted(ref.quote)} S{ref.source_id}"
+            + (f", fact {ref.fact_id}" if ref.fact_id else ""),
+            markers=[ref.marker],
+        )
+        for ref in answer.refs
+    ]
+    answer.sections = [Section("Quotes", lines)] if lines else []
+    return answer
+
+
+def quotes_view(answer: Answer) -> discord.ui.View | None:
+    """A view holding only the stateless Quotes button, if the answer's citations fit."""
+    custom_id = quotes_custom_id(answer)
+    if custom_id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(QuotesButton(custom_id))
+    return view

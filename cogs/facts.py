@@ -84,7 +84,9 @@ class Facts(commands.Cog):
     @member_cooldown()
     async def fact(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """One fact with its verbatim quote and source."""
-        await ctx.answer(briefing.fact(ctx.store, fact_id, ctx.scope))
+        await ctx.cached_answer(
+            ("fact", fact_id), lambda: briefing.fact(ctx.store, fact_id, ctx.scope)
+        )
 
     @fact.command(name="add")
     @moderator_only()

@@ -19,13 +19,19 @@ class Meetings(commands.Cog):
     @member_cooldown()
     async def next_meeting(self, ctx: BriefingContext) -> None:
         """The next upcoming meeting, or the most recent past one."""
-        await ctx.answer(briefing.next_meeting(ctx.store, ctx.scope, ctx.now()))
+        await ctx.cached_answer(
+            ("next-meeting",),
+            lambda: briefing.next_meeting(ctx.store, ctx.scope, ctx.now()),
+            timed=True,
+        )
 
     @commands.hybrid_command(name="timeline", description="All meetings and dated events")
     @member_cooldown()
     async def timeline(self, ctx: BriefingContext) -> None:
         """All meetings and dated events in order."""
-        await ctx.answer(briefing.timeline(ctx.store, ctx.scope, ctx.now()))
+        await ctx.cached_answer(
+            ("timeline",), lambda: briefing.timeline(ctx.store, ctx.scope, ctx.now()), timed=True
+        )
 
     @commands.hybrid_group(name="meeting", fallback="show", invoke_without_command=True)
     @member_cooldown()

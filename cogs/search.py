@@ -19,7 +19,10 @@ class Search(commands.Cog):
         self, ctx: BriefingContext, *, query: commands.Range[str, 1, briefing.MAX_QUERY]
     ) -> None:
         """Full-text search over the facts, best first."""
-        await ctx.answer(briefing.search(ctx.store, query, ctx.scope))
+        await ctx.cached_answer(
+            ("search", query.strip().casefold()),
+            lambda: briefing.search(ctx.store, query, ctx.scope),
+        )
 
 
 async def setup(bot: BriefingBot) -> None:

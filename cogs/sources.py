@@ -35,13 +35,15 @@ class Sources(commands.Cog):
     @member_cooldown()
     async def sources(self, ctx: BriefingContext) -> None:
         """The sources the briefing is built from."""
-        await ctx.answer(briefing.sources(ctx.store, ctx.scope))
+        await ctx.cached_answer(("sources",), lambda: briefing.sources(ctx.store, ctx.scope))
 
     @commands.hybrid_group(name="source", fallback="show", invoke_without_command=True)
     @member_cooldown()
     async def source(self, ctx: BriefingContext, source_id: SourceId) -> None:
         """One source: title, date, publisher, opening."""
-        await ctx.answer(briefing.source(ctx.store, source_id, ctx.scope))
+        await ctx.cached_answer(
+            ("source", source_id), lambda: briefing.source(ctx.store, source_id, ctx.scope)
+        )
 
     @source.command(name="add")
     @moderator_only()

@@ -21,7 +21,10 @@ class Who(commands.Cog):
     @member_cooldown()
     async def who(self, ctx: BriefingContext, *, name: str | None = None) -> None:
         """Key actors, or one person or body: role, cited facts, meetings."""
-        await ctx.answer(briefing.who(ctx.store, name, ctx.scope, ctx.now()))
+        key = ("who", (name or "").strip().casefold())
+        await ctx.cached_answer(
+            key, lambda: briefing.who(ctx.store, name, ctx.scope, ctx.now()), timed=True
+        )
 
     @who.autocomplete("name")
     async def who_autocomplete(

@@ -146,6 +146,11 @@ class Store:
                 (key, value),
             )
 
+    async def data_version(self) -> int:
+        """A number that changes whenever anyone commits to the store (cache key)."""
+        row = await self._one("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
     async def schema_version(self) -> int:
         row = await self._one("PRAGMA user_version")
         return int(row[0]) if row else 0

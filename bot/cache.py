@@ -1,0 +1,86 @@
+"""Answers kept ready for the questions people repeat (`!who kim`, `!sanctions`…).
+
+An entry is used only while the store is unchanged (SQLite's `PRAGMA data_version`, which
+moves on every commit by any connection or process) and, for answers that depend on the
+time, until the next moment a meeting starts or ends, so a cached answer never calls a
+past meeting upcoming.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.briefing import Answer
+from bot.render.embeds import Page, render_pages
+from bot.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """An answer with its rendered pages; shared, so never modified."""
+
+    answer: Answer
+    pages: list[Page]
+
+
+@dataclass(slots=True)
+class _Entry:
+    ready: Ready
+    version: int
+    valid_until: datetime | None  # None: does not depend on the time
+
+
+class AnswerCache:
+    def __init__(self, store: Store, size: int = 1024) -> None:
+        self.store = store
+        self.size = size
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._boundaries: dict[tuple[int | None, int], list[datetime]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    async def get(
+        self,
+        key: Hashable,
+        build: Callable[[], Awaitable[Answer]],
+        *,
+        guild_id: int | None,
+        now: datetime | None = None,
+    ) -> Ready:
+        """The answer for `key`, built with `build` unless a valid one is kept. Pass `now`
+        for answers that depend on the time."""
+        version = await self.store.data_version()
+        entry = self._entries.get(key)
+        if entry is not None and entry.version == version and _fresh(entry, now):
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry.ready
+        self.misses += 1
+        answer = await build()
+        ready = Ready(answer, render_pages(answer))
+        until = await self._next_boundary(guild_id, version, now) if now else None
+        self._entries[key] = _Entry(ready, version, until)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return ready
+
+    async def _next_boundary(self, guild_id: int | None, version: int, now: datetime) -> datetime:
+        """The next start or end of a visible meeting after `now`."""
+        key = (guild_id, version)
+        if key not in self._boundaries:
+            if len(self._boundaries) > self.size:
+                self._boundaries.clear()
+            moments = set()
+            for meeting in await self.store.meetings(guild_id):
+                moments.update((meeting.when.start, meeting.when.finishes()))
+            self._boundaries[key] = sorted(moments)
+        later = [moment for moment in self._boundaries[key] if moment > now]
+        return later[0] if later else datetime.max.replace(tzinfo=now.tzinfo)
+
+
+def _fresh(entry: _Entry, now: datetime | None) -> bool:
+    return entry.valid_until is None or (now is not None and now < entry.valid_until)
