@@ -1,13 +1,16 @@
 """Answers kept ready for the questions people repeat (`!who kim`, `!sanctions`…).
 
-An entry is used only while the store is unchanged (SQLite's `PRAGMA data_version`, which
-moves on every commit by any connection or process) and, for answers that depend on the
+An entry is used only while the store is unchanged and, for answers that depend on the
 time, until the next moment a meeting starts or ends, so a cached answer never calls a
-past meeting upcoming.
+past meeting upcoming. "Unchanged" is the store's own write counter, which moves with
+every write this process commits, together with SQLite's `PRAGMA data_version`, which
+also moves when another process writes (a `python -m bot build` while the bot runs); the
+latter is asked at most once a second, so such outside changes show within a second.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -16,6 +19,8 @@ from datetime import datetime
 from bot.briefing import Answer
 from bot.render.embeds import Page, render_pages
 from bot.store import Store
+
+OUTSIDE_CHECK = 1.0  # seconds between looks for changes made by other processes
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +34,7 @@ class Ready:
 @dataclass(slots=True)
 class _Entry:
     ready: Ready
-    version: int
+    version: tuple[int, int]
     valid_until: datetime | None  # None: does not depend on the time
 
 
@@ -38,9 +43,17 @@ class AnswerCache:
         self.store = store
         self.size = size
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
-        self._boundaries: dict[tuple[int | None, int], list[datetime]] = {}
+        self._boundaries: dict[tuple[int | None, tuple[int, int]], list[datetime]] = {}
         self.hits = 0
         self.misses = 0
+        self._outside = (0, -OUTSIDE_CHECK)  # (data_version, monotonic time it was read)
+
+    async def _version(self) -> tuple[int, int]:
+        outside, checked = self._outside
+        if time.monotonic() - checked >= OUTSIDE_CHECK:
+            outside = await self.store.data_version()
+            self._outside = (outside, time.monotonic())
+        return self.store.generation, outside
 
     async def get(
         self,
@@ -52,7 +65,7 @@ class AnswerCache:
     ) -> Ready:
         """The answer for `key`, built with `build` unless a valid one is kept. Pass `now`
         for answers that depend on the time."""
-        version = await self.store.data_version()
+        version = await self._version()
         entry = self._entries.get(key)
         if entry is not None and entry.version == version and _fresh(entry, now):
             self._entries.move_to_end(key)
@@ -68,7 +81,9 @@ class AnswerCache:
             self._entries.popitem(last=False)
         return ready
 
-    async def _next_boundary(self, guild_id: int | None, version: int, now: datetime) -> datetime:
+    async def _next_boundary(
+        self, guild_id: int | None, version: tuple[int, int], now: datetime
+    ) -> datetime:
         """The next start or end of a visible meeting after `now`."""
         key = (guild_id, version)
         if key not in self._boundaries:

@@ -67,3 +67,31 @@ async def test_an_answer_expires_when_a_meeting_ends(store: Store) -> None:
     )
     assert late is not early
     assert late.answer.sections[0].heading == "Most recent (past)"
+
+
+async def test_a_write_by_another_process_is_seen(store: Store, monkeypatch) -> None:
+    import bot.cache
+
+    monkeypatch.setattr(bot.cache, "OUTSIDE_CHECK", 0.0)
+    cache = AnswerCache(store)
+
+    def build() -> object:
+        return briefing.search(store, "wholly novel phrase", GUILD)
+
+    assert not (await cache.get(("search", "x"), build, guild_id=GUILD)).answer.found
+    other = await Store.open(store.path)  # a second process's connection to the same file
+    try:
+        change = Change(actor_id=1, guild_id=GUILD, at=FIXED_NOW)
+        await moderation.add_fact(
+            other,
+            change,
+            subject="North Korea",
+            statement="A wholly novel phrase.",
+            kind="opinion",
+            source=1,
+            quote="signals a bit of desperation",
+        )
+    finally:
+        await other.close()
+    assert store.generation == 0  # this process wrote nothing
+    assert (await cache.get(("search", "x"), build, guild_id=GUILD)).answer.found

@@ -73,6 +73,7 @@ class Store:
         self._write = writer
         self._write_lock = asyncio.Lock()
         self._alias_cache: list[tuple[str, int]] | None = None
+        self.generation = 0  # bumped by every write this process commits
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -107,6 +108,7 @@ class Store:
                 await conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 await conn.execute("COMMIT")
+                self.generation += 1
             except BaseException as error:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
