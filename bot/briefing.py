@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.errors import BadInput, NotFound
 from bot.models import AuditEntry, Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
 from bot.store import Store
+from bot.store.store import ANSWER_LIMIT
 from bot.text import quoted
 
 MAX_QUERY = 200
@@ -152,6 +153,8 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
         answer.intro += f"\nAlso written: {', '.join(entity.aliases[:8])}"
     facts = await store.facts_about(entity.id, guild_id)
     answer.sections = facts_by_kind(answer, facts)
+    if len(facts) >= ANSWER_LIMIT:
+        answer.intro += f"\nShowing the first {ANSWER_LIMIT} facts; `search` finds the rest."
     meetings = await store.meetings_involving(entity.id, guild_id)
     if meetings:
         answer.sections.append(
@@ -197,6 +200,8 @@ async def sanctions(store: Store, guild_id: int | None) -> Answer:
             answer.sections.append(Section(heading, [fact_line(answer, f) for f in group]))
     if not facts:
         answer.intro = "The briefing holds nothing on sanctions yet."
+    elif len(facts) >= ANSWER_LIMIT:
+        answer.intro += f" Showing the first {ANSWER_LIMIT} facts; `search` finds the rest."
     return await _attach_sources(store, answer, guild_id)
 
 

@@ -47,6 +47,8 @@ from bot.text import fold
 log = logging.getLogger(__name__)
 
 VISIBLE = "({table}.guild_id IS NULL OR {table}.guild_id = :guild)"
+# The most facts one answer lists; past this, answers say so and point to `search`.
+ANSWER_LIMIT = 150
 
 _FACT_SELECT = """
 SELECT f.*, e.name AS subject_name FROM facts f JOIN entities e ON e.id = f.subject_id
@@ -319,21 +321,27 @@ class Store:
         )
         return await self._hydrate(found)
 
-    async def facts_about(self, entity_id: int, guild_id: int | None) -> list[Fact]:
-        """Facts whose subject is the entity, then facts that involve it."""
+    async def facts_about(
+        self, entity_id: int, guild_id: int | None, limit: int = ANSWER_LIMIT
+    ) -> list[Fact]:
+        """Facts whose subject is the entity, then facts that involve it (at most
+        `limit`; callers say so when they get that many)."""
         found = await self._all(
             f"{_FACT_SELECT} WHERE f.retracted = 0 AND {_visible('f')} AND (f.subject_id = :e "
             "OR f.id IN (SELECT fact_id FROM fact_entities WHERE entity_id = :e)) "
-            "ORDER BY f.subject_id != :e, f.id",
-            {"e": entity_id, "guild": guild_id},
+            "ORDER BY f.subject_id != :e, f.id LIMIT :limit",
+            {"e": entity_id, "guild": guild_id, "limit": limit},
         )
         return await self._hydrate(found)
 
-    async def facts_by_topic(self, topic: str, guild_id: int | None) -> list[Fact]:
+    async def facts_by_topic(
+        self, topic: str, guild_id: int | None, limit: int = ANSWER_LIMIT
+    ) -> list[Fact]:
         found = await self._all(
             f"{_FACT_SELECT} JOIN fact_topics t ON t.fact_id = f.id "
-            f"WHERE t.topic = :topic AND f.retracted = 0 AND {_visible('f')} ORDER BY f.id",
-            {"topic": topic, "guild": guild_id},
+            f"WHERE t.topic = :topic AND f.retracted = 0 AND {_visible('f')} "
+            "ORDER BY f.id LIMIT :limit",
+            {"topic": topic, "guild": guild_id, "limit": limit},
         )
         return await self._hydrate(found)
 
