@@ -8,6 +8,9 @@ Messages) and a second member (dave); server B has its own member (bob) and mode
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +81,41 @@ class World:
         await stop_client(self.bot, self.extra.pop("task", None))
         self.bot = make_bot(self.fake, self.db_path, self.clock)
         self.extra["task"] = await run_client(self.fake, self.bot)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def start_bot_process(
+    fake: FakeDiscord,
+    db: Path,
+    log: Path,
+    token: str,
+    *,
+    wrapper: tuple[str, ...] = (),
+    log_level: str = "INFO",
+) -> asyncio.subprocess.Process:
+    """The README's run command as a real process, pointed at the fake by
+    DISCORD_API_BASE. Its log goes to a file, not a pipe: a pipe nobody reads yet would
+    fill and stall the bot. ``wrapper``: a command that execs the rest (e.g. setpriv)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BRIEFING_"))}
+    env |= {
+        "DISCORD_TOKEN": token,
+        "DISCORD_API_BASE": fake.api_base,
+        "BRIEFING_DB": str(db),
+        "BRIEFING_LOG_LEVEL": log_level,
+    }
+    return await asyncio.create_subprocess_exec(
+        *wrapper,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
 
 
 def make_bot(fake: FakeDiscord, db_path: Path, clock: MutableClock) -> BriefingBot:

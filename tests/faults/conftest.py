@@ -9,17 +9,20 @@ tests/e2e/test_process.py does.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import discord
 
-from tests.e2e.conftest import World, embed_text, world  # noqa: F401  (fixture re-export)
+from tests.e2e.conftest import (  # noqa: F401  (fixture re-export)
+    World,
+    embed_text,
+    start_bot_process,
+    world,
+)
 from tests.fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,26 +132,8 @@ def populate(fake: FakeDiscord) -> Server:
 async def start_bot(
     fake: FakeDiscord, db: Path, log: Path, *, wrapper: tuple[str, ...] = ()
 ) -> asyncio.subprocess.Process:
-    """`python -m bot` with a token, pointed at the fake; stderr (the log) to a file.
-    ``wrapper``: a command that execs the rest (e.g. setpriv)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BRIEFING_"))}
-    env |= {
-        "DISCORD_TOKEN": TOKEN,
-        "DISCORD_API_BASE": fake.api_base,
-        "BRIEFING_DB": str(db),
-        "BRIEFING_LOG_LEVEL": "INFO",
-    }
-    return await asyncio.create_subprocess_exec(
-        *wrapper,
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log.open("ab"),
-    )
+    """`python -m bot` with a token, pointed at the fake; stderr (the log) to a file."""
+    return await start_bot_process(fake, db, log, TOKEN, wrapper=wrapper)
 
 
 async def stop_process(process: asyncio.subprocess.Process) -> None:
