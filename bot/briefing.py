@@ -167,10 +167,14 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
 
 async def key_actors(store: Store, guild_id: int | None) -> Answer:
     answer = Answer(title="Key actors in the briefing", intro="Ask about one with `who <name>`.")
-    actors = await store.key_actors(guild_id)
-    lines = [Line(f"**{entity.name}**: {entity.role}", markers=[]) for entity, _ in actors]
+    lines = []
+    for entity, _ in await store.key_actors(guild_id):
+        # Cite the first thing the sources say about them, which names them in that role.
+        first = await store.facts_about(entity.id, guild_id, limit=1)
+        markers = answer.cite(first[0].citations, first[0].id) if first else []
+        lines.append(Line(f"**{entity.name}**: {entity.role}", markers=markers))
     answer.sections = [Section("People and organisations", lines)]
-    return answer
+    return await _attach_sources(store, answer, guild_id)
 
 
 # --- sanctions -------------------------------------------------------------------------
