@@ -45,8 +45,10 @@ class Report:
     seconds: float = 0.0
 
     def text(self) -> str:
-        parts = [f"== {self.title} ==", "", "Method:"]
-        parts += [f"  - {line}" for line in self.method]
+        parts = [f"== {self.title} =="]
+        if self.method:
+            parts += ["", "Method:"]
+            parts += [f"  - {line}" for line in self.method]
         for table in self.tables:
             parts += ["", table]
         if self.notes:

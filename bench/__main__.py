@@ -63,12 +63,16 @@ def call(name: str, module: ModuleType, quick: bool, profile: str) -> Report:
     if isinstance(result, Report):
         return result
     render = getattr(module, "render", None)
-    text = render(result) if render else json.dumps(result, indent=2, default=str)
     doc = (module.__doc__ or name).strip().split("\n\n")
+    if render is not None:  # its text says how the figures were obtained
+        text, method = render(result), []
+    else:
+        text = json.dumps(result, indent=2, default=str)
+        method = [" ".join(part.split()) for part in doc[1:]] or ["see the module docstring"]
     return Report(
         name,
         doc[0].splitlines()[0],
-        [" ".join(part.split()) for part in doc[1:]] or ["see the module docstring"],
+        method,
         [text],
         result if isinstance(result, dict) else {"result": result},
     )

@@ -328,7 +328,8 @@ def _report(
     elif "error" in big:
         big_text = big["error"]
     else:
-        big_text = f"{big['us']['p50'] / 1e6:.1f} s"
+        seconds = big["us"]["p50"] / 1e6
+        big_text = f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.0f} ms"
     tables = [
         table(
             ["query (Store API, one server's scope)", "N", "p50 ms", "p99 ms", "max ms", "rows"],

@@ -46,7 +46,10 @@ from bot.text import fold
 
 log = logging.getLogger(__name__)
 
-VISIBLE = "({table}.guild_id IS NULL OR {table}.guild_id = :guild)"
+# The unary plus keeps SQLite from choosing the guild index for this test, which matches
+# nearly every row; the subject, topic or id indexes are the selective ones (at 100,000
+# facts, facts_about went from 22 ms to 0.1 ms).
+VISIBLE = "(+{table}.guild_id IS NULL OR +{table}.guild_id = :guild)"
 # The most facts one answer lists; past this, answers say so and point to `search`.
 ANSWER_LIMIT = 150
 
@@ -217,7 +220,9 @@ class Store:
 
     async def suggest_names(self, folded: str, limit: int = 5) -> tuple[str, ...]:
         aliases = await self._aliases()
-        matches = process.extract(
+        # rapidfuzz over every alias is CPU work (24 ms at 43,000 aliases): off the loop.
+        matches = await asyncio.to_thread(
+            process.extract,
             folded,
             [alias for alias, _ in aliases],
             scorer=fuzz.WRatio,
