@@ -16,9 +16,12 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
+import discord
+
 from bot.briefing import Answer
 from bot.render.embeds import Page, render_pages
 from bot.store import Store
+from bot.views import quotes_view
 
 OUTSIDE_CHECK = 1.0  # seconds between looks for changes made by other processes
 
@@ -29,6 +32,7 @@ class Ready:
 
     answer: Answer
     pages: list[Page]
+    quotes: discord.ui.View | None = None  # the stateless Quotes button, built once
 
 
 @dataclass(slots=True)
@@ -73,7 +77,8 @@ class AnswerCache:
             return entry.ready
         self.misses += 1
         answer = await build()
-        ready = Ready(answer, render_pages(answer))
+        pages = render_pages(answer)
+        ready = Ready(answer, pages, quotes_view(answer) if len(pages) == 1 else None)
         until = await self._next_boundary(guild_id, version, now) if now else None
         self._entries[key] = _Entry(ready, version, until)
         self._entries.move_to_end(key)

@@ -67,7 +67,7 @@ class BriefingContext(commands.Context):
         ready = await self.bot.answers.get(
             (*key, self.scope), build, guild_id=self.scope, now=self.now() if timed else None
         )
-        await self.send_pages(ready.answer, ready.pages)
+        await self.send_pages(ready.answer, ready.pages, quotes=ready.quotes)
 
     def change(self, scope: int | None, reason: str = "") -> Change:
         """A write by the asker, to `scope` (a server id, or None for shared facts)."""
@@ -83,14 +83,20 @@ class BriefingContext(commands.Context):
         await self.send_pages(answer, render_pages(answer), ephemeral=ephemeral)
 
     async def send_pages(
-        self, answer: Answer, pages: list[Page], *, ephemeral: bool = False
+        self,
+        answer: Answer,
+        pages: list[Page],
+        *,
+        ephemeral: bool = False,
+        quotes: discord.ui.View | None = None,
     ) -> None:
+        """Send an answer's first page, with the stateless Quotes button when the answer is
+        one page (`quotes`, if already built) or a paging view when it is longer."""
         if not AnswerView.needed(answer, pages):
             await self.send(embed=pages[0].embed, ephemeral=ephemeral)
             return
-        if len(pages) == 1 and (light := quotes_view(answer)) is not None:
+        if len(pages) == 1 and (light := quotes or quotes_view(answer)) is not None:
             await self.send(embed=pages[0].embed, view=light, ephemeral=ephemeral)
-            light.stop()  # its button is dispatched by custom_id; nothing to keep alive
             return
         view = AnswerView(answer, pages, self.author.id)
         view.message = await self.send(embed=pages[0].embed, view=view, ephemeral=ephemeral)

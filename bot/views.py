@@ -154,4 +154,7 @@ def quotes_view(answer: Answer) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     view.add_item(QuotesButton(custom_id))
+    # Its button is dispatched by custom_id pattern: a stopped view is never tracked, so
+    # the same one can go out with any number of messages.
+    view.stop()
     return view
