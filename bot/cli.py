@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -110,12 +111,23 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _log_level(config: Config, args: argparse.Namespace) -> str:
+    """The console's answers go to the same terminal as the log: keep the log to
+    warnings there unless BRIEFING_LOG_LEVEL asks for more."""
+    interactive = args.command in {"console", "ask"} or (
+        args.command in {None, "run"} and not config.token
+    )
+    if interactive and "BRIEFING_LOG_LEVEL" not in os.environ:
+        return "WARNING"
+    return config.log_level
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     config = Config.from_env()
     if args.db:
         config = Config(**{**config.__dict__, "db_path": args.db})
-    logs.setup(config.log_level, [config.token or ""])
+    logs.setup(_log_level(config, args), [config.token or ""])
     try:
         if args.command == "check":
             return cmd_check(config, args)
