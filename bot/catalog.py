@@ -17,7 +17,6 @@ class CommandInfo:
     usage: str
     summary: str
     example: str
-    moderators_only: bool = False
 
 
 COMMANDS: tuple[CommandInfo, ...] = (
@@ -62,7 +61,7 @@ NAMES = tuple(command.name for command in COMMANDS)
 
 
 def _mod(name: str, usage: str, summary: str, example: str) -> CommandInfo:
-    return CommandInfo(name, usage, summary, example, moderators_only=True)
+    return CommandInfo(name, usage, summary, example)
 
 
 # Commands that change the briefing: Discord only, where moderators are known.

@@ -72,11 +72,12 @@ async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
 
 
 async def scope_of_row(
-    ctx: BriefingContext, what: str, row_guild: int | bool | None, requested: str | None = None
+    ctx: BriefingContext, what: str, row_id: int, requested: str | None = None
 ) -> int | None:
-    """The scope for changing an existing row: its own. `row_guild` is False when the row
-    does not exist. Shared rows need a curator; another server's rows stay invisible.
-    A `scope: global` given for a server's own row is refused rather than ignored."""
+    """The scope for changing an existing fact or meeting: its own. Shared rows need a
+    curator; another server's rows stay invisible. A `scope: global` given for a
+    server's own row is refused rather than ignored."""
+    row_guild = await ctx.store.row_guild(f"{what}s", row_id)
     if row_guild is False or (row_guild is not None and row_guild != ctx.scope):
         raise NotFound(f"There is no {what} here.")
     if (requested or "").strip().lower() == GLOBAL_SCOPE and row_guild is not None:

@@ -233,12 +233,6 @@ def parse_when(text: str, now: datetime, default_tz: str = "UTC") -> When:
     return When(aware.astimezone(UTC), zone_name, precision, None, resolution)
 
 
-def start_of_day(day: date, zone_name: str) -> datetime:
-    """The first instant of `day` in the zone, as a UTC instant."""
-    _, info = zone(zone_name)
-    return first_instant(datetime.combine(day, time()), info).astimezone(UTC)
-
-
 def as_local(moment: datetime, zone_name: str) -> datetime:
     _, info = zone(zone_name)
     return moment.astimezone(info)

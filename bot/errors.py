@@ -15,10 +15,6 @@ class NotFound(BriefingError):
     """The thing asked for does not exist (or is not visible in this server)."""
 
 
-class NotAllowed(BriefingError):
-    """The user may not do this here."""
-
-
 class Conflict(BriefingError):
     """Someone else changed the record first; the user should look again and retry."""
 

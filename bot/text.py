@@ -105,7 +105,7 @@ def quote_matches_span(source_text: str, quote: str, span: Span) -> bool:
     return normalise_for_match(source_text[span.start : span.end]) == normalise_for_match(quote)
 
 
-def closest_passage(source_text: str, quote: str, width: int | None = None) -> str | None:
+def closest_passage(source_text: str, quote: str) -> str | None:
     """The passage of the source most like `quote`, to help someone fix a near miss."""
     from rapidfuzz import fuzz
 

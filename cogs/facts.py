@@ -102,8 +102,7 @@ class Facts(commands.Cog):
     @moderator_only()
     async def edit(self, ctx: BriefingContext, fact_id: FactId, *, flags: FactEditFlags) -> None:
         """Correct a fact; only the values given change."""
-        row_guild = await ctx.store.row_guild("facts", fact_id)
-        scope = await scope_of_row(ctx, "fact", row_guild, flags.scope)
+        scope = await scope_of_row(ctx, "fact", fact_id, flags.scope)
         await moderation.edit_fact(
             ctx.store,
             ctx.change(scope),
@@ -122,7 +121,7 @@ class Facts(commands.Cog):
     @moderator_only()
     async def retract(self, ctx: BriefingContext, fact_id: FactId, *, reason: str) -> None:
         """Withdraw a fact from answers (it stays in the history)."""
-        scope = await scope_of_row(ctx, "fact", await ctx.store.row_guild("facts", fact_id))
+        scope = await scope_of_row(ctx, "fact", fact_id)
         await moderation.retract_fact(ctx.store, ctx.change(scope, reason), fact_id)
         await ctx.send_text(f"Fact {fact_id} retracted. `fact restore {fact_id}` undoes it.")
 
@@ -130,7 +129,7 @@ class Facts(commands.Cog):
     @moderator_only()
     async def restore(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Bring a retracted fact back."""
-        scope = await scope_of_row(ctx, "fact", await ctx.store.row_guild("facts", fact_id))
+        scope = await scope_of_row(ctx, "fact", fact_id)
         await moderation.restore_fact(ctx.store, ctx.change(scope), fact_id)
         await ctx.send_text(f"Fact {fact_id} restored.")
 

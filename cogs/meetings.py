@@ -63,8 +63,7 @@ class Meetings(commands.Cog):
         self, ctx: BriefingContext, meeting_id: MeetingId, *, flags: MeetingEditFlags
     ) -> None:
         """Correct a meeting; only the values given change."""
-        row_guild = await ctx.store.row_guild("meetings", meeting_id)
-        scope = await scope_of_row(ctx, "meeting", row_guild, flags.scope)
+        scope = await scope_of_row(ctx, "meeting", meeting_id, flags.scope)
         result = await moderation.edit_meeting(
             ctx.store,
             ctx.change(scope),
@@ -81,9 +80,7 @@ class Meetings(commands.Cog):
     @moderator_only()
     async def cancel(self, ctx: BriefingContext, meeting_id: MeetingId, *, reason: str) -> None:
         """Mark a meeting cancelled, with the reason."""
-        scope = await scope_of_row(
-            ctx, "meeting", await ctx.store.row_guild("meetings", meeting_id)
-        )
+        scope = await scope_of_row(ctx, "meeting", meeting_id)
         await moderation.cancel_meeting(ctx.store, ctx.change(scope, reason), meeting_id)
         await ctx.send_text(f"Meeting {meeting_id} marked cancelled.")
 

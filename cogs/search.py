@@ -20,7 +20,7 @@ class Search(commands.Cog):
     ) -> None:
         """Full-text search over the facts, best first."""
         await ctx.cached_answer(
-            ("search", query.strip().casefold()),
+            ("search", query.strip()),
             lambda: briefing.search(ctx.store, query, ctx.scope),
         )
 

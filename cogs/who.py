@@ -21,7 +21,7 @@ class Who(commands.Cog):
     @member_cooldown()
     async def who(self, ctx: BriefingContext, *, name: str | None = None) -> None:
         """Key actors, or one person or body: role, cited facts, meetings."""
-        key = ("who", (name or "").strip().casefold())
+        key = ("who", (name or "").strip())  # exact: a miss echoes the name as typed
         await ctx.cached_answer(
             key, lambda: briefing.who(ctx.store, name, ctx.scope, ctx.now()), timed=True
         )
