@@ -19,6 +19,8 @@ from bot.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from bot.context import BriefingContext
+    from bot.core import BriefingBot
+    from bot.store import Store
 
 # Per-user: at most 5 commands in 10 seconds, whatever the channel.
 COOLDOWN_RATE = 5
@@ -34,14 +36,33 @@ def member_cooldown():
     return commands.cooldown(COOLDOWN_RATE, COOLDOWN_SECONDS, commands.BucketType.user)
 
 
-async def is_moderator(ctx: BriefingContext) -> bool:
-    if ctx.guild is None or not isinstance(ctx.author, discord.Member):
+SHARED_ONLY_CURATORS = (
+    "Only the bot's curators can change the shared facts (`scope: global`). Nothing was changed."
+)
+NOT_MODERATOR = (
+    "Only this server's moderators (Manage Server or Manage Messages, or the "
+    "moderator role set with `modrole set`) can do that. Nothing was changed."
+)
+
+
+async def member_moderates(store: Store, member: discord.abc.User) -> bool:
+    """Whether `member` moderates the server they are a member of (as they are now)."""
+    if not isinstance(member, discord.Member):
         return False
-    permissions = ctx.author.guild_permissions
+    permissions = member.guild_permissions
     if permissions.manage_guild or permissions.manage_messages or permissions.administrator:
         return True
-    role_id = await ctx.store.mod_role(ctx.guild.id)
-    return role_id is not None and any(role.id == role_id for role in ctx.author.roles)
+    role_id = await store.mod_role(member.guild.id)
+    return role_id is not None and any(role.id == role_id for role in member.roles)
+
+
+async def is_moderator(ctx: BriefingContext) -> bool:
+    return ctx.guild is not None and await member_moderates(ctx.store, ctx.author)
+
+
+async def may_moderate(bot: BriefingBot, user: discord.abc.User) -> bool:
+    """Curators anywhere; otherwise moderators of the server `user` is a member of."""
+    return await bot.is_curator(user) or await member_moderates(bot.store, user)
 
 
 def moderator_only():
@@ -50,10 +71,7 @@ def moderator_only():
     async def predicate(ctx: BriefingContext) -> bool:
         if await ctx.bot.is_curator(ctx.author) or await is_moderator(ctx):
             return True
-        raise NotModerator(
-            "Only this server's moderators (Manage Server or Manage Messages, or the "
-            "moderator role set with `modrole set`) can do that. Nothing was changed."
-        )
+        raise NotModerator(NOT_MODERATOR)
 
     return commands.check(predicate)
 
@@ -64,10 +82,7 @@ async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
     if not wants_global:
         return ctx.guild.id  # type: ignore[union-attr]
     if not await ctx.bot.is_curator(ctx.author):
-        raise NotModerator(
-            "Only the bot's curators can change the shared facts (`scope: global`). "
-            "Nothing was changed."
-        )
+        raise NotModerator(SHARED_ONLY_CURATORS)
     return None
 
 

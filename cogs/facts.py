@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
+from dataclasses import dataclass
 
 import discord
 from discord.ext import commands
 
 from bot import briefing, moderation
-from bot.checks import member_cooldown, moderator_only, scope_of_row, write_scope
+from bot.checks import (
+    NOT_MODERATOR,
+    SHARED_ONLY_CURATORS,
+    NotModerator,
+    may_moderate,
+    member_cooldown,
+    moderator_only,
+    scope_of_row,
+    write_scope,
+)
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
 from bot.flags import FactAddFlags, FactEditFlags
+from bot.forms import FormBook, submitted_values
 
 log = logging.getLogger(__name__)
 
 FactId = commands.Range[int, 1, 2**62]
+FORM_PREFIX = "fact:add:"
 
 
 def _where(scope: int | None) -> str:
@@ -43,7 +56,8 @@ async def add_and_show(
 
 
 class FactForm(discord.ui.Modal, title="Add a fact"):
-    """The long fields of `/fact add`, typed in a form instead of one-line options."""
+    """The layout of the `/fact add` form: its long fields, typed in a form instead of
+    one-line options. Submissions are matched by the Facts cog's FormBook, not here."""
 
     statement = discord.ui.TextInput(
         label="Statement, in the briefing's own words",
@@ -58,28 +72,69 @@ class FactForm(discord.ui.Modal, title="Add a fact"):
         max_length=moderation.LIMITS["quote"],
     )
 
-    def __init__(self, ctx: BriefingContext, flags: FactAddFlags, scope: int | None) -> None:
-        super().__init__(custom_id="fact:add:form")
-        self.ctx, self.flags, self.scope = ctx, flags, scope
+    def __init__(self, custom_id: str, flags: FactAddFlags) -> None:
+        super().__init__(custom_id=custom_id)
         self.statement.default = flags.statement
         self.quote.default = flags.quote
+        # A stopped modal is not tracked by discord.py (which keys modals by custom_id
+        # alone); the cog's FormBook answers its submission instead.
+        self.stop()
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        self.ctx.interaction = interaction  # answer the form's own interaction
-        await add_and_show(self.ctx, self.flags, self.scope, self.statement.value, self.quote.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        message = str(error) if isinstance(error, BriefingError) else None
-        if message is None:
-            error_id = uuid.uuid4().hex[:8]
-            log.error("error %s in the fact form", error_id, exc_info=error)
-            message = f"Something went wrong on our side (error id `{error_id}`)."
-        await interaction.response.send_message(
-            embed=discord.Embed(description=message, colour=discord.Colour.red()), ephemeral=True
-        )
+@dataclass(frozen=True, slots=True)
+class PendingFact:
+    ctx: BriefingContext
+    flags: FactAddFlags
+
+
+async def tell_refused(interaction: discord.Interaction, error: Exception) -> None:
+    """Answer a form submission that failed: its message, or an error id if unexpected."""
+    if isinstance(error, BriefingError | NotModerator):
+        message = str(error)
+    else:
+        error_id = uuid.uuid4().hex[:8]
+        log.error("error %s in the fact form", error_id, exc_info=error)
+        message = f"Something went wrong on our side (error id `{error_id}`)."
+    embed = discord.Embed(description=message, colour=discord.Colour.red())
+    if interaction.response.is_done():
+        await interaction.followup.send(embed=embed, ephemeral=True)
+    else:
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 class Facts(commands.Cog):
+    def __init__(self, bot: BriefingBot) -> None:
+        self.bot = bot
+        self.forms: FormBook[PendingFact] = FormBook(FORM_PREFIX, bot.clock, command="/fact add")
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not self.forms.owns(custom_id):
+            return
+        try:
+            await self.submit_form(interaction, custom_id)
+        except Exception as error:  # every submission gets an answer
+            with contextlib.suppress(discord.HTTPException):
+                await tell_refused(interaction, error)
+
+    async def submit_form(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A `/fact add` form came back: only from its opener, in its server, still a
+        moderator (and a curator for the shared facts), before it expired."""
+        form = self.forms.take(custom_id, interaction.user.id, interaction.guild_id)
+        if not await may_moderate(self.bot, interaction.user):
+            raise NotModerator(NOT_MODERATOR)
+        if form.scope is None and not await self.bot.is_curator(interaction.user):
+            raise NotModerator(SHARED_ONLY_CURATORS)
+        values = submitted_values(interaction.data)  # type: ignore[arg-type]
+        ctx, flags = form.payload.ctx, form.payload.flags
+        ctx.interaction = interaction  # answer the form's own interaction
+        await add_and_show(
+            ctx, flags, form.scope, values.get("statement", ""), values.get("quote", "")
+        )
+
     @commands.hybrid_group(name="fact", fallback="show", invoke_without_command=True)
     @member_cooldown()
     async def fact(self, ctx: BriefingContext, fact_id: FactId) -> None:
@@ -94,7 +149,9 @@ class Facts(commands.Cog):
         """Add a fact: subject, statement, kind, source, verbatim quote."""
         scope = await write_scope(ctx, flags.scope)
         if ctx.interaction is not None and not (flags.statement and flags.quote):
-            await ctx.interaction.response.send_modal(FactForm(ctx, flags, scope))
+            user, guild = ctx.author.id, ctx.guild.id if ctx.guild else None
+            custom_id = self.forms.open(user, guild, scope, PendingFact(ctx, flags))
+            await ctx.interaction.response.send_modal(FactForm(custom_id, flags))
             return
         await add_and_show(ctx, flags, scope, flags.statement or "", flags.quote or "")
 
@@ -141,4 +198,4 @@ class Facts(commands.Cog):
 
 
 async def setup(bot: BriefingBot) -> None:
-    await bot.add_cog(Facts())
+    await bot.add_cog(Facts(bot))
