@@ -10,7 +10,11 @@ Levels:
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import discord
 from discord.ext import commands
@@ -22,9 +26,15 @@ if TYPE_CHECKING:
     from bot.core import BriefingBot
     from bot.store import Store
 
-# Per-user: at most 5 commands in 10 seconds, whatever the channel.
+# Per user: at most 5 read commands in 10 seconds, whichever commands, whatever the
+# channel or server; and at most 10 moderator writes a minute (each may check a quote
+# against a whole source and is one write transaction).
 COOLDOWN_RATE = 5
 COOLDOWN_SECONDS = 10.0
+MODERATOR_RATE = 10
+MODERATOR_SECONDS = 60.0
+# Users remembered at once per bucket; only users active in the last window are kept.
+COOLDOWN_USERS = 20_000
 GLOBAL_SCOPE = "global"
 
 
@@ -32,8 +42,86 @@ class NotModerator(commands.CheckFailure):
     """Raised by the moderator check; its message is shown to the user."""
 
 
+class UserBuckets:
+    """At most `rate` uses per `per` seconds for each user, shared by every command that
+    uses this limiter. Users are kept in order of last use, and those idle for a whole
+    window are dropped as others arrive, so memory follows the users active in the last
+    `per` seconds (and never exceeds `limit` users), however many have ever asked."""
+
+    def __init__(
+        self,
+        rate: int,
+        per: float,
+        *,
+        limit: int = COOLDOWN_USERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cooldown = commands.Cooldown(rate, per)
+        self.rate, self.per, self.limit, self.clock = rate, per, limit, clock
+        self._uses: OrderedDict[int, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._uses)
+
+    def hit(self, user_id: int) -> float:
+        """Count one use; returns 0 if it is allowed, else the seconds until it would be."""
+        now = self.clock()
+        self._forget_idle(now)
+        uses = self._uses.pop(user_id, None) or deque(maxlen=self.rate)
+        self._uses[user_id] = uses  # now the most recent
+        while uses and uses[0] <= now - self.per:
+            uses.popleft()
+        if len(uses) >= self.rate:
+            return uses[0] + self.per - now
+        uses.append(now)
+        return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        while self._uses:
+            oldest, uses = next(iter(self._uses.items()))
+            if len(self._uses) < self.limit and uses and uses[-1] > now - self.per:
+                return
+            del self._uses[oldest]
+
+
+_LIMITERS: WeakKeyDictionary[commands.Bot, dict[str, UserBuckets]] = WeakKeyDictionary()
+
+
+def limiter(bot: commands.Bot, name: str) -> UserBuckets:
+    """The bot's shared per-user limiter `name` ("read" or "moderator")."""
+    kinds = _LIMITERS.setdefault(bot, {})
+    if name not in kinds:
+        rate, per = (
+            (COOLDOWN_RATE, COOLDOWN_SECONDS)
+            if name == "read"
+            else (MODERATOR_RATE, MODERATOR_SECONDS)
+        )
+        kinds[name] = UserBuckets(rate, per)
+    return kinds[name]
+
+
+def _shared_cooldown(name: str):
+    def predicate(ctx: BriefingContext) -> bool:
+        buckets = limiter(ctx.bot, name)
+        retry_after = buckets.hit(ctx.author.id)
+        if retry_after:
+            raise commands.CommandOnCooldown(
+                buckets.cooldown, retry_after, commands.BucketType.user
+            )
+        return True
+
+    return commands.check(predicate)
+
+
 def member_cooldown():
-    return commands.cooldown(COOLDOWN_RATE, COOLDOWN_SECONDS, commands.BucketType.user)
+    """Read commands: one bucket per user across all of them."""
+    return _shared_cooldown("read")
+
+
+def moderator_cooldown():
+    """Moderators' writes: one bucket per user across all of them (put it below
+    `moderator_only()`, so that refusals of non-moderators do not count)."""
+    return _shared_cooldown("moderator")
 
 
 SHARED_ONLY_CURATORS = (

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot import briefing
 from bot.briefing import Answer
-from bot.checks import is_moderator, moderator_only
+from bot.checks import is_moderator, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.dates import parse_clock, zone
@@ -177,6 +177,7 @@ class Digest(commands.Cog):
     @digest.command(name="set")
     @commands.guild_only()
     @moderator_only()
+    @moderator_cooldown()
     async def set_digest(
         self, ctx: BriefingContext, channel: discord.TextChannel, time: str, timezone: str = "UTC"
     ) -> None:
@@ -201,6 +202,7 @@ class Digest(commands.Cog):
     @digest.command(name="off")
     @commands.guild_only()
     @moderator_only()
+    @moderator_cooldown()
     async def off(self, ctx: BriefingContext) -> None:
         """Stop the daily digest."""
         if await ctx.store.digest(ctx.guild.id) is None:  # type: ignore[union-attr]
@@ -212,6 +214,7 @@ class Digest(commands.Cog):
     @digest.command(name="preview", extras={"private": True})
     @commands.guild_only()
     @moderator_only()
+    @moderator_cooldown()
     async def preview(self, ctx: BriefingContext) -> None:
         """Today's digest as it would be posted, shown only to you (by DM for `!`)."""
         sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
@@ -230,6 +233,7 @@ class Digest(commands.Cog):
     @digest.command(name="now", extras={"private": True})
     @commands.guild_only()
     @moderator_only()
+    @moderator_cooldown()
     async def now(self, ctx: BriefingContext) -> None:
         """Post today's digest now; it counts as today's."""
         sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]

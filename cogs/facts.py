@@ -17,6 +17,7 @@ from bot.checks import (
     NotModerator,
     may_moderate,
     member_cooldown,
+    moderator_cooldown,
     moderator_only,
     scope_of_row,
     write_scope,
@@ -145,6 +146,7 @@ class Facts(commands.Cog):
 
     @fact.command(name="add")
     @moderator_only()
+    @moderator_cooldown()
     async def add(self, ctx: BriefingContext, *, flags: FactAddFlags) -> None:
         """Add a fact: subject, statement, kind, source, verbatim quote."""
         scope = await write_scope(ctx, flags.scope)
@@ -157,6 +159,7 @@ class Facts(commands.Cog):
 
     @fact.command(name="edit")
     @moderator_only()
+    @moderator_cooldown()
     async def edit(self, ctx: BriefingContext, fact_id: FactId, *, flags: FactEditFlags) -> None:
         """Correct a fact; only the values given change."""
         scope = await scope_of_row(ctx, "fact", fact_id, flags.scope)
@@ -176,6 +179,7 @@ class Facts(commands.Cog):
 
     @fact.command(name="retract")
     @moderator_only()
+    @moderator_cooldown()
     async def retract(self, ctx: BriefingContext, fact_id: FactId, *, reason: str) -> None:
         """Withdraw a fact from answers (it stays in the history)."""
         scope = await scope_of_row(ctx, "fact", fact_id)
@@ -184,6 +188,7 @@ class Facts(commands.Cog):
 
     @fact.command(name="restore")
     @moderator_only()
+    @moderator_cooldown()
     async def restore(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Bring a retracted fact back."""
         scope = await scope_of_row(ctx, "fact", fact_id)
@@ -192,6 +197,7 @@ class Facts(commands.Cog):
 
     @fact.command(name="history", extras={"private": True})
     @moderator_only()
+    @member_cooldown()
     async def history(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Every version of a fact: who, when, what changed, why."""
         await ctx.answer(briefing.history(ctx.store, "fact", fact_id, ctx.scope), ephemeral=True)

@@ -6,7 +6,13 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot import briefing, moderation
-from bot.checks import member_cooldown, moderator_only, scope_of_row, write_scope
+from bot.checks import (
+    member_cooldown,
+    moderator_cooldown,
+    moderator_only,
+    scope_of_row,
+    write_scope,
+)
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.flags import MeetingAddFlags, MeetingEditFlags
@@ -41,6 +47,7 @@ class Meetings(commands.Cog):
 
     @meeting.command(name="add")
     @moderator_only()
+    @moderator_cooldown()
     async def add(self, ctx: BriefingContext, *, flags: MeetingAddFlags) -> None:
         """Add a meeting: title, when, where, participants, source, quote."""
         scope = await write_scope(ctx, flags.scope)
@@ -59,6 +66,7 @@ class Meetings(commands.Cog):
 
     @meeting.command(name="edit")
     @moderator_only()
+    @moderator_cooldown()
     async def edit(
         self, ctx: BriefingContext, meeting_id: MeetingId, *, flags: MeetingEditFlags
     ) -> None:
@@ -78,6 +86,7 @@ class Meetings(commands.Cog):
 
     @meeting.command(name="cancel")
     @moderator_only()
+    @moderator_cooldown()
     async def cancel(self, ctx: BriefingContext, meeting_id: MeetingId, *, reason: str) -> None:
         """Mark a meeting cancelled, with the reason."""
         scope = await scope_of_row(ctx, "meeting", meeting_id)

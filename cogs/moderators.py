@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from bot import briefing
-from bot.checks import moderator_only
+from bot.checks import member_cooldown, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 
@@ -24,6 +24,7 @@ class Moderators(commands.Cog):
     @modrole.command(name="set")
     @commands.guild_only()
     @commands.has_permissions(manage_guild=True)
+    @moderator_cooldown()
     async def set_role(self, ctx: BriefingContext, role: discord.Role) -> None:
         """Let members with this role add and correct this server's facts."""
         await ctx.store.set_mod_role(ctx.guild.id, role.id, ctx.change(ctx.scope))  # type: ignore[union-attr]
@@ -32,6 +33,7 @@ class Moderators(commands.Cog):
     @modrole.command(name="clear")
     @commands.guild_only()
     @commands.has_permissions(manage_guild=True)
+    @moderator_cooldown()
     async def clear_role(self, ctx: BriefingContext) -> None:
         """Stop treating any role as moderator."""
         await ctx.store.set_mod_role(ctx.guild.id, None, ctx.change(ctx.scope))  # type: ignore[union-attr]
@@ -41,6 +43,7 @@ class Moderators(commands.Cog):
         name="audit", description="Moderators: recent changes here", extras={"private": True}
     )
     @moderator_only()
+    @member_cooldown()
     async def audit(self, ctx: BriefingContext, limit: commands.Range[int, 1, 100] = 20) -> None:
         """The latest changes to this server's facts (or the shared ones, in DMs)."""
         await ctx.answer(briefing.audit(ctx.store, ctx.scope, limit), ephemeral=True)

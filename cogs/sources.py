@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from bot import briefing, moderation
-from bot.checks import member_cooldown, moderator_only, write_scope
+from bot.checks import member_cooldown, moderator_cooldown, moderator_only, write_scope
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BadInput
@@ -47,6 +47,7 @@ class Sources(commands.Cog):
 
     @source.command(name="add")
     @moderator_only()
+    @moderator_cooldown()
     async def add(self, ctx: BriefingContext, *, flags: SourceAddFlags) -> None:
         """Add a source; its text is stored verbatim so quotes can be checked."""
         scope = await write_scope(ctx, flags.scope)

@@ -18,7 +18,7 @@ import discord
 import pytest
 
 import bot as bot_package
-from bot import briefing, catalog, moderation
+from bot import briefing, catalog, checks, moderation
 from bot.models import Change
 from tests.e2e.conftest import World, button_ids, embed_text
 
@@ -521,6 +521,52 @@ async def test_cooldown_tells_a_spammer_once_and_spares_others(world: World) -> 
     assert "You're asking a bit fast" in embed_text(try_again[0])
     assert len(answers) == 6  # five for alice, one for dave
     assert len(logged) == 7
+
+
+async def test_the_cooldown_is_one_bucket_per_user_across_read_commands(world: World) -> None:
+    """At most 5 read commands in 10 s per user, whichever commands they are."""
+    asked = ["!who kim", "!sanctions", "!timeline", "!sources", "!next-meeting", "!about"]
+    for content in asked:
+        await world.fake.send_message(world.channel, world.alice, content)
+    for _ in asked:
+        await world.fake.wait_for_message(world.channel, timeout=10)
+    slash = await world.slash("search", {"query": "sanctions"}, user=world.alice)
+    other = await world.ask("!who putin", user=world.dave)
+    assert title(other) == "Vladimir Putin"
+    logged = await quiet(world, world.channel, 0.5)
+    throttled = [e for e in logged if "You're asking a bit fast" in embed_text(e)]
+    assert len(throttled) == 2, [embed_text(e)[:60] for e in logged]  # the 6th, and the slash
+    assert "try again in" in embed_text(throttled[0])
+    assert "You're asking a bit fast" in embed_text(slash)
+    assert is_ephemeral(slash)
+    answered = [e for e in logged if e not in throttled]
+    assert len(answered) == 6  # five for alice, one for dave
+
+
+async def test_moderator_writes_have_a_cooldown_per_moderator(world: World) -> None:
+    """A moderator's writes (each a quote check and a write transaction) are paced too;
+    another server's moderator is not slowed by it."""
+    limit = checks.MODERATOR_RATE
+    for number in range(limit + 1):
+        await world.fake.send_message(
+            world.channel, world.mod, f"!fact retract {90000 + number} cooldown test"
+        )
+    for _ in range(limit + 1):
+        await world.fake.wait_for_message(world.channel, timeout=10)
+    logged = await quiet(world, world.channel, 0.3)
+    throttled = [e for e in logged if "You're asking a bit fast" in embed_text(e)]
+    assert len(throttled) == 1, [embed_text(e)[:60] for e in logged]
+    assert len(logged) == limit + 1
+    assert all("There is no fact here" in embed_text(e) for e in logged if e not in throttled)
+    # The other server's moderator writes at once, and reads are a separate bucket.
+    other = await world.ask(
+        f"!digest set <#{world.channel_b}> 09:00 UTC",
+        user=world.bmod,
+        channel=world.channel_b,
+    )
+    assert "Daily digest set" in embed_text(other)
+    read = await world.ask("!who kim", user=world.mod)
+    assert title(read) == "Kim Jong Un"
 
 
 # --- 9. faults ------------------------------------------------------------------------------
