@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,20 @@ MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
 )
 
 MODERATOR_NAMES = tuple(command.name for command in MODERATOR_COMMANDS)
+
+
+TOP_LEVEL_NAMES = tuple(dict.fromkeys(name.split()[0] for name in NAMES + MODERATOR_NAMES))
+# A typed word this similar to one of ours (rapidfuzz ratio, 0-100) is a typo of it;
+# anything less is likely another bot's command (`!play`, `!ping`, `!rank`).
+CLOSE_MATCH = 75
+
+
+def close_command(name: str) -> str | None:
+    """One of our command names that `name` is a near miss of, or None."""
+    match = process.extractOne(
+        name.lower(), TOP_LEVEL_NAMES, scorer=fuzz.ratio, score_cutoff=CLOSE_MATCH
+    )
+    return match[0] if match else None
 
 
 def closest(name: str) -> str | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 
 import discord
 from discord import app_commands
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 # seconds, so a spam burst gets a few replies, not hundreds.
 NOTICES_PER_WINDOW = 3
 QUIET_SECONDS = 10.0
+NOTICE_MEMORY = 10_000  # (user, kind of notice) pairs remembered at most
+MAX_COMMAND_NAME = 40  # longer "command names" are not typos of ours
 
 _WRAPPERS = (
     commands.CommandInvokeError,
@@ -63,37 +67,56 @@ def message_for(ctx: BriefingContext, error: BaseException) -> str | None:
     return None
 
 
+class Notices:
+    """How many times each user was lately told each kind of notice. Entries live for
+    their window and are dropped as new ones arrive; there are at most `limit`."""
+
+    def __init__(self, limit: int = NOTICE_MEMORY, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.clock = limit, clock
+        self._told: OrderedDict[tuple[int, str], tuple[float, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._told)
+
+    def count(self, key: tuple[int, str], seconds: float) -> int:
+        """Count one notice for `key` in a window of `seconds`; returns how many came
+        before it in the current window."""
+        now = self.clock()
+        while self._told:
+            oldest, (ends, _) = next(iter(self._told.items()))
+            if ends > now and len(self._told) < self.limit:
+                break
+            del self._told[oldest]
+        ends, count = self._told.pop(key, (now + seconds, 0))
+        self._told[key] = (ends, count + 1)
+        return count
+
+
 class Errors(commands.Cog):
     def __init__(self, bot: BriefingBot) -> None:
         self.bot = bot
-        self._told: dict[tuple[int, str], tuple[float, int]] = {}  # (user, command): (start, n)
+        self.notices = Notices()
 
-    def _already_told(self, ctx: BriefingContext, seconds: float, allowed: int) -> bool:
-        """Tell a spammer a few times per window, not once per message: the same notice
-        for the same command at most `allowed` times in `seconds`. (An interaction must
-        always be answered, so slash commands are always told.)"""
+    def _already_told(self, ctx: BriefingContext, kind: str, seconds: float, allowed: int) -> bool:
+        """Tell a spammer a few times per window, not once per message: the same kind of
+        notice at most `allowed` times in `seconds`. (An interaction must always be
+        answered, so slash commands are always told.)"""
         if ctx.interaction is not None:
             return False
-        key = (ctx.author.id, ctx.invoked_with or "")
-        now = time.monotonic()
-        since, count = self._told.get(key, (0.0, 0))
-        if now - since > seconds:
-            since, count = now, 0
-        self._told[key] = (since, count + 1)
-        return count >= allowed
+        return self.notices.count((ctx.author.id, kind), seconds) >= allowed
 
     def _quieted(self, ctx: BriefingContext, error: BaseException) -> bool:
         if isinstance(error, commands.CommandOnCooldown):
-            return self._already_told(ctx, error.retry_after, 1)
+            return self._already_told(ctx, "cooldown", error.retry_after, 1)
         if isinstance(error, commands.CheckFailure):
-            return self._already_told(ctx, QUIET_SECONDS, NOTICES_PER_WINDOW)
+            name = ctx.command.qualified_name if ctx.command else ""
+            return self._already_told(ctx, f"refused {name}", QUIET_SECONDS, NOTICES_PER_WINDOW)
         return False
 
     @commands.Cog.listener()
     async def on_command_error(self, ctx: BriefingContext, error: commands.CommandError) -> None:
         if isinstance(error, commands.CommandNotFound):
-            if not self._already_told(ctx, QUIET_SECONDS, NOTICES_PER_WINDOW):
-                await self._unknown_command(ctx)
+            await self._unknown_command(ctx)
             return
         original = unwrap(error)
         if self._quieted(ctx, original):
@@ -122,13 +145,18 @@ class Errors(commands.Cog):
         )
 
     async def _unknown_command(self, ctx: BriefingContext) -> None:
+        """Answer only a near miss of one of our commands: `!` is a common prefix, and
+        `!play` or `!rank` are other bots' commands, not mistakes to point out."""
         name = (ctx.invoked_with or "").lower()
-        if not name.replace("-", "").isalpha():
-            return  # "!!!" or "!5": not an attempt at a command
-        guess = catalog.closest(name)
-        hint = f" Did you mean `{ctx.clean_prefix}{guess}`?" if guess else ""
+        guess = catalog.close_command(name) if len(name) <= MAX_COMMAND_NAME else None
+        if guess is None:
+            return
+        if self._already_told(ctx, "unknown command", QUIET_SECONDS, NOTICES_PER_WINDOW):
+            return
         await self._reply(
-            ctx, f"There is no command `{name[:40]}`.{hint} `{ctx.clean_prefix}help` lists them."
+            ctx,
+            f"There is no command `{name}`. Did you mean `{ctx.clean_prefix}{guess}`? "
+            f"`{ctx.clean_prefix}help` lists them.",
         )
 
     async def _reply(self, ctx: BriefingContext, text: str) -> None:

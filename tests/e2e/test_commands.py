@@ -439,6 +439,29 @@ async def test_unknown_command_suggests_the_closest(world: World) -> None:
     assert "Did you mean `!next-meeting`?" in embed_text(reply)
 
 
+async def test_another_bots_command_gets_no_answer(world: World) -> None:
+    """`!` is a common prefix: `!play`, `!ping`, `!rank` are other bots' commands, and
+    only a close match to one of ours gets "There is no command…"."""
+    for content in ["!play despacito", "!ping", "!rank", "!meme", "!stop"]:
+        await world.fake.send_message(world.channel, world.alice, content)
+    reply = await world.ask("!whoo kim", user=world.dave)
+    assert "Did you mean `!who`?" in embed_text(reply)
+    logged = await quiet(world, world.channel, 0.3)
+    assert len(logged) == 1, [embed_text(e)[:60] for e in logged]
+
+
+async def test_what_the_bot_remembers_about_notices_is_bounded(world: World) -> None:
+    """One entry per user and typed name grew without end; now it is per user and
+    kind of notice, and ages."""
+    errors = world.bot.get_cog("Errors")
+    names = [f"!nxt-meeting{'x' * (n % 3)}" for n in range(3)]
+    names += [f"!zq{n}" for n in range(60)]
+    for name in names:
+        await world.fake.send_message(world.channel, world.alice, name)
+    await world.ask("!who kim", user=world.alice)
+    assert len(errors.notices) <= 2, len(errors.notices)
+
+
 async def test_unknown_name_invents_nothing(world: World) -> None:
     reply = await world.ask("!who nobodyxyz")
     text = embed_text(reply)
