@@ -184,6 +184,12 @@ class Digest(commands.Cog):
         """Post a daily digest in a channel at a local time, e.g. `#news 9am Asia/Seoul`."""
         when = parse_clock(time)
         zone_name, _ = zone(timezone)
+        mine = channel.permissions_for(ctx.author)  # type: ignore[arg-type]
+        if not (mine.view_channel and mine.send_messages):
+            raise BadInput(
+                f"You can't see or post in {channel.mention}, so the digest can't go there "
+                "either. Nothing was changed."
+            )
         me = channel.guild.me
         if me is not None and not channel.permissions_for(me).send_messages:
             raise BadInput(f"I can't post in {channel.mention}; give me Send Messages there first.")
