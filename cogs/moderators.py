@@ -9,6 +9,7 @@ from bot import briefing
 from bot.checks import member_cooldown, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
+from bot.errors import BadInput
 
 
 class Moderators(commands.Cog):
@@ -27,6 +28,11 @@ class Moderators(commands.Cog):
     @moderator_cooldown()
     async def set_role(self, ctx: BriefingContext, role: discord.Role) -> None:
         """Let members with this role add and correct this server's facts."""
+        if role.is_default():
+            raise BadInput(
+                "`@everyone` is every member of the server; choose a role that only "
+                "moderators have. Nothing was changed."
+            )
         await ctx.store.set_mod_role(ctx.guild.id, role.id, ctx.change(ctx.scope))  # type: ignore[union-attr]
         await ctx.send_text(f"Members with {role.mention} can now moderate this server's facts.")
 

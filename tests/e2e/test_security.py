@@ -56,3 +56,19 @@ async def test_a_moderator_may_choose_a_channel_they_can_post_in(world: World) -
     assert "Daily digest set for" in embed_text(reply)
     sub = await world.bot.store.digest(world.guild)
     assert sub is not None and sub.channel_id == news
+
+
+# --- modrole set @everyone would make every member a moderator --------------------------
+
+
+async def test_modrole_set_everyone_is_refused(world: World) -> None:
+    by_prefix = await world.ask("!modrole set @everyone", user=world.owner)
+    by_slash = await world.slash("modrole set", {"role": world.guild}, user=world.owner)
+    for reply in (by_prefix, by_slash):
+        text = embed_text(reply)
+        assert "@everyone" in text and "every member" in text, text
+        assert "Nothing was changed" in text
+    assert await world.bot.store.mod_role(world.guild) is None
+    # And a plain member is still refused a moderator's command.
+    refused = await world.ask("!fact retract 1 no reason", user=world.alice)
+    assert "Only this server's moderators" in embed_text(refused)
