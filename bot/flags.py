@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from discord.ext import commands
 
+# Ids typed or sent by users: at least 1, and at most what both Discord (integer
+# options and their bounds stop at 2^53 - 1) and SQLite (2^63 - 1) can carry.
+ID_MAX = 2**53 - 1
+RowId = commands.Range[int, 1, ID_MAX]
+
 
 class Flags(commands.FlagConverter, prefix="", delimiter=":", case_insensitive=True):
     pass
@@ -25,7 +30,7 @@ class SourceAddFlags(Flags):
 class FactAddFlags(Flags):
     subject: str = commands.flag(description="Who or what the fact is about")
     kind: str = commands.flag(description="reported, quote, attributed or opinion")
-    source: int = commands.flag(description="Source number (see `sources`)")
+    source: RowId = commands.flag(description="Source number (see `sources`)")
     # Optional for the slash form only: left out, they are asked for in a form (modal).
     statement: str | None = commands.flag(
         default=None, description="The fact in the briefing's own words (or use the form)"
@@ -52,7 +57,7 @@ class MeetingAddFlags(Flags):
     when: str = commands.flag(description="e.g. 2026-12-03 10:00 Asia/Seoul, or a date")
     where: str = commands.flag(description="Place")
     participants: str = commands.flag(description="Names, comma separated")
-    source: int = commands.flag(description="Source number")
+    source: RowId = commands.flag(description="Source number")
     quote: str = commands.flag(description="Verbatim passage that reports the meeting")
     status: str | None = commands.flag(default=None, description="scheduled (default), held…")
     scope: str | None = commands.flag(default=None, description="global: shared (curators)")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.briefing import Answer, Line, Section
+from bot.flags import ID_MAX
 from bot.render.embeds import Page, quotes_answer, render_pages
 from bot.text import quoted
 
@@ -126,7 +127,9 @@ async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> 
     """The verbatim quotes behind the cited facts ('f12') and meetings ('m2')."""
     answer = Answer(title="Verbatim quotes", intro="Exactly as the source has them.")
     for item in items[:30]:
-        number = int(item[1:]) if item[1:].isdigit() else 0
+        number = row_id(item[1:])
+        if number is None:
+            continue
         found = (
             await store.fact(number, guild_id)
             if item.startswith("f")
@@ -144,7 +147,18 @@ async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> 
         for ref in answer.refs
     ]
     answer.sections = [Section("Quotes", lines)] if lines else []
+    if not lines:
+        answer.intro = "No quotes to show: what this button cites is not in this server's briefing."
     return answer
+
+
+def row_id(digits: str) -> int | None:
+    """A fact or meeting number from a button's custom_id, if it is one (a forged id may
+    hold any digits: beyond ID_MAX it is no row of ours, and SQLite could not bind it)."""
+    if not digits.isdigit() or len(digits) > len(str(ID_MAX)):
+        return None
+    number = int(digits)
+    return number if 1 <= number <= ID_MAX else None
 
 
 def quotes_view(answer: Answer) -> discord.ui.View | None:

@@ -54,7 +54,11 @@ def message_for(ctx: BriefingContext, error: BaseException) -> str | None:
         return str(error)
     if isinstance(error, commands.MissingRequiredArgument):
         return f"`{error.param.name}` is missing. Usage: {usage(ctx)}"
-    if isinstance(error, commands.RangeError):
+    if isinstance(error, commands.BadFlagArgument) and isinstance(
+        error.original, commands.RangeError
+    ):
+        return f"`{error.flag.name}` is out of range. Usage: {usage(ctx)}"
+    if isinstance(error, commands.RangeError | OverflowError):  # OverflowError: a forged id
         return f"That value is out of range. Usage: {usage(ctx)}"
     if isinstance(error, commands.UserInputError | app_commands.TransformerError):
         return f"I couldn't read that. Usage: {usage(ctx)}"

@@ -25,12 +25,12 @@ from bot.checks import (
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
-from bot.flags import FactAddFlags, FactEditFlags
+from bot.flags import FactAddFlags, FactEditFlags, RowId
 from bot.forms import FormBook, submitted_values
 
 log = logging.getLogger(__name__)
 
-FactId = commands.Range[int, 1, 2**62]
+FactId = RowId
 FORM_PREFIX = "fact:add:"
 
 

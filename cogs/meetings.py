@@ -15,9 +15,9 @@ from bot.checks import (
 )
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.flags import MeetingAddFlags, MeetingEditFlags
+from bot.flags import MeetingAddFlags, MeetingEditFlags, RowId
 
-MeetingId = commands.Range[int, 1, 2**62]
+MeetingId = RowId
 
 
 class Meetings(commands.Cog):

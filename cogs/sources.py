@@ -10,9 +10,9 @@ from bot.checks import member_cooldown, moderator_cooldown, moderator_only, writ
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BadInput
-from bot.flags import SourceAddFlags
+from bot.flags import RowId, SourceAddFlags
 
-SourceId = commands.Range[int, 1, 2**62]
+SourceId = RowId
 
 
 async def attached_text(ctx: BriefingContext) -> str | None:

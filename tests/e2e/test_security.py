@@ -72,3 +72,85 @@ async def test_modrole_set_everyone_is_refused(world: World) -> None:
     # And a plain member is still refused a moderator's command.
     refused = await world.ask("!fact retract 1 no reason", user=world.alice)
     assert "Only this server's moderators" in embed_text(refused)
+
+
+# --- ids beyond 2^63 are refused at parsing, typed or forged ----------------------------
+
+DISCORD_INT_MAX = 2**53 - 1  # Discord refuses integer options (and bounds) beyond this
+
+
+def integer_options(options: list[dict]):
+    for option in options:
+        if option["type"] == 4:
+            yield option
+        yield from integer_options(option.get("options") or [])
+
+
+async def test_no_integer_option_has_a_bound_discord_would_reject(world: World) -> None:
+    commands = [c for scope in world.fake.registered_commands.values() for c in scope]
+    bounds = [
+        (command["name"], option["name"], option.get("max_value"))
+        for command in commands
+        for option in integer_options(command.get("options") or [])
+    ]
+    assert bounds
+    too_big = [b for b in bounds if b[2] is None or b[2] > DISCORD_INT_MAX]
+    assert not too_big, too_big
+
+
+async def forged_slash(world: World, user: int, command: str, options: dict, **forged) -> dict:
+    """A slash command whose option values skip the checks a Discord client makes (as a
+    forged or buggy client could send): built with valid values, then overwritten."""
+    fake = world.fake
+    data = fake._command_data(world.channel, user, command, options)
+
+    def overwrite(node: dict) -> None:
+        for option in node.get("options") or []:
+            if option["name"] in forged:
+                option["value"] = forged[option["name"]]
+            overwrite(option)
+
+    overwrite(data)
+    inter = fake._new_interaction(2, world.channel, user, data, name=command)
+    return await fake.wait_for_interaction_response(inter, timeout=10)
+
+
+def assert_clear_refusal(reply: dict) -> None:
+    text = embed_text(reply)
+    assert "out of range" in text, text
+    assert "error id" not in text and "went wrong" not in text, text
+
+
+async def test_a_huge_source_number_is_refused_clearly(world: World) -> None:
+    typed = [
+        f"!fact add subject: Kim kind: opinion source: {HUGE} statement: x quote: signals",
+        f"!meeting add title: T when: 2026-12-03 where: Seoul participants: Kim "
+        f"source: {HUGE} quote: signals",
+        f"!fact {HUGE}",
+        f"!source {HUGE}",
+        f"!fact edit {HUGE} statement: x",
+    ]
+    for content in typed:
+        assert_clear_refusal(await world.ask(content, user=world.mod))
+    options = {"subject": "Kim", "kind": "opinion", "source": 1, "statement": "x", "quote": "q"}
+    forged = await forged_slash(world, world.owner, "fact add", options, source=HUGE)
+    assert_clear_refusal(forged)
+    assert forged["flags"] & 64
+    forged_fact = await forged_slash(world, world.dave, "fact show", {"fact_id": 1}, fact_id=HUGE)
+    assert_clear_refusal(forged_fact)
+    assert (await world.bot.store.counts(world.guild)).facts == 23
+
+
+async def test_a_forged_quotes_button_with_a_huge_id_is_answered_clearly(world: World) -> None:
+    answer = await world.ask("!fact 1")
+    fake = world.fake
+    for custom_id in (f"quotes:f{HUGE}", f"quotes:m{'9' * 90}", "quotes:f0,m0"):
+        # The message as a forged interaction carries it, with the forged button on it.
+        button = {"type": 2, "style": 1, "label": "Quotes", "custom_id": custom_id}
+        stored = fake.find_message(int(answer["id"]))
+        message = {**stored, "components": [{"type": 1, "components": [button]}]}
+        data = {"custom_id": custom_id, "component_type": 2}
+        inter = fake._new_interaction(3, world.channel, world.dave, data, message=message)
+        reply = await fake.wait_for_interaction_response(inter, timeout=10)
+        assert reply["flags"] & 64
+        assert "No quotes to show" in embed_text(reply), embed_text(reply)
