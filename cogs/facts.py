@@ -26,7 +26,7 @@ from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
 from bot.flags import FactAddFlags, FactEditFlags, RowId
-from bot.forms import FormBook, submitted_values
+from bot.forms import FormBook, FormRefused, OpenForm, submitted_values
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +88,13 @@ class PendingFact:
     flags: FactAddFlags
 
 
-async def tell_refused(interaction: discord.Interaction, error: Exception) -> None:
-    """Answer a form submission that failed: its message, or an error id if unexpected."""
+def refusal(error: Exception) -> str:
+    """What to tell the moderator whose form failed: its message, or an error id."""
     if isinstance(error, BriefingError | NotModerator):
-        message = str(error)
-    else:
-        error_id = uuid.uuid4().hex[:8]
-        log.error("error %s in the fact form", error_id, exc_info=error)
-        message = f"Something went wrong on our side (error id `{error_id}`)."
-    embed = discord.Embed(description=message, colour=discord.Colour.red())
-    if interaction.response.is_done():
-        await interaction.followup.send(embed=embed, ephemeral=True)
-    else:
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        return str(error)
+    error_id = uuid.uuid4().hex[:8]
+    log.error("error %s in the fact form", error_id, exc_info=error)
+    return f"Something went wrong on our side (error id `{error_id}`)."
 
 
 class Facts(commands.Cog):
@@ -110,30 +104,46 @@ class Facts(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A `/fact add` form came back. Every submission gets an answer."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not self.forms.owns(custom_id):
             return
         try:
-            await self.submit_form(interaction, custom_id)
-        except Exception as error:  # every submission gets an answer
+            form = self.forms.take(custom_id, interaction.user.id, interaction.guild_id)
+        except FormRefused as refused:
+            embed = discord.Embed(description=str(refused), colour=discord.Colour.red())
             with contextlib.suppress(discord.HTTPException):
-                await tell_refused(interaction, error)
+                await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
+        ctx = form.payload.ctx
+        ctx.interaction, ctx.deadline, ctx.deferring = interaction, None, False
+        await self.bot._start_deadline(ctx)  # deferred, as a slash command is, if slow
+        try:
+            await self.submit_form(ctx, form, submitted_values(interaction.data))  # type: ignore[arg-type]
+        except Exception as error:
+            with contextlib.suppress(discord.HTTPException):
+                await ctx.send_error(refusal(error))
+        finally:
+            await ctx.settle_deadline()
 
-    async def submit_form(self, interaction: discord.Interaction, custom_id: str) -> None:
-        """A `/fact add` form came back: only from its opener, in its server, still a
-        moderator (and a curator for the shared facts), before it expired."""
-        form = self.forms.take(custom_id, interaction.user.id, interaction.guild_id)
-        if not await may_moderate(self.bot, interaction.user):
+    async def submit_form(
+        self, ctx: BriefingContext, form: OpenForm[PendingFact], values: dict[str, str]
+    ) -> None:
+        """Checked again at submit: still a moderator (as the member is now), and a
+        curator for the shared facts."""
+        user = ctx.interaction.user  # type: ignore[union-attr]
+        if not await may_moderate(self.bot, user):
             raise NotModerator(NOT_MODERATOR)
-        if form.scope is None and not await self.bot.is_curator(interaction.user):
+        if form.scope is None and not await self.bot.is_curator(user):
             raise NotModerator(SHARED_ONLY_CURATORS)
-        values = submitted_values(interaction.data)  # type: ignore[arg-type]
-        ctx, flags = form.payload.ctx, form.payload.flags
-        ctx.interaction = interaction  # answer the form's own interaction
         await add_and_show(
-            ctx, flags, form.scope, values.get("statement", ""), values.get("quote", "")
+            ctx,
+            form.payload.flags,
+            form.scope,
+            values.get("statement", ""),
+            values.get("quote", ""),
         )
 
     @commands.hybrid_group(name="fact", fallback="show", invoke_without_command=True)

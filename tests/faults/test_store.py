@@ -129,6 +129,22 @@ async def test_a_slash_write_that_waits_on_the_lock_is_deferred_and_answered(
     assert added_fact_id(answer) in fact_ids(world)
 
 
+async def test_a_form_submitted_while_the_store_is_locked_is_deferred_and_answered(
+    world: World,
+) -> None:
+    options = {"subject": "Kim Jong Un", "kind": "opinion", "source": 1}
+    inter = await world.fake.invoke_slash(world.channel, world.mod, "fact add", options)
+    form = (await world.fake.wait_for_interaction_callback(inter, timeout=10))["data"]
+    values = {"statement": "Form under lock.", "quote": "signals a bit of desperation"}
+    async with locked(world.db_path, 3.5):
+        submitted = await world.fake.submit_modal(
+            world.channel, world.mod, form["custom_id"], values
+        )
+        answer = await world.fake.wait_for_interaction_response(submitted, timeout=6)
+    assert_no_leak(answer)
+    assert added_fact_id(answer) in fact_ids(world)
+
+
 # --- read-only ------------------------------------------------------------------------------
 
 
