@@ -7,6 +7,8 @@ comes back as BadInput with a message the moderator can act on; nothing is store
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +34,8 @@ from bot.models import (
 from bot.store import Store
 from bot.text import closest_passage, find_quote, strip_control
 
+log = logging.getLogger(__name__)
+
 LIMITS = {
     "title": 200,
     "statement": 500,
@@ -47,6 +51,7 @@ LIMITS = {
     "published": 40,
 }
 SOURCE_TEXT_MAX_BYTES = 200_000
+NEAR_MISS_SECONDS = 2.0
 _URL = re.compile(r"^https?://[^\s<>]+$")
 
 
@@ -124,14 +129,26 @@ async def verified_citation(
     source = await store.source(source_id, guild, with_text=True)
     if source is None or source.text is None:
         raise BadInput(f"There is no source {source_id} here; add it with `source add` first.")
-    spans = find_quote(source.text, text)
+    spans = await asyncio.to_thread(find_quote, source.text, text)
     if not spans:
-        near = closest_passage(source.text, text)
+        near = await _near_miss(source.text, text)
         hint = f" The closest passage is: “{near}”" if near else ""
         raise BadInput(f"That quote is not in source {source_id} word for word.{hint}")
     span = spans[0]
     # Store the source's own characters (curly quotes and all), not what was typed.
     return CitationDraft(source_id, source.text[span.start : span.end], span.start, span.end)
+
+
+async def _near_miss(source_text: str, quote: str) -> str | None:
+    """The closest passage, looked for off the event loop and given up on after
+    NEAR_MISS_SECONDS: it is only a hint."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.to_thread(closest_passage, source_text, quote), NEAR_MISS_SECONDS
+        )
+    except TimeoutError:
+        log.warning("closest-passage search gave up after %s s", NEAR_MISS_SECONDS)
+        return None
 
 
 async def resolve_entity_id(store: Store, name: str, field: str) -> int:

@@ -42,7 +42,34 @@ def normalise_quote_char(char: str) -> str:
 
 def normalise_for_match(text: str) -> str:
     """Whitespace collapsed, non-breaking spaces as spaces, curly quotes straight."""
-    return _WHITESPACE.sub(" ", text.translate(_QUOTE_MAP)).strip()
+    if len(text) > CHUNK:
+        return "".join(_normalise_piece(piece) for piece in _pieces(text)).strip()
+    return _normalise_piece(text).strip()
+
+
+def _normalise_piece(text: str) -> str:
+    return _WHITESPACE.sub(" ", text.translate(_QUOTE_MAP))
+
+
+# A source of 200 kB is normalised a piece at a time: each C-level call holds the GIL,
+# and a short hold lets the event loop's thread run between pieces.
+CHUNK = 8192
+_WORD_START = re.compile(r"(?<=\s)\S")
+
+
+def _pieces(text: str) -> list[str]:
+    """The text cut into pieces of about CHUNK characters, each cut at the start of a
+    word, so no run of blanks is split between two pieces."""
+    pieces, start = [], 0
+    while len(text) - start > CHUNK:
+        found = _WORD_START.search(text, start + CHUNK, start + 2 * CHUNK)
+        cut = found.start() if found else start + 2 * CHUNK
+        while cut < len(text) and text[cut - 1].isspace() and text[cut].isspace():
+            cut += 1  # a piece of nothing but blanks: cut after them
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
 
 
 def fold(text: str) -> str:
@@ -105,6 +132,15 @@ def quote_matches_span(source_text: str, quote: str, span: Span) -> bool:
     return normalise_for_match(source_text[span.start : span.end]) == normalise_for_match(quote)
 
 
+# The near-miss search is bounded so that no quote or source makes it slow: only the
+# first PROBE_CHARS of the quote are aligned, and only against the CANDIDATES windows of
+# the source that share the most words with it (each rapidfuzz call holds the GIL, so
+# each must be short even when it runs in a thread).
+PROBE_CHARS = 240
+CANDIDATES = 6
+_WORD = re.compile(r"\w+")
+
+
 def closest_passage(source_text: str, quote: str) -> str | None:
     """The passage of the source most like `quote`, to help someone fix a near miss."""
     from rapidfuzz import fuzz
@@ -113,13 +149,47 @@ def closest_passage(source_text: str, quote: str) -> str | None:
     if not needle:
         return None
     haystack = normalise_for_match(source_text)
-    result = fuzz.partial_ratio_alignment(needle, haystack)
-    if result is None or result.score < 60:
+    probe = needle[:PROBE_CHARS]
+    best = None
+    for start, end in _candidate_windows(haystack, probe):
+        found = fuzz.partial_ratio_alignment(probe, haystack[start:end], score_cutoff=60)
+        if found is not None and (best is None or found.score > best[0]):
+            best = (found.score, start + found.dest_start)
+    if best is None:
         return None
-    end = result.dest_end
+    begin = best[1]
+    end = min(len(haystack), begin + len(needle))
     while end < len(haystack) and haystack[end].isalnum():  # finish the last word
         end += 1
-    return haystack[result.dest_start : end]
+    return haystack[begin:end]
+
+
+def _candidate_windows(haystack: str, probe: str) -> list[tuple[int, int]]:
+    """Character ranges of the source that share the most words with the probe."""
+    wanted = {word.casefold() for word in _WORD.findall(probe)}
+    if len(haystack) <= 2 * len(probe) + 40:
+        return [(0, len(haystack))]
+    if not wanted:
+        return []
+    places = [(m.start(), m.group().casefold() in wanted) for m in _WORD.finditer(haystack)]
+    size = max(1, len(_WORD.findall(probe)))
+    totals = [0]
+    for _, hit in places:
+        totals.append(totals[-1] + hit)
+    # The best-scoring word position in each stretch of the source (a plain loop, not a
+    # sort of every position, so the GIL is never held for long).
+    best: dict[int, tuple[int, int]] = {}
+    stretch = max(1, size)
+    for i in range(max(1, len(places) - size + 1)):
+        score = totals[min(i + size, len(places))] - totals[i]
+        if score and score > best.get(i // stretch, (0, 0))[0]:
+            best[i // stretch] = (score, i)
+    top = sorted(best.values(), reverse=True)[:CANDIDATES]
+    windows = []
+    for _, i in top:
+        start = max(0, places[i][0] - len(probe) // 2)
+        windows.append((start, start + 2 * len(probe)))
+    return windows
 
 
 def quoted(text: str) -> str:

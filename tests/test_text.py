@@ -160,3 +160,28 @@ def test_any_typed_passage_of_the_source_is_found(start: int, length: int) -> No
     last = start + len(raw.rstrip())
     assert Span(first, last) in spans
     assert quote_matches_span(SOURCE, typed, Span(first, last))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["word", "Kim's", "\u2019", "\u201c", " ", "\u00a0", "\n", "\t", "  "]),
+        min_size=1,
+        max_size=300,
+    ),
+    st.integers(0, 5000),
+)
+def test_a_large_text_is_normalised_a_piece_at_a_time_to_the_same_result(
+    parts: list[str], offset: int
+) -> None:
+    text = ("".join(parts) * 20_000)[offset : offset + 40_000]
+    whole = " ".join(text.translate(str.maketrans({"\u2019": "'", "\u201c": '"'})).split())
+    assert normalise_for_match(text) == whole
+
+
+def test_closest_passage_finds_a_near_miss_deep_in_a_large_source() -> None:
+    filler = " ".join(f"word{n}" for n in range(30_000))
+    text = filler + " " + SOURCE + " " + filler
+    near = closest_passage(text, "The U.S. State Department will keep a careful eye on it")
+    assert near is not None
+    assert near.startswith("The U.S. State Department will keep a watchful eye")

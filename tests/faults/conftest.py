@@ -9,8 +9,11 @@ tests/e2e/test_process.py does.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +58,86 @@ def assert_cannot_ping(entry: dict) -> None:
     assert allowed.get("parse") == [], allowed
     assert not allowed.get("users"), allowed
     assert not allowed.get("roles"), allowed
+
+
+def _describe(handle: asyncio.events.Handle) -> str:
+    """The task (and where its coroutine now stands) behind a callback, or the callback."""
+    task = getattr(handle._callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        coro = task.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        where = f" at {frame.f_code.co_filename}:{frame.f_lineno}" if frame else ""
+        return f"task {task.get_name()} ({getattr(coro, '__qualname__', coro)}{where})"
+    return repr(handle)[:300]
+
+
+class LoopLag:
+    """How long any one callback (the bot's or the fake's) held the event loop, measured
+    around every callback the loop runs while the context is open, as asyncio's debug
+    mode does for its slow-callback log but without debug mode's overhead.
+
+    `worst` is the loop thread's own CPU time in the slowest callback: the work that
+    blocks everyone else, whatever else runs on this shared machine (wall time there
+    includes waiting for a core). `worst_wall` is the wall time, to catch a callback that
+    blocks without computing (a synchronous read, a sleep). Time the garbage collector
+    spent inside a callback counts in neither: any allocation may trigger it.
+    Use as `async with LoopLag() as lag:` and assert on them."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self.worst_wall = 0.0
+        self.culprit = ""
+        self.wall_culprit = ""
+        self._original = asyncio.events.Handle._run
+        self._gc = 0.0
+        self._gc_started = 0.0
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self._gc += time.perf_counter() - self._gc_started
+
+    def _record(self, handle: asyncio.events.Handle, wall: float, cpu: float) -> None:
+        if cpu > self.worst:
+            self.worst, self.culprit = cpu, _describe(handle)
+        if wall > self.worst_wall:
+            self.worst_wall, self.wall_culprit = wall, _describe(handle)
+
+    async def __aenter__(self) -> LoopLag:
+        original, monitor = self._original, self
+
+        def timed(handle: asyncio.events.Handle) -> None:
+            wall, cpu, collected = time.perf_counter(), time.thread_time(), monitor._gc
+            try:
+                original(handle)
+            finally:
+                in_gc = monitor._gc - collected
+                monitor._record(
+                    handle,
+                    time.perf_counter() - wall - in_gc,
+                    time.thread_time() - cpu - in_gc,
+                )
+
+        gc.callbacks.append(self._on_gc)
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+        gc.callbacks.remove(self._on_gc)
+
+    def check(self, cpu: float = 0.05, wall: float = 0.5) -> None:
+        assert self.worst < cpu, str(self)
+        assert self.worst_wall < wall, str(self)
+
+    def __str__(self) -> str:
+        return (
+            f"the loop was held for {self.worst * 1000:.0f} ms of CPU by {self.culprit}; "
+            f"for {self.worst_wall * 1000:.0f} ms of wall time by {self.wall_culprit}"
+        )
 
 
 async def quiet(fake: FakeDiscord, channel: int, seconds: float = 0.3) -> list[dict]:

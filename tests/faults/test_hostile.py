@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from tests.faults.conftest import (
     QUOTE,
+    LoopLag,
     World,
     assert_cannot_ping,
     assert_no_leak,
@@ -124,6 +125,9 @@ DATES = [
 CLOCKS = ["09:00", "9am", "9:15 pm", "23:59", "0:00", "24:00", "25:99", "12:60", "noon", "-1"]
 ZONES = ["Asia/Seoul", "KST", "utc", "Europe/Moscow", "CST", "Mars/Olympus", "Asia/Seoul/", ""]
 
+# No callback, the bot's or the fake's, may hold the event loop longer than this.
+MAX_LAG = 0.05
+
 fragments = st.lists(st.sampled_from(FRAGMENTS), min_size=0, max_size=4).map("".join)
 weird_text = st.text(
     alphabet=st.characters(codec="utf-8", categories=["L", "M", "N", "P", "S", "Z", "Cc", "Cf"]),
@@ -163,12 +167,22 @@ class Asker:
     async def prefix(self, content: str, *, moderator: bool = False) -> dict:
         fake = self.world.fake
         channel = fake.add_channel(self.world.guild, f"fuzz-{self.count}")
-        await fake.send_message(channel, self.member(moderator), self.fill(content))
-        reply = await fake.wait_for_message(channel, timeout=10)
+        async with LoopLag() as lag:
+            await fake.send_message(channel, self.member(moderator), self.fill(content))
+            reply = await fake.wait_for_message(channel, timeout=10)
         self.check(reply)
+        lag.check(MAX_LAG)
         return reply
 
     async def slash(
+        self, command: str, options: dict, *, moderator: bool = False, form: dict | None = None
+    ) -> dict | None:
+        async with LoopLag() as lag:
+            reply = await self._slash(command, options, moderator=moderator, form=form)
+        lag.check(MAX_LAG)
+        return reply
+
+    async def _slash(
         self, command: str, options: dict, *, moderator: bool = False, form: dict | None = None
     ) -> dict | None:
         """The visible answer to a slash command; if the bot opens a form (modal), it is
@@ -605,3 +619,72 @@ async def test_a_plain_member_spamming_a_moderator_command_gets_a_handful_of_rep
     )
     assert len(calm) == 5
     assert 1 <= len(noisy) <= 6, len(noisy)
+
+
+# --- the event loop stays free -----------------------------------------------------------
+
+
+ARTICLE = next((Path(__file__).resolve().parents[2] / "data" / "sources").glob("*.txt"))
+
+
+def large_source(size: int = 199_000) -> str:
+    """A ~200 kB source of the article's words in a shuffled order (what a moderator may
+    upload: the largest text the bot accepts)."""
+    import random
+
+    words = ARTICLE.read_text(encoding="utf-8").split()
+    chooser = random.Random(7)
+    text = " ".join(chooser.choice(words) for _ in range(size // 4))
+    return text.encode()[:size].decode(errors="ignore")
+
+
+def near_misses(text: str) -> list[str]:
+    """1,000-character quotes that are almost, or not at all, in the source."""
+    passage = text[100_000:101_000]
+    return [
+        passage.replace("e", "E"),
+        passage[:500] + "x" + passage[501:],
+        "x" * 1000,
+        " ".join(["sanctions"] * 110)[:1000],
+    ]
+
+
+async def add_large_source(world: World) -> int:
+    from bot import moderation
+    from bot.models import Change
+
+    change = Change(actor_id=world.mod, guild_id=world.guild, at=world.clock())
+    return await moderation.add_source(
+        world.bot.store, change, title="A large upload", text=large_source()
+    )
+
+
+async def test_near_miss_quotes_against_a_large_source_never_hold_the_loop(
+    world: World, asker: Asker
+) -> None:
+    """Moderators' near misses in a row, then a member of the other server asks
+    `!sanctions`: every callback is short, and the member's answer comes quickly."""
+    source_id = await add_large_source(world)
+    fake = world.fake
+    loop = asyncio.get_running_loop()
+    async with LoopLag() as lag:
+        channels = []
+        for quote in near_misses(large_source()):
+            content = (
+                "!fact add subject: Kim Jong Un statement: Near. kind: opinion "
+                f"source: {source_id} quote: {quote}"
+            )
+            channels.append(fake.add_channel(world.guild, "near-miss"))
+            await fake.send_message(channels[-1], asker.member(True), content)
+        sent = loop.time()
+        await fake.send_message(world.channel_b, world.bob, "!sanctions")
+        answer = await fake.wait_for_message(
+            world.channel_b, lambda e: title(e) == "Sanctions on North Korea", timeout=20
+        )
+        answered_in = loop.time() - sent
+        for channel in channels:
+            reply = await fake.wait_for_message(channel, timeout=20)
+            assert "word for word" in embed_text(reply), embed_text(reply)[:300]
+    assert_no_leak(answer)
+    assert answered_in < 1.0, f"`!sanctions` took {answered_in:.1f} s"
+    lag.check(MAX_LAG)
