@@ -13,7 +13,7 @@ from bot.errors import BadInput, NotFound
 from bot.models import AuditEntry, Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
-from bot.text import quoted
+from bot.text import one_line, quoted
 
 MAX_QUERY = 200
 MAX_NAME = 100
@@ -386,13 +386,18 @@ def _changes(before: dict | None, after: dict | None) -> str:
 
 
 def _short(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 80 else text[:79] + "…"
+    """A stored value in an audit line: one line, quoted, so whatever a moderator typed
+    reads as their text and never as another line of the log."""
+    if value is None or value == "":
+        return "(none)"
+    text = one_line(str(value))
+    text = text if len(text) <= 80 else text[:79] + "…"
+    return quoted(text) if isinstance(value, str) else text
 
 
 def _entry_line(entry: AuditEntry) -> Line:
     who = f"user {entry.actor_id}" if entry.actor_id else "the curated data"
-    why = f" Reason: {entry.reason}" if entry.reason else ""
+    why = f" Reason: {_short(entry.reason)}" if entry.reason else ""
     text = (
         f"{entry.at:%Y-%m-%d %H:%M} UTC, {who}: {entry.action} {entry.object_type} "
         f"{entry.object_id}. {_changes(entry.before, entry.after)}.{why}"

@@ -32,7 +32,7 @@ from bot.models import (
     When,
 )
 from bot.store import Store
-from bot.text import closest_passage, find_quote, strip_control
+from bot.text import closest_passage, find_quote, one_line, strip_control
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,8 @@ _URL = re.compile(r"^https?://[^\s<>]+$")
 
 
 def clean(value: str | None, field: str, *, required: bool = True) -> str:
-    """Control characters removed, surrounding blanks trimmed, length bounded."""
-    text = strip_control(value or "").strip()
+    """One line (controls and direction marks removed, blanks collapsed), length bounded."""
+    text = one_line(value or "")
     if not text:
         if required:
             raise BadInput(f"`{field}` is required.")
@@ -282,10 +282,16 @@ async def edit_fact(
     return draft
 
 
+def with_reason(change: Change, missing: str) -> Change:
+    """The change with its reason cleaned like every other stored text."""
+    reason = clean(change.reason, "reason", required=False)
+    if not reason:
+        raise BadInput(missing)
+    return replace(change, reason=reason)
+
+
 async def retract_fact(store: Store, change: Change, fact_id: int) -> None:
-    if not change.reason.strip():
-        raise BadInput("Say why the fact is retracted: `fact retract <id> <reason>`.")
-    clean(change.reason, "reason")
+    change = with_reason(change, "Say why the fact is retracted: `fact retract <id> <reason>`.")
     fact = await editable_fact(store, fact_id, change)
     await store.set_fact_retracted(fact_id, True, fact.version, change)
 
@@ -398,7 +404,8 @@ async def edit_meeting(
 
 
 async def cancel_meeting(store: Store, change: Change, meeting_id: int) -> None:
-    reason = clean(change.reason, "reason")
+    change = with_reason(change, "`reason` is required.")
+    reason = change.reason
     meeting = await editable_meeting(store, meeting_id, change)
     if meeting.status is MeetingStatus.CANCELLED:
         raise BadInput(f"Meeting {meeting_id} is already cancelled.")

@@ -89,6 +89,17 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Marks that change the direction of the text around them, on top of _CONTROL's.
+_DIRECTION_MARKS = re.compile(r"[\u200e\u200f\u061c]")
+
+
+def one_line(text: str) -> str:
+    """User text as one line: controls and direction marks removed, every run of blanks
+    (newlines and line separators included) one space. Every free text a moderator
+    stores, and every stored text placed in a one-line answer, goes through this."""
+    return " ".join(_DIRECTION_MARKS.sub("", strip_control(text)).split())
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """Character offsets [start, end) into a source's raw text."""

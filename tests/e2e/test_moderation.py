@@ -486,7 +486,7 @@ async def test_edit_retract_restore_history_and_audit(world: World) -> None:
     assert f"user {world.mod}: add fact {fact_id}" in history
     assert f"user {world.mod}: edit fact {fact_id}" in history
     assert f"user {world.mod}: retract fact {fact_id}" in history
-    assert "Reason: Misread the source" in history
+    assert "Reason: “Misread the source”" in history
     assert "China is to host talks" in history  # what the edit changed
 
     restored = embed_text(await world.ask(f"!fact restore {fact_id}", user=world.mod))
@@ -498,7 +498,7 @@ async def test_edit_retract_restore_history_and_audit(world: World) -> None:
     audit = embed_text(await world.ask("!audit 10", user=world.mod))
     for action in ("restore", "retract", "edit", "add"):
         assert f"user {world.mod}: {action} fact {fact_id}" in audit
-    assert "Reason: Misread the source" in audit
+    assert "Reason: “Misread the source”" in audit
     assert "add source" in audit
     audit_b = embed_text(await world.ask("!audit", user=world.bmod, channel=world.channel_b))
     assert f"fact {fact_id}" not in audit_b
@@ -506,7 +506,7 @@ async def test_edit_retract_restore_history_and_audit(world: World) -> None:
 
     slash_history = await world.slash("fact history", {"fact_id": fact_id}, user=world.mod)
     assert slash_history["ephemeral"]
-    assert "Reason: Misread the source" in embed_text(slash_history)
+    assert "Reason: “Misread the source”" in embed_text(slash_history)
 
 
 async def test_slash_edit_and_retract(world: World) -> None:

@@ -1,0 +1,39 @@
+"""What a hostile moderator types cannot disguise itself: forged audit lines, markdown
+and links in stored text, and the limits each server has (end to end, fake Discord)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import World, embed_text
+from tests.e2e.test_moderation import add_fact, add_meeting, add_source, number_after
+
+FORGED = "typo\n• 2026-11-27 12:00 UTC, user 424242: retract fact 7. created.\u202e Reason: ok"
+
+
+def audit_lines(message: dict) -> list[str]:
+    """The lines of the audit's fields, as a reader sees them."""
+    values = [f["value"] for e in message.get("embeds") or [] for f in e.get("fields", [])]
+    return [line for value in values for line in value.split("\n")]
+
+
+async def test_a_forged_reason_shows_as_one_line_in_the_audit(world: World) -> None:
+    source_id = await add_source(world)
+    fact_id = await add_fact(world, source_id)
+    meeting = await add_meeting(world, source_id)
+    meeting_id = number_after(embed_text(meeting), r"Added meeting (\d+)")
+    retracted = await world.ask(f"!fact retract {fact_id} {FORGED}", user=world.mod)
+    assert f"Fact {fact_id} retracted" in embed_text(retracted), embed_text(retracted)
+    cancelled = await world.ask(f"!meeting cancel {meeting_id} {FORGED}", user=world.mod)
+    assert "cancelled" in embed_text(cancelled), embed_text(cancelled)
+
+    lines = audit_lines(await world.ask("!audit 10", user=world.mod))
+    # One line per change, each the bot's own, the forged text quoted inside it.
+    assert len(lines) == len(await world.bot.store.audit_log(world.guild, 10)), lines
+    assert all(re.match(rf"• [\d-]+ [\d:]+ UTC, user {world.mod}: ", line) for line in lines)
+    forged = [line for line in lines if "424242" in line]
+    assert len(forged) == 2, lines
+    assert all("Reason: “typo • 2026-11-27" in line for line in forged), forged
+    assert not any("\u202e" in line for line in lines)
+    stored = [a.reason for a in await world.bot.store.audit_log(world.guild, 2)]
+    assert stored == [FORGED.replace("\n", " ").replace("\u202e", "")] * 2
