@@ -155,7 +155,9 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
     answer.sections = facts_by_kind(answer, facts)
     if len(facts) >= ANSWER_LIMIT:
         answer.intro += f"\nShowing the first {ANSWER_LIMIT} facts; `search` finds the rest."
-    meetings = await store.meetings_involving(entity.id, guild_id)
+    meetings = await store.meetings_involving(entity.id, guild_id, ANSWER_LIMIT)
+    if len(meetings) >= ANSWER_LIMIT:
+        answer.intro += f"\nShowing {ANSWER_LIMIT} of the meetings, oldest first."
     if meetings:
         answer.sections.append(
             Section("Meetings", [meeting_line(answer, m, now) for m in meetings])
@@ -255,8 +257,10 @@ async def next_meeting(store: Store, guild_id: int | None, now: datetime) -> Ans
 
 
 async def timeline(store: Store, guild_id: int | None, now: datetime) -> Answer:
-    meetings = await store.meetings(guild_id)
+    meetings = await store.latest_meetings(guild_id, ANSWER_LIMIT)
     answer = Answer(title="Timeline", intro="Meetings and dated events, oldest first.")
+    if len(meetings) >= ANSWER_LIMIT:
+        answer.intro += f" Showing the latest {ANSWER_LIMIT} meetings."
     if not meetings:
         answer.intro = "No dated events are recorded yet."
     answer.sections = [Section("Events", [meeting_line(answer, m, now) for m in meetings])]

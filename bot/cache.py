@@ -24,6 +24,10 @@ from bot.store import Store
 from bot.views import quotes_view
 
 OUTSIDE_CHECK = 1.0  # seconds between looks for changes made by other processes
+MAX_ENTRIES = 1024
+# What the kept answers may take, estimated from their text (see _size): a cap on the
+# memory repeated questions can pin, whatever the answers hold.
+MAX_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +44,25 @@ class _Entry:
     ready: Ready
     version: tuple[int, int]
     valid_until: datetime | None  # None: does not depend on the time
+    size: int = 0
+
+
+def _size(ready: Ready) -> int:
+    """About what an answer and its pages take in memory: their text (Python strings of
+    non-ASCII text take up to 4 bytes a character) plus a fixed allowance per object."""
+    text = sum(len(repr(page.embed.to_dict())) for page in ready.pages)
+    quotes = sum(len(ref.quote) for ref in ready.answer.refs)
+    return 4 * (text + quotes) + 2000 * (len(ready.pages) + 1)
 
 
 class AnswerCache:
-    def __init__(self, store: Store, size: int = 1024) -> None:
+    def __init__(
+        self, store: Store, size: int = MAX_ENTRIES, *, max_bytes: int = MAX_BYTES
+    ) -> None:
         self.store = store
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._boundaries: dict[tuple[int | None, tuple[int, int]], list[datetime]] = {}
         self.hits = 0
@@ -66,9 +83,11 @@ class AnswerCache:
         *,
         guild_id: int | None,
         now: datetime | None = None,
+        keep: Callable[[Answer], bool] = lambda answer: True,
     ) -> Ready:
         """The answer for `key`, built with `build` unless a valid one is kept. Pass `now`
-        for answers that depend on the time."""
+        for answers that depend on the time; `keep` says whether a built answer may be
+        kept (a miss that echoes what was typed must not be, under a normalised key)."""
         version = await self._version()
         entry = self._entries.get(key)
         if entry is not None and entry.version == version and _fresh(entry, now):
@@ -79,12 +98,25 @@ class AnswerCache:
         answer = await build()
         pages = render_pages(answer)
         ready = Ready(answer, pages, quotes_view(answer) if len(pages) == 1 else None)
-        until = await self._next_boundary(guild_id, version, now) if now else None
-        self._entries[key] = _Entry(ready, version, until)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        if keep(answer):
+            until = await self._next_boundary(guild_id, version, now) if now else None
+            self._put(key, _Entry(ready, version, until, _size(ready)))
         return ready
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _put(self, key: Hashable, entry: _Entry) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old.size
+        if entry.size > self.max_bytes:
+            return  # answered, but too big to keep
+        self._entries[key] = entry
+        self.bytes += entry.size
+        while len(self._entries) > self.size or self.bytes > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self.bytes -= dropped.size
 
     async def _next_boundary(
         self, guild_id: int | None, version: tuple[int, int], now: datetime
@@ -92,6 +124,9 @@ class AnswerCache:
         """The next start or end of a visible meeting after `now`."""
         key = (guild_id, version)
         if key not in self._boundaries:
+            # Only the current version's are of use; older ones would pile up.
+            for old in [k for k in self._boundaries if k[1] != version]:
+                del self._boundaries[old]
             if len(self._boundaries) > self.size:
                 self._boundaries.clear()
             moments = set()

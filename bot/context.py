@@ -60,12 +60,22 @@ class BriefingContext(commands.Context):
         await self.send_answer(await work, ephemeral=ephemeral)
 
     async def cached_answer(
-        self, key: tuple, build: Callable[[], Awaitable[Answer]], *, timed: bool = False
+        self,
+        key: tuple,
+        build: Callable[[], Awaitable[Answer]],
+        *,
+        timed: bool = False,
+        found_only: bool = False,
     ) -> None:
         """Send the answer for `key` (which must name everything it depends on besides the
-        store and, when `timed`, the time), from the bot's answer cache when it can."""
+        store and, when `timed`, the time), from the bot's answer cache when it can.
+        `found_only`: keep only answers that found something (see AnswerCache.get)."""
         ready = await self.bot.answers.get(
-            (*key, self.scope), build, guild_id=self.scope, now=self.now() if timed else None
+            (*key, self.scope),
+            build,
+            guild_id=self.scope,
+            now=self.now() if timed else None,
+            keep=(lambda answer: answer.found) if found_only else (lambda answer: True),
         )
         await self.send_pages(ready.answer, ready.pages, quotes=ready.quotes)
 

@@ -10,6 +10,7 @@ from bot import briefing
 from bot.checks import member_cooldown
 from bot.context import BriefingContext
 from bot.core import BriefingBot
+from bot.text import fold
 
 
 class Who(commands.Cog):
@@ -21,9 +22,14 @@ class Who(commands.Cog):
     @member_cooldown()
     async def who(self, ctx: BriefingContext, *, name: str | None = None) -> None:
         """Key actors, or one person or body: role, cited facts, meetings."""
-        key = ("who", (name or "").strip())  # exact: a miss echoes the name as typed
+        # Keyed as lookup reads names (Kim, KIM, Kím are one answer); a miss echoes the
+        # name as typed, so misses are not kept.
+        key = ("who", fold(name or ""))
         await ctx.cached_answer(
-            key, lambda: briefing.who(ctx.store, name, ctx.scope, ctx.now()), timed=True
+            key,
+            lambda: briefing.who(ctx.store, name, ctx.scope, ctx.now()),
+            timed=True,
+            found_only=True,
         )
 
     @who.autocomplete("name")

@@ -96,3 +96,69 @@ async def test_a_write_by_another_process_is_seen(store: Store, monkeypatch) -> 
         await other.close()
     assert store.generation == generation  # this process wrote nothing
     assert (await cache.get(("search", "x"), build, guild_id=GUILD)).answer.found
+
+
+# --- bounded by bytes, keyed as lookup reads names, answers capped -------------------------
+
+
+async def _many_meetings(store: Store, count: int) -> None:
+    change = Change(actor_id=1, guild_id=GUILD, at=FIXED_NOW)
+    for number in range(count):
+        await moderation.add_meeting(
+            store,
+            change,
+            title=f"Working-level talks, round {number} " + "x" * 150,
+            when="2019-04-25",
+            where="Vladivostok",
+            participants="Kim Jong Un, Vladimir Putin",
+            source=1,
+            quote="signals a bit of desperation",
+            status="held",
+        )
+
+
+async def test_the_cache_is_bounded_by_bytes_not_only_by_entries(store: Store) -> None:
+    cache = AnswerCache(store, max_bytes=200_000)
+
+    def build(topic: str) -> object:
+        return briefing.who(store, topic, GUILD, FIXED_NOW)
+
+    sizes = []
+    for name in ["kim", "putin", "north korea", "russia", "united states", "china"]:
+        await cache.get(("who", name), lambda n=name: build(n), guild_id=GUILD, now=FIXED_NOW)
+        sizes.append(cache.bytes)
+    assert 0 < cache.bytes <= 200_000
+    assert sizes[0] > 0 and len(cache) >= 1
+    await _many_meetings(store, 40)
+    await cache.get(("who", "kim"), lambda: build("kim"), guild_id=GUILD, now=FIXED_NOW)
+    assert cache.bytes <= 200_000, cache.bytes
+
+
+async def test_an_answer_larger_than_the_whole_cache_is_answered_but_not_kept(
+    store: Store,
+) -> None:
+    cache = AnswerCache(store, max_bytes=2_000)
+    ready = await cache.get(
+        ("who", "kim"),
+        lambda: briefing.who(store, "kim", GUILD, FIXED_NOW),
+        guild_id=GUILD,
+        now=FIXED_NOW,
+    )
+    assert ready.answer.title == "Kim Jong Un"
+    assert len(cache) == 0 and cache.bytes == 0
+
+
+async def test_who_lists_at_most_the_answer_limit_of_meetings_and_says_so(
+    store: Store, monkeypatch
+) -> None:
+    import bot.briefing
+
+    monkeypatch.setattr(bot.briefing, "ANSWER_LIMIT", 20)
+    await _many_meetings(store, 25)
+    answer = await briefing.who(store, "kim", GUILD, FIXED_NOW)
+    [meetings] = [s for s in answer.sections if s.heading == "Meetings"]
+    assert len(meetings.lines) == 20
+    assert "Showing 20 of the meetings" in answer.intro, answer.intro
+    timeline = await briefing.timeline(store, GUILD, FIXED_NOW)
+    assert sum(len(s.lines) for s in timeline.sections) == 20
+    assert "Showing the latest 20 meetings" in timeline.intro, timeline.intro

@@ -409,12 +409,24 @@ class Store:
         citations = await self._citations("meeting_id", ids)
         return [rows.meeting(row, people[row["id"]], citations[row["id"]]) for row in meeting_rows]
 
-    async def meetings_involving(self, entity_id: int, guild_id: int | None) -> list[Meeting]:
+    async def meetings_involving(
+        self, entity_id: int, guild_id: int | None, limit: int = ANSWER_LIMIT
+    ) -> list[Meeting]:
+        """The entity's meetings in date order (the first `limit`)."""
         found = await self._all(
             f"SELECT * FROM meetings m WHERE {_visible('m')} AND (m.place_id = :e OR m.id IN "
             "(SELECT meeting_id FROM meeting_participants WHERE entity_id = :e)) "
-            "ORDER BY m.starts_at",
-            {"e": entity_id, "guild": guild_id},
+            "ORDER BY m.starts_at, m.id LIMIT :limit",
+            {"e": entity_id, "guild": guild_id, "limit": limit},
+        )
+        return await self._hydrate_meetings(found)
+
+    async def latest_meetings(self, guild_id: int | None, limit: int) -> list[Meeting]:
+        """The `limit` latest visible meetings, in date order."""
+        found = await self._all(
+            f"SELECT * FROM (SELECT * FROM meetings m WHERE {_visible('m')}"
+            " ORDER BY m.starts_at DESC, m.id DESC LIMIT :limit) ORDER BY starts_at, id",
+            {"guild": guild_id, "limit": limit},
         )
         return await self._hydrate_meetings(found)
 

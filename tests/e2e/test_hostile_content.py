@@ -37,3 +37,15 @@ async def test_a_forged_reason_shows_as_one_line_in_the_audit(world: World) -> N
     assert not any("\u202e" in line for line in lines)
     stored = [a.reason for a in await world.bot.store.audit_log(world.guild, 2)]
     assert stored == [FORGED.replace("\n", " ").replace("\u202e", "")] * 2
+
+
+async def test_who_by_any_case_is_one_cached_answer(world: World) -> None:
+    before = world.bot.answers.misses
+    for spelling in ["kim", "Kim", "kIm", "KIM  ", "Kím"]:
+        answer = await world.ask(f"!who {spelling}", user=world.fake.add_member(world.guild, "q"))
+        assert answer["embeds"][0]["title"] == "Kim Jong Un"
+    assert world.bot.answers.misses == before + 1
+    missed = await world.ask("!who KIMM JONG", user=world.dave)
+    assert "KIMM JONG" in embed_text(missed)  # a miss still echoes the name as typed
+    missed = await world.ask("!who kimm jong", user=world.alice)
+    assert "kimm jong" in embed_text(missed)
