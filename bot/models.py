@@ -162,6 +162,16 @@ class Counts:
 
 
 @dataclass(frozen=True, slots=True)
+class Usage:
+    """What one server has stored, counted against its quota (bot.quotas)."""
+
+    sources: int
+    source_bytes: int
+    facts: int
+    meetings: int
+
+
+@dataclass(frozen=True, slots=True)
 class EntityMatch:
     """The result of looking up a name: the entity, or close suggestions."""
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from dateutil import parser as date_parser
 
-from bot import dates
+from bot import dates, quotas
 from bot.errors import BadInput, NotFound
 from bot.models import (
     Change,
@@ -182,6 +182,8 @@ async def add_source(
         raise BadInput("The source text is empty; paste it or attach a .txt file.")
     if len(body.encode()) > SOURCE_TEXT_MAX_BYTES:
         raise BadInput(f"The source text is over {SOURCE_TEXT_MAX_BYTES // 1000} kB.")
+    if change.guild_id is not None:
+        quotas.check_source(await store.usage(change.guild_id), len(body.encode()))
     draft = SourceDraft(
         title=clean(title, "title"),
         text=body,
@@ -211,6 +213,8 @@ async def add_fact(
     attributed_to: str | None = None,
     topic: str | None = None,
 ) -> int:
+    if change.guild_id is not None:
+        quotas.check_fact(await store.usage(change.guild_id))
     parsed_kind = parse_kind(kind)
     attributed = clean(attributed_to, "attributed_to", required=False) or None
     _check_attribution(parsed_kind, attributed)
@@ -339,6 +343,8 @@ async def add_meeting(
     quote: str,
     status: str | None = None,
 ) -> MeetingResult:
+    if change.guild_id is not None:
+        quotas.check_meeting(await store.usage(change.guild_id))
     parsed_status = parse_status(status)
     parsed_when = parse_meeting_time(when, change.at, parsed_status)
     draft = MeetingDraft(

@@ -39,6 +39,7 @@ from bot.models import (
     MeetingDraft,
     Source,
     SourceDraft,
+    Usage,
 )
 from bot.store import changes, database, rows
 from bot.store.importer import ImportReport, import_bundle
@@ -461,6 +462,19 @@ class Store:
         )
         assert row is not None
         return Counts(row["sources"], row["entities"], row["facts"], row["meetings"])
+
+    async def usage(self, guild_id: int) -> Usage:
+        """What a server has stored itself (shared rows not included), for its quota."""
+        row = await self._one(
+            "SELECT (SELECT COUNT(*) FROM sources WHERE guild_id = :g) AS sources,"
+            " (SELECT COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) FROM sources"
+            "  WHERE guild_id = :g) AS source_bytes,"
+            " (SELECT COUNT(*) FROM facts WHERE guild_id = :g) AS facts,"
+            " (SELECT COUNT(*) FROM meetings WHERE guild_id = :g) AS meetings",
+            {"g": guild_id},
+        )
+        assert row is not None
+        return Usage(row["sources"], row["source_bytes"], row["facts"], row["meetings"])
 
     # --- moderators' changes (each one transaction, audited; see bot.store.changes) ---
 

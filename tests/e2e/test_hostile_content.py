@@ -49,3 +49,35 @@ async def test_who_by_any_case_is_one_cached_answer(world: World) -> None:
     assert "KIMM JONG" in embed_text(missed)  # a miss still echoes the name as typed
     missed = await world.ask("!who kimm jong", user=world.alice)
     assert "kimm jong" in embed_text(missed)
+
+
+# --- per-server quotas ------------------------------------------------------------------
+
+
+def upload_text(number: int, size: int = 199_000) -> bytes:
+    line = f"Source {number}: Beijing will host a new round of consultations in Kaesong.\n"
+    return (line * (size // len(line) + 1)).encode()[:size]
+
+
+async def upload(world: World, user: int, number: int, channel: int, scope: str = "") -> str:
+    await world.fake.send_message(
+        channel,
+        user,
+        f"!source add title: Upload {number}{scope}",
+        attachments={f"upload-{number}.txt": upload_text(number)},
+    )
+    return embed_text(await world.fake.wait_for_message(channel, timeout=10))
+
+
+async def test_a_server_cannot_store_more_source_text_than_its_quota(world: World) -> None:
+    """The quota is 2,000 kB of source text a server: ten uploads of 199 kB fit."""
+    for number in range(10):
+        assert "Added source" in await upload(world, world.mod, number, world.channel)
+    refused = await upload(world, world.mod, 10, world.channel)
+    assert "Added source" not in refused
+    assert "2,000 kB" in refused and "this server" in refused, refused
+    # Another server, and the curators' shared sources, are not held back by it.
+    assert "Added source" in await upload(world, world.bmod, 99, world.channel_b)
+    shared = await upload(world, world.owner, 100, world.channel, scope=" scope: global")
+    assert "Added source" in shared and "shared with every server" in shared
+    assert (await world.bot.store.counts(world.guild)).sources == 1 + 10 + 1  # shared, A's
