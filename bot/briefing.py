@@ -14,6 +14,7 @@ from bot.models import AuditEntry, Citation, Fact, Kind, Meeting, MeetingStatus,
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
 from bot.text import one_line, quoted
+from bot.usertext import user
 
 MAX_QUERY = 200
 MAX_NAME = 100
@@ -101,17 +102,17 @@ def kind_label(fact: Fact) -> str:
     if fact.kind is Kind.OPINION:
         return "Author's opinion"
     if fact.kind is Kind.ATTRIBUTED:
-        return f"Attributed view: {fact.attributed_to or 'unnamed'}"
+        return f"Attributed view: {user(fact.attributed_to or 'unnamed')}"
     if fact.kind is Kind.QUOTE:
-        return f"Quote: {fact.attributed_to or 'unnamed'}"
+        return f"Quote: {user(fact.attributed_to or 'unnamed')}"
     return "Reported"
 
 
 def fact_line(answer: Answer, fact: Fact, *, verbatim_quotes: bool = True) -> Line:
     """A fact as an answer line. A quote-kind fact shows the party's words verbatim."""
-    text = fact.statement
+    text = user(fact.statement)
     if fact.kind is Kind.QUOTE and verbatim_quotes and fact.citations:
-        text = f"{fact.attributed_to}: {quoted(fact.citations[0].quote)}"
+        text = f"{user(fact.attributed_to)}: {user(quoted(fact.citations[0].quote))}"
     markers = answer.cite(fact.citations, fact.id)
     return Line(text=f"{text} (fact {fact.id})", label=kind_label(fact), markers=markers)
 
@@ -142,7 +143,7 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
     match = await store.find_entity(name)
     if match.entity is None:
         return Answer(
-            title=f"No entry for “{name.strip()}”",
+            title=f"No entry for “{user(name.strip())}”",
             intro="The briefing has no one by that name, and nothing is made up to fill the gap.",
             found=False,
             suggestions=match.suggestions,
@@ -219,14 +220,14 @@ def is_over(meeting: Meeting, now: datetime) -> bool:
 
 
 def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
-    people = ", ".join(p.name for p in meeting.participants)
-    place = f" in {meeting.place.name}" if meeting.place else ""
+    people = ", ".join(user(p.name) for p in meeting.participants)
+    place = f" in {user(meeting.place.name)}" if meeting.place else ""
     status = meeting.status.value
     if meeting.status is MeetingStatus.SCHEDULED and is_over(meeting, now):
         status = "was scheduled; its date has passed and no outcome is recorded"
-    text = f"**{meeting.title}**: {people}{place}. Status: {status}"
+    text = f"**{user(meeting.title)}**: {people}{place}. Status: {status}"
     if meeting.status_note:
-        text += f" ({meeting.status_note})"
+        text += f" ({user(meeting.status_note)})"
     return Line(
         text=f"{text}.",
         markers=answer.cite(meeting.citations, meeting_id=meeting.id),
@@ -276,7 +277,7 @@ async def search(store: Store, query: str, guild_id: int | None) -> Answer:
     if len(query) > MAX_QUERY:
         raise BadInput(f"That search is too long (at most {MAX_QUERY} characters).")
     facts = await store.search(query, guild_id)
-    answer = Answer(title=f"Search: {query.strip()}")
+    answer = Answer(title=f"Search: {user(query.strip())}")
     if not facts:
         answer.intro = "Nothing in the briefing matches that."
         answer.found = False
@@ -290,13 +291,13 @@ async def fact(store: Store, fact_id: int, guild_id: int | None) -> Answer:
     found = await store.fact(fact_id, guild_id)
     if found is None:
         raise NotFound(f"There is no fact {fact_id} in this server's briefing.")
-    answer = Answer(title=f"Fact {found.id}", intro=found.statement)
+    answer = Answer(title=f"Fact {found.id}", intro=user(found.statement))
     line = Line(kind_label(found), markers=answer.cite(found.citations, found.id))
     details = [line]
     if found.topics:
-        details.append(Line("Topics: " + ", ".join(found.topics)))
+        details.append(Line("Topics: " + ", ".join(user(t) for t in found.topics)))
     answer.sections = [Section("Kind", details)]
-    quotes = [Line(quoted(ref.quote), markers=[ref.marker]) for ref in answer.refs]
+    quotes = [Line(user(quoted(ref.quote)), markers=[ref.marker]) for ref in answer.refs]
     answer.sections.append(Section("Verbatim from the source", quotes))
     return await _attach_sources(store, answer, guild_id)
 
@@ -313,11 +314,11 @@ def describe_published(source: Source) -> str:
 
 
 def describe_source(source: Source) -> str:
-    title = f"{source.title} (title ours)" if source.title_is_ours else source.title
+    title = user(source.title) + (" (title ours)" if source.title_is_ours else "")
     parts = [f"S{source.id}: {title}", describe_published(source)]
-    parts.append(f"publisher: {source.publisher or 'unknown'}")
-    parts.append(f"author: {source.author or 'unknown'}")
-    parts.append(source.url or "URL unknown")
+    parts.append(f"publisher: {user(source.publisher) if source.publisher else 'unknown'}")
+    parts.append(f"author: {user(source.author) if source.author else 'unknown'}")
+    parts.append(source.url or "URL unknown")  # checked at input (moderation.parse_url)
     return "; ".join(parts)
 
 
@@ -335,7 +336,7 @@ async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
     answer = Answer(title=f"Source S{found.id}", intro=describe_source(found))
     excerpt = (found.text or "").strip()
     answer.sections = [
-        Section("Opening", [Line(excerpt[:600] + ("…" if len(excerpt) > 600 else ""))])
+        Section("Opening", [Line(user(excerpt[:600]) + ("…" if len(excerpt) > 600 else ""))])
     ]
     return answer
 
@@ -368,10 +369,10 @@ async def meeting(store: Store, meeting_id: int, guild_id: int | None, now: date
     found = await store.meeting(meeting_id, guild_id)
     if found is None:
         raise NotFound(f"There is no meeting {meeting_id} in this server's briefing.")
-    answer = Answer(title=f"Meeting {found.id}: {found.title}")
+    answer = Answer(title=f"Meeting {found.id}: {user(found.title)}")
     lines = [meeting_line(answer, found, now)]
     if found.when.resolution:
-        lines.append(Line(f"Date worked out as: {found.when.resolution}"))
+        lines.append(Line(f"Date worked out as: {user(found.when.resolution)}"))
     answer.sections = [Section("Meeting", lines)]
     return await _attach_sources(store, answer, guild_id)
 
@@ -396,7 +397,7 @@ def _short(value: object) -> str:
         return "(none)"
     text = one_line(str(value))
     text = text if len(text) <= 80 else text[:79] + "…"
-    return quoted(text) if isinstance(value, str) else text
+    return user(quoted(text)) if isinstance(value, str) else text
 
 
 def _entry_line(entry: AuditEntry) -> Line:

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
 
@@ -52,7 +53,10 @@ LIMITS = {
 }
 SOURCE_TEXT_MAX_BYTES = 200_000
 NEAR_MISS_SECONDS = 2.0
-_URL = re.compile(r"^https?://[^\s<>]+$")
+# RFC 3986: unreserved, reserved (without the IP-literal brackets) and percent escapes.
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
 
 
 def clean(value: str | None, field: str, *, required: bool = True) -> str:
@@ -115,10 +119,24 @@ def _month_only(text: str) -> bool:
 
 
 def parse_url(value: str | None) -> str | None:
+    """A well-formed http(s) URL, parsed (not pattern-matched): a scheme, a host name,
+    and only the characters a URL may hold (RFC 3986), so it can never carry markdown
+    such as `)[x](https://…`."""
     text = clean(value, "url", required=False)
-    if text and not _URL.match(text):
-        raise BadInput("`url` must start with http:// or https://.")
-    return text or None
+    if not text:
+        return None
+    problem = "`url` must be a web address such as `https://example.org/page`."
+    if not _URL_CHARS.fullmatch(text):
+        raise BadInput(problem)
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError:
+        raise BadInput(problem) from None
+    if parts.scheme not in {"http", "https"} or not _HOST.fullmatch(host):
+        raise BadInput(problem)
+    return text
 
 
 async def verified_citation(

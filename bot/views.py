@@ -12,6 +12,7 @@ from bot.briefing import Answer, Line, Section
 from bot.flags import ID_MAX
 from bot.render.embeds import Page, quotes_answer, render_pages
 from bot.text import quoted
+from bot.usertext import user
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -140,7 +141,7 @@ async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> 
             answer.cite(found.citations, fact_id)
     lines = [
         Line(
-            f"{quoted(ref.quote)} S{ref.source_id}"
+            f"{user(quoted(ref.quote))} S{ref.source_id}"
             + (f", fact {ref.fact_id}" if ref.fact_id else ""),
             markers=[ref.marker],
         )

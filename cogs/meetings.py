@@ -16,6 +16,7 @@ from bot.checks import (
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.flags import MeetingAddFlags, MeetingEditFlags, RowId
+from bot.usertext import user
 
 MeetingId = RowId
 
@@ -98,7 +99,7 @@ class Meetings(commands.Cog):
     ) -> None:
         answer = briefing.confirmation(
             title,
-            f"How the date was read: {result.when.resolution}.",
+            f"How the date was read: {user(result.when.resolution)}.",
             when=result.when,
             now=ctx.now(),
         )

@@ -13,6 +13,7 @@ from bot.briefing import Answer
 from bot.errors import BadInput, NotFound
 from bot.models import Kind
 from bot.store import Store
+from bot.usertext import plain
 from tests.conftest import FIXED_NOW
 
 FACT_ID = re.compile(r"\(fact (\d+)\)$")
@@ -92,14 +93,14 @@ async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
             assert line.label == "Author's opinion"
         elif fact.kind is Kind.ATTRIBUTED:
             assert fact.attributed_to
-            assert line.label == f"Attributed view: {fact.attributed_to}"
+            assert plain(line.label) == f"Attributed view: {fact.attributed_to}"
         else:
             assert line.label == "Reported"
 
 
 async def test_who_kim_names_who_holds_each_attributed_view(store: Store) -> None:
     answer = await briefing.who(store, "kim", None, FIXED_NOW)
-    labels = {line.label for _, line, _ in _fact_lines(answer)}
+    labels = {plain(line.label or "") for _, line, _ in _fact_lines(answer)}
     assert {
         "Attributed view: Analysts",
         "Attributed view: Many (U.S.) officials",
@@ -168,8 +169,8 @@ async def test_sanctions_has_the_state_department_statement_verbatim(store: Stor
     assert answer.title == "Sanctions on North Korea"
     positions = next(s for s in answer.sections if s.heading == "Stated positions (verbatim)")
     [line] = positions.lines
-    assert line.text.startswith("U.S. State Department: " + STATEMENT)
-    assert line.label == "Quote: U.S. State Department"
+    assert plain(line.text).startswith("U.S. State Department: " + STATEMENT)
+    assert plain(line.label) == "Quote: U.S. State Department"
     assert STATEMENT in [ref.quote for ref in answer.refs]
 
 
@@ -209,7 +210,7 @@ async def test_sanctions_effect_section_is_reporting_on_the_economy(store: Store
     answer = await briefing.sanctions(store, None)
     effect = next(s for s in answer.sections if s.heading == "Their reported effect")
     assert [line.label for line in effect.lines] == ["Reported"]
-    assert effect.lines[0].text.startswith(
+    assert plain(effect.lines[0].text).startswith(
         "North Korea is under economic sanctions whose effects it feels."
     )
 
@@ -238,7 +239,7 @@ async def test_next_meeting_two_days_before_vladivostok(store: Store) -> None:
     assert section.heading == "Upcoming"
     [line] = section.lines
     assert "Vladivostok" in line.text
-    assert "Vladimir Putin, Kim Jong Un" in line.text
+    assert "Vladimir Putin, Kim Jong Un" in plain(line.text)
     assert line.past is False
 
 
@@ -318,10 +319,10 @@ async def test_missing_fact_is_not_found(store: Store) -> None:
 async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
     answer = await briefing.fact(store, 12, None)
     assert answer.title == "Fact 12"
-    assert answer.intro.startswith("The State Department says")
+    assert plain(answer.intro).startswith("The State Department says")
     assert [s.heading for s in answer.sections] == ["Kind", "Verbatim from the source"]
-    assert answer.sections[0].lines[0].text == "Quote: U.S. State Department"
-    assert answer.sections[1].lines[0].text == STATEMENT
+    assert plain(answer.sections[0].lines[0].text) == "Quote: U.S. State Department"
+    assert plain(answer.sections[1].lines[0].text) == STATEMENT
     await _assert_cited_verbatim(store, answer)
 
 

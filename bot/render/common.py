@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.dates import as_local
 from bot.models import Precision, When
+from bot.usertext import render_marked
+
+# Discord markdown: emphasis, strike, spoilers, code, escapes, masked links, and the
+# `<@id>`/`<#id>`/`<t:…>` forms; and what only counts at the start of a line (headings,
+# quotes, lists, subtext). Escaped with a backslash, each shows as typed.
+_MARKDOWN = re.compile(r"([\\*_~|`\[\]<>])")
+_LINE_START = re.compile(r"^(\s*)([#>\-+])")
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """Someone's text, as Discord will show it literally."""
+    text = _MARKDOWN.sub(r"\\\1", text)
+    return _NUMBERED.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", text))
+
+
+_URL = re.compile(r"(?<![<\w])https?://[^\s<>]+")
+
+
+def for_discord(text: str) -> str:
+    """An answer's text for Discord: the parts people supplied escaped, the bot's own
+    formatting kept, and a source's URL in <…>, so it shows as itself, never as a
+    link's text (URLs are checked when stored: moderation.parse_url)."""
+    return render_marked(text, escape_markdown, lambda own: _URL.sub(r"<\g<0>>", own))
 
 
 def _day(moment: datetime) -> str:

@@ -14,8 +14,9 @@ import discord
 
 from bot.briefing import Answer, Line, Ref, Section, describe_source
 from bot.models import Precision, When
-from bot.render.common import describe_when
+from bot.render.common import describe_when, for_discord
 from bot.text import quoted
+from bot.usertext import plain, user
 
 TITLE_MAX = 256
 FIELD_VALUE_MAX = 1024
@@ -42,11 +43,11 @@ def discord_when(when: When, past: bool | None) -> str:
 
 
 def line_markdown(line: Line) -> str:
-    text = line.text
+    text = for_discord(line.text)
     if line.when is not None:
         text = f"{text} {line.when_label}: {discord_when(line.when, line.past)}.".strip()
     if line.label:
-        text = f"*{line.label}:* {text}"
+        text = f"*{for_discord(line.label)}:* {text}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
     return f"• {text}"
@@ -100,11 +101,11 @@ def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str
         parts.append(answer.footer_note)
     if len(" ".join(parts)) > FOOTER_MAX and answer.sources:
         parts[0] = f"Sources: {len(answer.sources)} (list them with `sources`)"
-    return "\n".join(parts)[:FOOTER_MAX]
+    return plain("\n".join(parts))[:FOOTER_MAX]  # footers show no markdown: nothing to escape
 
 
 def _description(answer: Answer) -> str:
-    text = answer.intro
+    text = for_discord(answer.intro)
     if answer.suggestions:
         text += "\nDid you mean: " + ", ".join(f"**{name}**" for name in answer.suggestions) + "?"
     if len(text) > DESCRIPTION_MAX:
@@ -128,7 +129,7 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
     pages = []
     for number, group in enumerate(groups, start=1):
         embed = discord.Embed(
-            title=answer.title[:TITLE_MAX],
+            title=for_discord(answer.title)[:TITLE_MAX],
             description=_description(answer) if number == 1 else None,
             colour=COLOURS[answer.found],
         )
@@ -148,7 +149,7 @@ def quotes_answer(answer: Answer, markers: list[str]) -> Answer:
     """The verbatim quotes behind the given markers, for the Quotes button."""
     lines = [
         Line(
-            f"{quoted(ref.quote)} S{ref.source_id}"
+            f"{user(quoted(ref.quote))} S{ref.source_id}"
             + (f", fact {ref.fact_id}" if ref.fact_id else ""),
             markers=[ref.marker],
         )

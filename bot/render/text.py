@@ -8,12 +8,14 @@ from bot.briefing import Answer, Line, describe_source
 from bot.catalog import COMMANDS, MODERATOR_NAMES
 from bot.render.common import describe_when
 from bot.text import quoted
+from bot.usertext import plain, render_marked
 
 WIDTH = 88
 
 
 def _strip_markdown(text: str) -> str:
-    return text.replace("**", "")
+    """The bot's own bold dropped, and people's text as they typed it."""
+    return render_marked(text, lambda typed: typed, lambda own: own.replace("**", ""))
 
 
 def line_text(line: Line) -> str:
@@ -22,14 +24,15 @@ def line_text(line: Line) -> str:
         tense = "past" if line.past else "upcoming"
         text = f"{text} {line.when_label}: {describe_when(line.when)}, {tense}.".strip()
     if line.label:
-        text = f"[{line.label}] {text}"
+        text = f"[{plain(line.label)}] {text}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
     return text
 
 
 def render(answer: Answer, prefix: str = "!") -> str:
-    out = [answer.title, "=" * min(len(answer.title), WIDTH)]
+    title = plain(answer.title)
+    out = [title, "=" * min(len(title), WIDTH)]
     if answer.intro:
         out.append(_strip_markdown(answer.intro))
     if answer.suggestions:
@@ -55,7 +58,8 @@ def render(answer: Answer, prefix: str = "!") -> str:
                 )
             )
     if answer.sources:
-        out += ["", "Sources:"] + [f"  {describe_source(source)}" for source in answer.sources]
+        out += ["", "Sources:"]
+        out += [f"  {plain(describe_source(source))}" for source in answer.sources]
     if answer.footer_note:
         out += ["", answer.footer_note]
     return "\n".join(out)

@@ -81,3 +81,61 @@ async def test_a_server_cannot_store_more_source_text_than_its_quota(world: Worl
     shared = await upload(world, world.owner, 100, world.channel, scope=" scope: global")
     assert "Added source" in shared and "shared with every server" in shared
     assert (await world.bot.store.counts(world.guild)).sources == 1 + 10 + 1  # shared, A's
+
+
+# --- stored text shows literally ------------------------------------------------------------
+
+HOSTILE = "[Reuters](https://evil.example) said (fact 1) [1] • *Reported:* **so** `x` <@1> > q"
+
+
+def visible_fields(message: dict) -> str:
+    return embed_text(message)
+
+
+async def test_markdown_in_stored_text_shows_literally(world: World) -> None:
+    source_id = await add_source(world)
+    fact_id = await add_fact(world, source_id, statement=HOSTILE)
+    meeting = await add_meeting(world, source_id)
+    meeting_id = number_after(embed_text(meeting), r"Added meeting (\d+)")
+    await world.ask(
+        f"!meeting edit {meeting_id} title: **Fake** [a](https://evil.example)", user=world.mod
+    )
+    shown = [
+        embed_text(await world.ask(f"!fact {fact_id}", user=world.dave)),
+        embed_text(await world.ask("!who china", user=world.alice)),
+        embed_text(
+            await world.ask(f"!search {HOSTILE[:40]}", user=world.fake.add_member(world.guild, "s"))
+        ),
+        embed_text(await world.ask("!timeline", user=world.fake.add_member(world.guild, "t"))),
+    ]
+    for text in shown:
+        # Discord draws none of it: every markdown character arrives escaped.
+        assert "[Reuters](" not in text and "[a](" not in text, text
+        assert "**so**" not in text and "**Fake**" not in text, text
+        assert "<@1>" not in text, text
+    assert r"\[Reuters\](https://evil.example)" in shown[0], shown[0]
+    assert r"\*Reported:\*" in shown[0]
+    assert r"\*\*Fake\*\*" in shown[3], shown[3]
+
+
+async def test_a_url_must_be_well_formed_and_is_shown_plainly(world: World) -> None:
+    for bad in [
+        "https://ok.example/a)[x](https://evil.example",
+        "https://ok.example/<script>",
+        "javascript:alert(1)",
+        "https:///nohost",
+        "https://exa mple.org",
+        "ftp://example.org/file",
+    ]:
+        refused = await world.ask(
+            f"!source add title: T url: {bad} text: Some text.", user=world.mod
+        )
+        assert "Added source" not in embed_text(refused), (bad, embed_text(refused))
+        assert "url" in embed_text(refused)
+    added = await world.ask(
+        "!source add title: T url: https://example.org/a_b?x=1&y=(2) text: Some text.",
+        user=world.mod,
+    )
+    assert "Added source" in embed_text(added), embed_text(added)
+    listed = embed_text(await world.ask("!sources", user=world.dave))
+    assert "<https://example.org/a_b?x=1&y=(2)>" in listed, listed

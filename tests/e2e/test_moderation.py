@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot.render.common import escape_markdown
 from tests.e2e.conftest import World, embed_text
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
@@ -557,7 +558,7 @@ async def test_mentions_are_stored_as_typed_and_never_ping(world: World) -> None
     fact = await world.bot.store.fact(fact_id, world.guild)
     assert fact is not None and fact.statement == typed
     shown = await world.ask(f"!fact {fact_id}", user=world.alice)
-    assert typed in embed_text(shown)
+    assert escape_markdown(typed) in embed_text(shown)  # shown as typed, not as markdown
     await world.slash("fact show", {"fact_id": fact_id}, user=world.alice)
     await world.ask("!who China", user=world.dave)
 
