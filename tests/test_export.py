@@ -99,3 +99,62 @@ async def test_exported_source_text_is_byte_for_byte(store: Store, tmp_path: Pat
     assert exported == original
     local = next((tmp_path / "e" / "sources").glob("guild-*.txt")).read_bytes()
     assert local == b"Kim and Moon will meet in Seoul.\r\nSoon."
+
+
+async def test_rebuilding_a_servers_export_into_the_same_store_changes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    await _add_guild_rows(store)
+    before = {guild: await _answers(store, guild) for guild in (None, GUILD)}
+    counts = (await store.counts(GUILD), await store.usage(GUILD))
+    out = tmp_path / "export"
+    await export(store, out, GUILD)
+    await build(store, out)
+    report = await build(store, out)
+    assert report.added == 0 and report.updated == 0, report
+    for guild in (None, GUILD):
+        assert await _answers(store, guild) == before[guild]
+    assert (await store.counts(GUILD), await store.usage(GUILD)) == counts
+
+
+async def test_an_export_whose_ids_another_store_uses_is_refused_clearly(
+    store: Store, tmp_path: Path
+) -> None:
+    """Another store's export, its numbers taken here by different rows: refused, with
+    a message that says which item and what to do, and nothing is written."""
+    from bot.errors import DataError
+
+    other = await Store.open(tmp_path / "other.sqlite3")
+    try:
+        await build(other)
+        await _add_guild_rows(other)
+        await export(other, tmp_path / "theirs", GUILD)
+    finally:
+        await other.close()
+    change = Change(actor_id=1, guild_id=777, at=FIXED_NOW)
+    await moderation.add_source(store, change, title="Mine", text="Not theirs at all.")
+    generation = store.generation
+    try:
+        await build(store, tmp_path / "theirs")
+    except DataError as refused:
+        assert any("source 'guild-4242-source-" in p and "id" in p for p in refused.problems)
+    else:
+        raise AssertionError("the clash was not refused")
+    assert store.generation == generation
+
+
+async def test_building_a_servers_export_twice_from_the_command_line_works(
+    store: Store, tmp_path: Path, capsys
+) -> None:
+    import asyncio
+
+    from bot import cli
+
+    await _add_guild_rows(store)
+    await export(store, tmp_path / "export", GUILD)
+    args = ["--db", str(store.path), "--data", str(tmp_path / "export"), "build"]
+    codes = [await asyncio.to_thread(cli.main, args) for _ in range(2)]
+    printed = capsys.readouterr()
+    assert codes == [0, 0], printed.err
+    assert "Traceback" not in printed.err and "UNIQUE" not in printed.err
+    assert "0 added, 0 updated" in printed.out.splitlines()[-1], printed.out

@@ -22,6 +22,7 @@ from bot.curation import (
     resolve_when,
     spec_hash,
 )
+from bot.errors import DataError
 from bot.store import index
 from bot.store.rows import iso
 from bot.text import find_quote, fold
@@ -100,6 +101,31 @@ class _Importer:
             )
         self.report.updated += len(retired)
 
+    async def _adopt(self, table: str, spec: SourceSpec | FactSpec | MeetingSpec) -> None:
+        """An exported server row keeps its id. Built back into the store it came from,
+        the row with that id is the same one, still without a key: give it the key, so
+        the build updates it instead of inserting it twice. A row of another server, or
+        with another key, under that id is a clash: refused, naming the item."""
+        if spec.id is None:
+            return
+        async with self.conn.execute(
+            f"SELECT key, guild_id FROM {table} WHERE id = ?", (spec.id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row["key"] == spec.key:
+            return
+        if row["key"] is None and row["guild_id"] == spec.guild_id is not None:
+            await self.conn.execute(f"UPDATE {table} SET key = ? WHERE id = ?", (spec.key, spec.id))
+            return
+        kind = table[:-1]
+        raise DataError(
+            [
+                f"{kind} '{spec.key}': id {spec.id} is another {kind} in this store "
+                f"(not the one this export was made from); delete its `id = {spec.id}` "
+                "line to import it under a new number"
+            ]
+        )
+
     async def _upsert(self, table: str, key: str, values: dict[str, object]) -> int:
         """Insert or update by key; `created_at` is kept from the first insert and an
         update bumps `version` where the table has one."""
@@ -159,6 +185,7 @@ class _Importer:
             return [row[0] for row in await cursor.fetchall()]
 
     async def _source(self, spec: SourceSpec) -> None:
+        await self._adopt("sources", spec)
         digest = spec_hash(spec)
         existing = await self._existing("sources", spec.key)
         if not self._count(existing, digest):
@@ -194,6 +221,7 @@ class _Importer:
             )
 
     async def _fact(self, spec: FactSpec) -> None:
+        await self._adopt("facts", spec)
         digest = spec_hash(spec)
         existing = await self._existing("facts", spec.key)
         if not self._count(existing, digest):
@@ -230,6 +258,7 @@ class _Importer:
         await self._citations("fact_id", fact_id, spec.citations)
 
     async def _meeting(self, spec: MeetingSpec) -> None:
+        await self._adopt("meetings", spec)
         digest = spec_hash(spec)
         existing = await self._existing("meetings", spec.key)
         if not self._count(existing, digest):
