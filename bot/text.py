@@ -136,6 +136,21 @@ def find_quote(source_text: str, quote: str) -> list[Span]:
     return spans
 
 
+def find_quotes(source_text: str, quotes: list[str]) -> list[list[Span]]:
+    """find_quote for many quotes in one source, normalising the source once."""
+    haystack, index = _normalised_with_map(source_text)
+    found = []
+    for quote in quotes:
+        needle = normalise_for_match(quote)
+        spans: list[Span] = []
+        start = haystack.find(needle) if needle else -1
+        while start != -1:
+            spans.append(Span(index[start], index[start + len(needle) - 1] + 1))
+            start = haystack.find(needle, start + 1)
+        found.append(spans)
+    return found
+
+
 def quote_matches_span(source_text: str, quote: str, span: Span) -> bool:
     """True when the raw text at `span` is `quote` up to normalisation."""
     if not 0 <= span.start < span.end <= len(source_text):

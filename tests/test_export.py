@@ -11,6 +11,7 @@ from bot.export import export
 from bot.models import Change
 from bot.render.text import render
 from bot.store import Store
+from bot.text import Span
 from tests.conftest import FIXED_NOW
 
 GUILD = 4242
@@ -158,3 +159,78 @@ async def test_building_a_servers_export_twice_from_the_command_line_works(
     assert codes == [0, 0], printed.err
     assert "Traceback" not in printed.err and "UNIQUE" not in printed.err
     assert "0 added, 0 updated" in printed.out.splitlines()[-1], printed.out
+
+
+# --- a curated source's text changes under servers' citations ---------------------------
+
+
+async def test_a_changed_source_text_re_verifies_every_citation_of_it(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    import re
+
+    from bot.text import quote_matches_span
+
+    store = await Store.open(tmp_path / "s.sqlite3")
+    try:
+        await build(store, data_copy)
+        change = Change(actor_id=1, guild_id=GUILD, at=FIXED_NOW)
+        common = {"subject": "Kim", "kind": "opinion", "source": 1}
+        broken = await moderation.add_fact(
+            store,
+            change,
+            statement="Cites the share widget.",
+            quote="Pin It on Pinterest",
+            **common,
+        )
+        moved = await moderation.add_fact(
+            store,
+            change,
+            statement="Cites a passage that moves.",
+            quote="signals a bit of desperation",
+            **common,
+        )
+        meeting = await moderation.add_meeting(
+            store,
+            change,
+            title="Widget talks",
+            when="2019-04-25",
+            where="Seoul",
+            participants="Kim Jong Un",
+            source=1,
+            quote="Pin It on Pinterest",
+            status="held",
+        )
+        # The curator edits the text: a line added at the top (every offset moves) and
+        # the widget's wording changed; the curated facts' offsets are left to `build`.
+        text_file = data_copy / "sources" / "kim-putin-vladivostok-2019.txt"
+        text = text_file.read_text("utf-8")
+        text_file.write_text(
+            "Updated.\n" + text.replace("Pin It on Pinterest", "Pin it on Pinterest"),
+            "utf-8",
+            newline="",
+        )
+        toml = next((data_copy / "briefing").glob("*.toml"))
+        toml.write_text(re.sub(r", at = \[\d+, \d+\]", "", toml.read_text("utf-8")), "utf-8")
+        await build(store, data_copy)
+
+        assert await store.fact(broken, GUILD) is None  # withdrawn, not shown as verbatim
+        kept = await store.fact(moved, GUILD)
+        assert kept is not None
+        new_text = (await store.source(1, None, with_text=True)).text  # type: ignore[union-attr]
+        for citation in kept.citations:
+            assert quote_matches_span(new_text, citation.quote, Span(citation.start, citation.end))
+        shown = render(await briefing.meeting(store, meeting.meeting_id, GUILD, FIXED_NOW))
+        assert "no longer in source S1" in " ".join(shown.split()), shown
+        audit = await store.audit_log(GUILD, 10)
+        reasons = {(a.action, a.object_type, a.object_id): a.reason for a in audit}
+        assert "no longer" in reasons[("retract", "fact", broken)]
+        assert "no longer" in reasons[("flag", "meeting", meeting.meeting_id)]
+        assert not await store.audit_log(GUILD + 1, 10)
+        # Every curated fact is still shown, each quote verbatim at its offsets.
+        for fact in await store.facts_in_scope(None):
+            for citation in fact.citations:
+                span = Span(citation.start, citation.end)
+                assert quote_matches_span(new_text, citation.quote, span), citation
+    finally:
+        await store.close()

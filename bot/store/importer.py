@@ -25,7 +25,7 @@ from bot.curation import (
 from bot.errors import DataError
 from bot.store import index
 from bot.store.rows import iso
-from bot.text import find_quote, fold
+from bot.text import Span, find_quote, find_quotes, fold, quote_matches_span
 
 
 @dataclass
@@ -48,6 +48,7 @@ class _Importer:
         self.source_ids: dict[str, int] = {}
         self.changed_entities: list[int] = []
         self.changed_facts: list[int] = []
+        self.changed_sources: dict[int, str] = {}  # id -> new text
 
     async def _existing(self, table: str, key: str) -> tuple[int, str | None] | None:
         async with self.conn.execute(
@@ -77,6 +78,8 @@ class _Importer:
         for meeting in self.bundle.meetings:
             await self._meeting(meeting)
         await self._retire_removed_facts()
+        for source_id, text in self.changed_sources.items():
+            await self._reverify(source_id, text)
         stale = set(self.changed_facts)
         stale.update(await index.facts_of_entities(self.conn, self.changed_entities))
         await index.refresh_facts(self.conn, sorted(stale))
@@ -207,7 +210,88 @@ class _Importer:
             "created_at": self.now,
             "id": spec.id,
         }
-        self.source_ids[spec.key] = await self._upsert("sources", spec.key, values)
+        old_text = await self._source_text(existing[0]) if existing else spec.text
+        source_id = await self._upsert("sources", spec.key, values)
+        self.source_ids[spec.key] = source_id
+        if old_text != spec.text:
+            self.changed_sources[source_id] = spec.text
+
+    async def _source_text(self, source_id: int) -> str:
+        async with self.conn.execute(
+            "SELECT text FROM sources WHERE id = ?", (source_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0])
+
+    async def _reverify(self, source_id: int, text: str) -> None:
+        """After a source's text changed, every citation of it, in every server: kept if
+        its quote is still at its offsets, moved if the quote is elsewhere in the text,
+        and otherwise its fact withdrawn, or its meeting flagged, with an audited reason,
+        so nothing is shown as verbatim that the source no longer says."""
+        async with self.conn.execute(
+            "SELECT c.id, c.fact_id, c.meeting_id, c.quote, c.start, c.end,"
+            " COALESCE(f.guild_id, m.guild_id) AS guild_id FROM citations c"
+            " LEFT JOIN facts f ON f.id = c.fact_id LEFT JOIN meetings m ON m.id = c.meeting_id"
+            " WHERE c.source_id = ?",
+            (source_id,),
+        ) as cursor:
+            cites = await cursor.fetchall()
+        stale = [
+            c for c in cites if not quote_matches_span(text, c["quote"], Span(c["start"], c["end"]))
+        ]
+        for cite, spans in zip(stale, find_quotes(text, [c["quote"] for c in stale]), strict=True):
+            if spans:
+                first = spans[0]
+                await self.conn.execute(
+                    "UPDATE citations SET quote = ?, start = ?, end = ? WHERE id = ?",
+                    (text[first.start : first.end], first.start, first.end, cite["id"]),
+                )
+                if cite["fact_id"]:
+                    self.changed_facts.append(cite["fact_id"])
+                continue
+            why = (
+                f"its cited passage “{cite['quote'][:80]}” is no longer in source S{source_id}"
+                " (the source's text was changed)"
+            )
+            if cite["fact_id"]:
+                await self._withdraw_fact(cite["fact_id"], cite["guild_id"], why)
+            else:
+                await self._flag_meeting(cite["meeting_id"], cite["guild_id"], source_id, why)
+
+    async def _withdraw_fact(self, fact_id: int, guild_id: int | None, why: str) -> None:
+        async with self.conn.execute(
+            "UPDATE facts SET retracted = 1, version = version + 1, updated_at = ?"
+            " WHERE id = ? AND retracted = 0 RETURNING id",
+            (self.now, fact_id),
+        ) as cursor:
+            withdrawn = await cursor.fetchone()
+        if withdrawn:
+            await self._audit(guild_id, "retract", "fact", fact_id, why)
+            self.report.updated += 1
+
+    async def _flag_meeting(
+        self, meeting_id: int, guild_id: int | None, source_id: int, why: str
+    ) -> None:
+        note = f"its cited passage is no longer in source S{source_id}"
+        async with self.conn.execute(
+            "UPDATE meetings SET status_note = CASE WHEN status_note = '' THEN :note"
+            " ELSE status_note || '; ' || :note END, version = version + 1, updated_at = :now"
+            " WHERE id = :id AND instr(status_note, :note) = 0 RETURNING id",
+            {"note": note, "now": self.now, "id": meeting_id},
+        ) as cursor:
+            flagged = await cursor.fetchone()
+        if flagged:
+            await self._audit(guild_id, "flag", "meeting", meeting_id, why)
+            self.report.updated += 1
+
+    async def _audit(
+        self, guild_id: int | None, action: str, kind: str, object_id: int, why: str
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO audit(at, guild_id, action, object_type, object_id, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.now, guild_id, action, kind, object_id, why),
+        )
 
     async def _citations(self, column: str, owner_id: int, specs: list[CitationSpec]) -> None:
         await self.conn.execute(f"DELETE FROM citations WHERE {column} = ?", (owner_id,))
