@@ -453,8 +453,8 @@ async def digest(store: Store, guild_id: int, since: datetime, now: datetime) ->
     """What changed since the last digest, meetings in the next seven days, and, when
     nothing changed, a short standing summary instead of silence."""
     answer = Answer(title=f"Daily briefing, {now:%-d %B %Y}")
-    changed = await store.facts_changed_since(since, guild_id)
-    meetings = await store.meetings_changed_since(since, guild_id)
+    changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT)
+    meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT)
     for label in ("Added", "Corrected", "Retracted"):
         lines = [fact_line(answer, fact) for fact in changed if _change_label(fact) == label]
         if lines:
@@ -474,6 +474,8 @@ async def digest(store: Store, guild_id: int, since: datetime, now: datetime) ->
         answer.sections.append(Section("In the next seven days", lines))
     if changed or meetings:
         answer.intro = "What changed in the briefing since the last digest."
+        if max(len(changed), len(meetings)) >= ANSWER_LIMIT:
+            answer.intro += f" Showing the first {ANSWER_LIMIT} changed facts and meetings."
     else:
         answer.intro = "Nothing changed since the last digest. The standing picture:"
         answer.sections += await _standing_summary(store, answer, guild_id, now, bool(upcoming))

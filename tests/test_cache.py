@@ -162,3 +162,30 @@ async def test_who_lists_at_most_the_answer_limit_of_meetings_and_says_so(
     timeline = await briefing.timeline(store, GUILD, FIXED_NOW)
     assert sum(len(s.lines) for s in timeline.sections) == 20
     assert "Showing the latest 20 meetings" in timeline.intro, timeline.intro
+
+
+async def test_a_digest_lists_at_most_the_answer_limit_of_changes_and_says_so(
+    store: Store, monkeypatch
+) -> None:
+    import bot.briefing
+
+    monkeypatch.setattr(bot.briefing, "ANSWER_LIMIT", 5)
+    change = Change(actor_id=1, guild_id=GUILD, at=FIXED_NOW)
+    for number in range(7):
+        await moderation.add_fact(
+            store,
+            change,
+            subject="Kim",
+            statement=f"Change {number}.",
+            kind="opinion",
+            source=1,
+            quote="signals a bit of desperation",
+        )
+    await _many_meetings(store, 7)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    answer = await briefing.digest(store, GUILD, since, FIXED_NOW + timedelta(hours=1))
+    added = [s for s in answer.sections if s.heading.startswith("Added")]
+    changed_meetings = [s for s in answer.sections if s.heading.startswith("Meetings added")]
+    assert sum(len(s.lines) for s in added) == 5
+    assert sum(len(s.lines) for s in changed_meetings) == 5
+    assert "Showing the first 5" in answer.intro, answer.intro

@@ -351,10 +351,13 @@ class Store:
         )
         return await self._hydrate(found)
 
-    async def facts_changed_since(self, since: datetime, guild_id: int | None) -> list[Fact]:
+    async def facts_changed_since(
+        self, since: datetime, guild_id: int | None, limit: int = ANSWER_LIMIT
+    ) -> list[Fact]:
         found = await self._all(
-            f"{_FACT_SELECT} WHERE f.updated_at > :since AND {_visible('f')} ORDER BY f.id",
-            {"since": since.isoformat(), "guild": guild_id},
+            f"{_FACT_SELECT} WHERE f.updated_at > :since AND {_visible('f')} ORDER BY f.id"
+            " LIMIT :limit",
+            {"since": since.isoformat(), "guild": guild_id, "limit": limit},
         )
         return await self._hydrate(found)
 
@@ -696,11 +699,13 @@ class Store:
         ):
             return await cursor.fetchone() is not None
 
-    async def meetings_changed_since(self, since: datetime, guild_id: int | None) -> list[Meeting]:
+    async def meetings_changed_since(
+        self, since: datetime, guild_id: int | None, limit: int = ANSWER_LIMIT
+    ) -> list[Meeting]:
         found = await self._all(
             f"SELECT * FROM meetings m WHERE m.updated_at > :since AND {_visible('m')}"
-            " ORDER BY m.starts_at",
-            {"since": since.isoformat(), "guild": guild_id},
+            " ORDER BY m.starts_at, m.id LIMIT :limit",
+            {"since": since.isoformat(), "guild": guild_id, "limit": limit},
         )
         return await self._hydrate_meetings(found)
 
