@@ -650,13 +650,21 @@ def near_misses(text: str) -> list[str]:
 
 
 async def add_large_source(world: World) -> int:
-    from bot import moderation
-    from bot.models import Change
-
-    change = Change(actor_id=world.mod, guild_id=world.guild, at=world.clock())
-    return await moderation.add_source(
-        world.bot.store, change, title="A large upload", text=large_source()
-    )
+    """A moderator uploads the largest source the bot takes, as a .txt attachment; the
+    upload itself holds the loop no longer than anything else."""
+    channel = world.fake.add_channel(world.guild, "upload")
+    async with LoopLag() as lag:
+        await world.fake.send_message(
+            channel,
+            world.mod,
+            "!source add title: A large upload",
+            attachments={"large.txt": large_source().encode()},
+        )
+        reply = await world.fake.wait_for_message(channel, timeout=20)
+    lag.check(MAX_LAG)
+    found = re.search(r"Added source S(\d+)", embed_text(reply))
+    assert found, embed_text(reply)[:300]
+    return int(found.group(1))
 
 
 async def test_near_miss_quotes_against_a_large_source_never_hold_the_loop(
@@ -688,3 +696,13 @@ async def test_near_miss_quotes_against_a_large_source_never_hold_the_loop(
     assert_no_leak(answer)
     assert answered_in < 1.0, f"`!sanctions` took {answered_in:.1f} s"
     lag.check(MAX_LAG)
+    # The exact quote, deep in the large source, and reading the source back: each
+    # answered with the loop as free (Asker checks every command's callbacks).
+    exact = large_source()[150_000:151_000].strip()
+    added = await asker.prefix(
+        "!fact add subject: Kim Jong Un statement: Exact. kind: opinion "
+        f"source: {source_id} quote: {exact}",
+        moderator=True,
+    )
+    assert "Added fact" in embed_text(added), embed_text(added)[:300]
+    assert title(await asker.prefix(f"!source {source_id}")) == f"Source S{source_id}"
