@@ -123,17 +123,9 @@ def _normalised_with_map(text: str) -> tuple[str, list[int]]:
 
 def find_quote(source_text: str, quote: str) -> list[Span]:
     """Every place where `quote` occurs in `source_text`, up to normalisation."""
-    needle = normalise_for_match(quote)
-    if not needle:
+    if not normalise_for_match(quote):
         return []
-    haystack, index = _normalised_with_map(source_text)
-    spans: list[Span] = []
-    start = haystack.find(needle)
-    while start != -1:
-        last = start + len(needle) - 1
-        spans.append(Span(index[start], index[last] + 1))
-        start = haystack.find(needle, start + 1)
-    return spans
+    return find_quotes(source_text, [quote])[0]
 
 
 def find_quotes(source_text: str, quotes: list[str]) -> list[list[Span]]:
@@ -145,7 +137,8 @@ def find_quotes(source_text: str, quotes: list[str]) -> list[list[Span]]:
         spans: list[Span] = []
         start = haystack.find(needle) if needle else -1
         while start != -1:
-            spans.append(Span(index[start], index[start + len(needle) - 1] + 1))
+            last = start + len(needle) - 1
+            spans.append(Span(index[start], index[last] + 1))
             start = haystack.find(needle, start + 1)
         found.append(spans)
     return found
@@ -192,24 +185,24 @@ def closest_passage(source_text: str, quote: str) -> str | None:
 
 def _candidate_windows(haystack: str, probe: str) -> list[tuple[int, int]]:
     """Character ranges of the source that share the most words with the probe."""
-    wanted = {word.casefold() for word in _WORD.findall(probe)}
     if len(haystack) <= 2 * len(probe) + 40:
         return [(0, len(haystack))]
+    words = _WORD.findall(probe)
+    wanted = {word.casefold() for word in words}
     if not wanted:
         return []
     places = [(m.start(), m.group().casefold() in wanted) for m in _WORD.finditer(haystack)]
-    size = max(1, len(_WORD.findall(probe)))
+    size = len(words)
     totals = [0]
     for _, hit in places:
         totals.append(totals[-1] + hit)
     # The best-scoring word position in each stretch of the source (a plain loop, not a
     # sort of every position, so the GIL is never held for long).
     best: dict[int, tuple[int, int]] = {}
-    stretch = max(1, size)
     for i in range(max(1, len(places) - size + 1)):
         score = totals[min(i + size, len(places))] - totals[i]
-        if score and score > best.get(i // stretch, (0, 0))[0]:
-            best[i // stretch] = (score, i)
+        if score and score > best.get(i // size, (0, 0))[0]:
+            best[i // size] = (score, i)
     top = sorted(best.values(), reverse=True)[:CANDIDATES]
     windows = []
     for _, i in top:
