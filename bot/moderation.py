@@ -198,10 +198,11 @@ async def add_source(
     body = strip_control(text or "")
     if not body.strip():
         raise BadInput("The source text is empty; paste it or attach a .txt file.")
-    if len(body.encode()) > SOURCE_TEXT_MAX_BYTES:
+    size = len(body.encode())
+    if size > SOURCE_TEXT_MAX_BYTES:
         raise BadInput(f"The source text is over {SOURCE_TEXT_MAX_BYTES // 1000} kB.")
     if change.guild_id is not None:
-        quotas.check_source(await store.usage(change.guild_id), len(body.encode()))
+        quotas.check_source(await store.usage(change.guild_id), size)
     draft = SourceDraft(
         title=clean(title, "title"),
         text=body,
