@@ -201,15 +201,15 @@ async def add_source(
     size = len(body.encode())
     if size > SOURCE_TEXT_MAX_BYTES:
         raise BadInput(f"The source text is over {SOURCE_TEXT_MAX_BYTES // 1000} kB.")
-    if change.guild_id is not None:
-        quotas.check_source(await store.usage(change.guild_id), size)
     draft = SourceDraft(
         title=clean(title, "title"),
         text=body,
         published=parse_published(published),
         url=parse_url(url),
     )
-    return await store.add_source(draft, change)
+    return await store.add_source(
+        draft, change, check=lambda usage: quotas.check_source(usage, size)
+    )
 
 
 # --- facts -----------------------------------------------------------------------------
@@ -232,8 +232,6 @@ async def add_fact(
     attributed_to: str | None = None,
     topic: str | None = None,
 ) -> int:
-    if change.guild_id is not None:
-        quotas.check_fact(await store.usage(change.guild_id))
     parsed_kind = parse_kind(kind)
     attributed = clean(attributed_to, "attributed_to", required=False) or None
     _check_attribution(parsed_kind, attributed)
@@ -245,7 +243,7 @@ async def add_fact(
         topics=parse_topics(topic),
         attributed_to=attributed,
     )
-    return await store.add_fact(draft, change)
+    return await store.add_fact(draft, change, check=quotas.check_fact)
 
 
 async def editable_fact(store: Store, fact_id: int, change: Change) -> Fact:
@@ -362,8 +360,6 @@ async def add_meeting(
     quote: str,
     status: str | None = None,
 ) -> MeetingResult:
-    if change.guild_id is not None:
-        quotas.check_meeting(await store.usage(change.guild_id))
     parsed_status = parse_status(status)
     parsed_when = parse_meeting_time(when, change.at, parsed_status)
     draft = MeetingDraft(
@@ -374,7 +370,8 @@ async def add_meeting(
         place=await _named(store, clean(where, "where")),
         citations=(await verified_citation(store, source, quote, change.guild_id),),
     )
-    return MeetingResult(await store.add_meeting(draft, change), parsed_when)
+    meeting_id = await store.add_meeting(draft, change, check=quotas.check_meeting)
+    return MeetingResult(meeting_id, parsed_when)
 
 
 async def editable_meeting(store: Store, meeting_id: int, change: Change) -> Meeting:

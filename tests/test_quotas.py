@@ -93,3 +93,20 @@ async def test_meetings_are_limited_per_server(store: Store) -> None:
     await add_meeting(store, G2)
     await add_meeting(store, None)
     assert await store.usage(G1) == Usage(0, 0, 0, 2)
+
+
+async def test_writes_at_once_cannot_pass_the_quota_together(store: Store) -> None:
+    """The quota is checked inside the write transaction: several additions at the same
+    moment, with room for one, store exactly one."""
+    import asyncio
+
+    await add_fact(store, G1)
+    await add_fact(store, G1)
+    results = await asyncio.gather(*(add_fact(store, G1) for _ in range(4)), return_exceptions=True)
+    assert sum(isinstance(r, int) for r in results) == 1, results
+    assert all(isinstance(r, (int, BadInput)) for r in results), results
+    assert (await store.usage(G1)).facts == SMALL.facts
+    sources = await asyncio.gather(
+        *(add_source(store, G2, "x" * 400) for _ in range(3)), return_exceptions=True
+    )
+    assert sum(isinstance(r, int) for r in sources) == 2, sources  # 2 sources, 800 bytes

@@ -8,12 +8,13 @@ name the version they edit; a stale version means someone else changed it first.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
 
 from bot.errors import Conflict, NotFound
-from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft
+from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft, Usage
 from bot.store import index
 from bot.store.rows import iso
 
@@ -53,6 +54,30 @@ async def audit(
 
 def _json(value: dict | None) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True) if value else None
+
+
+# --- quotas ----------------------------------------------------------------------------
+
+QuotaCheck = Callable[[Usage], None]
+USAGE = (
+    "SELECT (SELECT COUNT(*) FROM sources WHERE guild_id = :g) AS sources,"
+    " (SELECT COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) FROM sources"
+    "  WHERE guild_id = :g) AS source_bytes,"
+    " (SELECT COUNT(*) FROM facts WHERE guild_id = :g) AS facts,"
+    " (SELECT COUNT(*) FROM meetings WHERE guild_id = :g) AS meetings"
+)
+
+
+def usage_of(row: aiosqlite.Row | None) -> Usage:
+    assert row is not None
+    return Usage(row["sources"], row["source_bytes"], row["facts"], row["meetings"])
+
+
+async def check_quota(conn: Conn, change: Change, check: QuotaCheck | None) -> None:
+    """Run a server's quota check on what it has stored, inside the write transaction
+    (shared writes, by curators, have no quota)."""
+    if check is not None and change.guild_id is not None:
+        check(usage_of(await _one(conn, USAGE, {"g": change.guild_id})))
 
 
 # --- sources ---------------------------------------------------------------------------

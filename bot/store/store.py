@@ -42,6 +42,7 @@ from bot.models import (
     Usage,
 )
 from bot.store import changes, database, rows
+from bot.store.changes import QuotaCheck
 from bot.store.importer import ImportReport, import_bundle
 from bot.text import fold
 
@@ -468,25 +469,24 @@ class Store:
 
     async def usage(self, guild_id: int) -> Usage:
         """What a server has stored itself (shared rows not included), for its quota."""
-        row = await self._one(
-            "SELECT (SELECT COUNT(*) FROM sources WHERE guild_id = :g) AS sources,"
-            " (SELECT COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) FROM sources"
-            "  WHERE guild_id = :g) AS source_bytes,"
-            " (SELECT COUNT(*) FROM facts WHERE guild_id = :g) AS facts,"
-            " (SELECT COUNT(*) FROM meetings WHERE guild_id = :g) AS meetings",
-            {"g": guild_id},
-        )
-        assert row is not None
-        return Usage(row["sources"], row["source_bytes"], row["facts"], row["meetings"])
+        return changes.usage_of(await self._one(changes.USAGE, {"g": guild_id}))
 
     # --- moderators' changes (each one transaction, audited; see bot.store.changes) ---
+    # `check`, given a server's usage, raises if the write would pass its quota; it runs
+    # inside the write transaction, so writes at the same moment cannot pass it together.
 
-    async def add_source(self, draft: SourceDraft, change: Change) -> int:
+    async def add_source(
+        self, draft: SourceDraft, change: Change, check: QuotaCheck | None = None
+    ) -> int:
         async with self.transaction() as conn:
+            await changes.check_quota(conn, change, check)
             return await changes.insert_source(conn, draft, change)
 
-    async def add_fact(self, draft: FactDraft, change: Change) -> int:
+    async def add_fact(
+        self, draft: FactDraft, change: Change, check: QuotaCheck | None = None
+    ) -> int:
         async with self.transaction() as conn:
+            await changes.check_quota(conn, change, check)
             return await changes.insert_fact(conn, draft, change)
 
     async def edit_fact(
@@ -501,8 +501,11 @@ class Store:
         async with self.transaction() as conn:
             await changes.set_retracted(conn, fact_id, retracted, version, change)
 
-    async def add_meeting(self, draft: MeetingDraft, change: Change) -> int:
+    async def add_meeting(
+        self, draft: MeetingDraft, change: Change, check: QuotaCheck | None = None
+    ) -> int:
         async with self.transaction() as conn:
+            await changes.check_quota(conn, change, check)
             return await changes.insert_meeting(conn, draft, change)
 
     async def edit_meeting(
