@@ -13,8 +13,8 @@ from bot.usertext import render_marked
 # `<@id>`/`<#id>`/`<t:…>` forms; and what only counts at the start of a line (headings,
 # quotes, lists, subtext). Escaped with a backslash, each shows as typed.
 _MARKDOWN = re.compile(r"([\\*_~|`\[\]<>])")
-_LINE_START = re.compile(r"^(\s*)([#>\-+])")
-_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
+_LINE_START = re.compile(r"^([ \t]*)([#>\-+])", re.MULTILINE)
+_NUMBERED = re.compile(r"^([ \t]*\d+)([.)])", re.MULTILINE)
 
 
 def escape_markdown(text: str) -> str:
