@@ -278,10 +278,12 @@ async def test_unknown_commands_and_bare_prefixes_survive(
 ) -> None:
     fake = world.fake
     channel = fake.add_channel(world.guild, "unknown")
-    await fake.send_message(channel, asker.member(False), asker.fill(f"!{value}"))
-    await fake.send_message(channel, asker.member(False), "!who kim")
-    await fake.wait_for_message(channel, lambda e: title(e) == "Kim Jong Un", timeout=10)
-    replies = await quiet(fake, channel, 0.05)
+    async with LoopLag() as lag:
+        await fake.send_message(channel, asker.member(False), asker.fill(f"!{value}"))
+        await fake.send_message(channel, asker.member(False), "!who kim")
+        await fake.wait_for_message(channel, lambda e: title(e) == "Kim Jong Un", timeout=10)
+        replies = await quiet(fake, channel, 0.05)
+    lag.check(MAX_LAG)
     assert len(replies) <= 2, [embed_text(e)[:80] for e in replies]
     for reply in replies:
         asker.check(reply)
@@ -571,14 +573,17 @@ async def spam(world: World, content: str, spammer: int) -> tuple[list[dict], li
     calm = fake.add_channel(world.guild, "calm")
     other = fake.add_member(world.guild, "bystander")
     others = ["!who kim", "!sanctions", "!timeline", "!sources", "!fact 12"]
-    for number in range(SPAM):
-        await fake.send_message(noisy, spammer, content)
-        if number % 40 == 0:
-            await fake.send_message(calm, other, others[number // 40])
-        await asyncio.sleep(0.005)
-    for _ in others:
-        await fake.wait_for_message(calm, timeout=10)
-    return await quiet(fake, noisy, 1.0), fake.messages(calm)
+    async with LoopLag() as lag:
+        for number in range(SPAM):
+            await fake.send_message(noisy, spammer, content)
+            if number % 40 == 0:
+                await fake.send_message(calm, other, others[number // 40])
+            await asyncio.sleep(0.005)
+        for _ in others:
+            await fake.wait_for_message(calm, timeout=10)
+        noisy_replies = await quiet(fake, noisy, 1.0)
+    lag.check(MAX_LAG)
+    return noisy_replies, fake.messages(calm)
 
 
 @pytest.mark.parametrize(
