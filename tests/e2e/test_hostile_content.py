@@ -88,10 +88,6 @@ async def test_a_server_cannot_store_more_source_text_than_its_quota(world: Worl
 HOSTILE = "[Reuters](https://evil.example) said (fact 1) [1] • *Reported:* **so** `x` <@1> > q"
 
 
-def visible_fields(message: dict) -> str:
-    return embed_text(message)
-
-
 async def test_markdown_in_stored_text_shows_literally(world: World) -> None:
     source_id = await add_source(world)
     fact_id = await add_fact(world, source_id, statement=HOSTILE)
