@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
@@ -36,6 +39,7 @@ from bot.store import Store
 from bot.text import closest_passage, find_quote, one_line, strip_control
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIMITS = {
     "title": 200,
@@ -147,7 +151,7 @@ async def verified_citation(
     source = await store.source(source_id, guild, with_text=True)
     if source is None or source.text is None:
         raise BadInput(f"There is no source {source_id} here; add it with `source add` first.")
-    spans = await asyncio.to_thread(find_quote, source.text, text)
+    spans = await _quote_work(find_quote, source.text, text)
     if not spans:
         near = await _near_miss(source.text, text)
         hint = f" The closest passage is: “{near}”" if near else ""
@@ -157,12 +161,22 @@ async def verified_citation(
     return CitationDraft(source_id, source.text[span.start : span.end], span.start, span.end)
 
 
+# Quote checks over a source of up to 200 kB are CPU work: they run off the event loop,
+# one at a time, so however many moderators check quotes at once, the loop's thread
+# competes for the GIL with one of them only, and members' answers stay quick.
+_QUOTE_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quote-check")
+
+
+def _quote_work(work: Callable[[str, str], T], source_text: str, quote: str) -> Awaitable[T]:
+    return asyncio.get_running_loop().run_in_executor(_QUOTE_CHECKS, work, source_text, quote)
+
+
 async def _near_miss(source_text: str, quote: str) -> str | None:
     """The closest passage, looked for off the event loop and given up on after
-    NEAR_MISS_SECONDS: it is only a hint."""
+    NEAR_MISS_SECONDS (waiting for other checks included): it is only a hint."""
     try:
         return await asyncio.wait_for(
-            asyncio.to_thread(closest_passage, source_text, quote), NEAR_MISS_SECONDS
+            _quote_work(closest_passage, source_text, quote), NEAR_MISS_SECONDS
         )
     except TimeoutError:
         log.warning("closest-passage search gave up after %s s", NEAR_MISS_SECONDS)
