@@ -32,6 +32,26 @@ class CitationSpec:
 
 
 @dataclass(slots=True)
+class ProvenanceSpec:
+    """What a role, date or status rests on: verbatim citations, or a curator's label.
+
+    In the files it is written beside the thing it supports, with that thing's name as a
+    prefix: `role_citations = [...]`, `date_public_record = { note = "...", url = "..." }`,
+    `published_inferred = "..."`; on a fact, `public_record` and `inferred` label what its
+    statement adds beyond its citations.
+    """
+
+    citations: list[CitationSpec] = field(default_factory=list)
+    public_record: str = ""
+    url: str | None = None
+    inferred: str = ""
+
+    @property
+    def labelled(self) -> bool:
+        return bool(self.public_record.strip() or self.inferred.strip())
+
+
+@dataclass(slots=True)
 class SourceSpec:
     key: str
     title: str
@@ -45,6 +65,7 @@ class SourceSpec:
     author: str | None = None
     guild_id: int | None = None
     id: int | None = None  # set by export, so a rebuilt store keeps its numbers
+    published_provenance: ProvenanceSpec | None = None
 
 
 @dataclass(slots=True)
@@ -55,6 +76,7 @@ class EntitySpec:
     role: str = ""
     aliases: list[str] = field(default_factory=list)
     summary: str = ""
+    role_provenance: ProvenanceSpec | None = None
 
 
 @dataclass(slots=True)
@@ -70,6 +92,7 @@ class FactSpec:
     guild_id: int | None = None
     retracted: bool = False
     id: int | None = None
+    provenance: ProvenanceSpec | None = None  # labels only; the citations are above
 
 
 @dataclass(slots=True)
@@ -91,6 +114,8 @@ class MeetingSpec:
     status_note: str = ""
     guild_id: int | None = None
     id: int | None = None
+    date_provenance: ProvenanceSpec | None = None
+    status_provenance: ProvenanceSpec | None = None
 
 
 @dataclass(slots=True)
@@ -148,18 +173,56 @@ def _citations(items: list[dict], default_source: str) -> list[CitationSpec]:
     return out
 
 
+PROVENANCE_PARTS = ("citations", "public_record", "inferred")
+
+
+def take_provenance(item: dict, prefix: str, default_source: str) -> ProvenanceSpec | None:
+    """Pop `{prefix}citations`, `{prefix}public_record` and `{prefix}inferred` from a
+    curated table; None when it has none of them."""
+    names = [f"{prefix}{part}" for part in PROVENANCE_PARTS]
+    if prefix == "":
+        names = names[1:]  # a fact's own citations are its `citations`
+    if not any(name in item for name in names):
+        return None
+    record = item.pop(f"{prefix}public_record", None) or {}
+    if isinstance(record, str):
+        record = {"note": record}
+    return ProvenanceSpec(
+        citations=_citations(item.pop(f"{prefix}citations", []), default_source)
+        if prefix
+        else [],
+        public_record=str(record.get("note", "")),
+        url=record.get("url"),
+        inferred=str(item.pop(f"{prefix}inferred", "")),
+    )
+
+
 def _read_briefing(path: Path, bundle: Bundle) -> None:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     source = dict(raw["source"])
     text_path = path.parent.parent / source.pop("file")
     text = text_path.read_bytes().decode("utf-8")  # bytes as they are: no newline translation
-    bundle.sources.append(SourceSpec(text=text, **source))
+    key = source["key"]
+    published = take_provenance(source, "published_", key)
+    bundle.sources.append(SourceSpec(text=text, published_provenance=published, **source))
     for fact in raw.get("facts", []):
-        cites = _citations(fact.pop("citations", []), source["key"])
-        bundle.facts.append(FactSpec(citations=cites, **fact))
+        cites = _citations(fact.pop("citations", []), key)
+        labels = take_provenance(fact, "", key)
+        bundle.facts.append(FactSpec(citations=cites, provenance=labels, **fact))
     for meeting in raw.get("meetings", []):
-        cites = _citations(meeting.pop("citations", []), source["key"])
-        bundle.meetings.append(MeetingSpec(citations=cites, **meeting))
+        cites = _citations(meeting.pop("citations", []), key)
+        on_date = take_provenance(meeting, "date_", key)
+        on_status = take_provenance(meeting, "status_", key)
+        bundle.meetings.append(
+            MeetingSpec(
+                citations=cites, date_provenance=on_date, status_provenance=on_status, **meeting
+            )
+        )
+
+
+def _read_entity(item: dict) -> EntitySpec:
+    role = take_provenance(item, "role_", "")
+    return EntitySpec(role_provenance=role, **item)
 
 
 def fingerprint(data_dir: Path = DATA_DIR) -> str:
@@ -179,7 +242,7 @@ def load(data_dir: Path = DATA_DIR) -> Bundle:
     try:
         if entities_file.exists():
             raw = tomllib.loads(entities_file.read_text(encoding="utf-8"))
-            bundle.entities = [EntitySpec(**item) for item in raw.get("entities", [])]
+            bundle.entities = [_read_entity(item) for item in raw.get("entities", [])]
         for path in sorted((data_dir / "briefing").glob("*.toml")):
             _read_briefing(path, bundle)
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
@@ -198,19 +261,23 @@ def published_of(spec: SourceSpec) -> Published | None:
 
 
 def resolve_when(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> When:
-    """Turn a curated meeting's date into a When, recording how it was resolved."""
+    """Turn a curated meeting's date into a When, recording how it was resolved, in
+    plain words: the curator's `date_basis` when given, else how the text was read."""
     zone_name, info = dates.zone(meeting.tz)
     if meeting.relative_to == "published":
         anchor = _publication_anchor(meeting, sources)
-        day, how = dates.resolve_relative_day(meeting.date, anchor)
+        day, _ = dates.resolve_relative_day(meeting.date, anchor)
         start, has_time = datetime.combine(day, datetime.min.time()), False
+        how = (
+            f"the source says '{meeting.date}'; counted from its date, {anchor:%-d %B %Y}, "
+            f"that is {day:%A %-d %B %Y}"
+        )
     else:
         start = date_parser.parse(meeting.date)
         has_time = ":" in meeting.date
-        how = f"'{meeting.date}' as written"
+        how = f"given as {meeting.date}"
     end = date_parser.parse(meeting.end) if meeting.end else None
     precision = Precision.MINUTE if has_time else Precision.DAY
-    basis = f"{meeting.date_basis}; " if meeting.date_basis else ""
 
     def instant(wall: datetime) -> datetime:
         if has_time:
@@ -222,7 +289,7 @@ def resolve_when(meeting: MeetingSpec, sources: dict[str, SourceSpec]) -> When:
         tz=zone_name,
         precision=precision,
         end=instant(end) if end else None,
-        resolution=meeting.resolution or f"{basis}{how}; zone {zone_name}",
+        resolution=meeting.resolution or meeting.date_basis or f"{how}; zone {zone_name}",
     )
 
 

@@ -18,12 +18,13 @@ from bot.curation import (
     EntitySpec,
     FactSpec,
     MeetingSpec,
+    ProvenanceSpec,
     SourceSpec,
     resolve_when,
     spec_hash,
 )
 from bot.store import index
-from bot.store.rows import iso
+from bot.store.rows import iso, provenance_json
 from bot.text import find_quote, fold
 
 
@@ -47,6 +48,8 @@ class _Importer:
         self.source_ids: dict[str, int] = {}
         self.changed_entities: list[int] = []
         self.changed_facts: list[int] = []
+        # Rows whose provenance cites a source, written once every source has its id.
+        self.pending: list[tuple[str, str, int, ProvenanceSpec | None]] = []
 
     async def _existing(self, table: str, key: str) -> tuple[int, str | None] | None:
         async with self.conn.execute(
@@ -71,6 +74,7 @@ class _Importer:
             await self._entity(entity)
         for source in self.bundle.sources:
             await self._source(source)
+        await self._write_pending()
         for fact in self.bundle.facts:
             await self._fact(fact)
         for meeting in self.bundle.meetings:
@@ -134,6 +138,7 @@ class _Importer:
         }
         entity_id = await self._upsert("entities", spec.key, values)
         self.entity_ids[spec.key] = entity_id
+        self.pending.append(("entities", "role_provenance", entity_id, spec.role_provenance))
         await self.conn.execute("DELETE FROM aliases WHERE entity_id = ?", (entity_id,))
         spellings = {fold(alias): alias for alias in reversed([spec.name, *spec.aliases])}
         spellings.setdefault(fold(spec.key), spec.key)
@@ -149,6 +154,32 @@ class _Importer:
         for changed in [entity_id, *losers]:
             await index.refresh_entity(self.conn, changed)
             self.changed_entities.append(changed)
+
+    def _provenance(self, spec: ProvenanceSpec | None) -> str | None:
+        """The provenance column value, with its citations' sources as ids."""
+        if spec is None:
+            return None
+        texts = {source.key: source for source in self.bundle.sources}
+        citations = []
+        for cite in spec.citations:
+            start, end = cite.at or _first_span(texts[cite.source].text, cite.quote)
+            citations.append(
+                {
+                    "source_id": self.source_ids[cite.source],
+                    "source_title": texts[cite.source].title,
+                    "quote": cite.quote,
+                    "start": start,
+                    "end": end,
+                }
+            )
+        return provenance_json(spec.public_record, spec.url, spec.inferred, citations)
+
+    async def _write_pending(self) -> None:
+        for table, column, row_id, spec in self.pending:
+            await self.conn.execute(
+                f"UPDATE {table} SET {column} = ? WHERE id = ?", (self._provenance(spec), row_id)
+            )
+        self.pending.clear()
 
     async def _alias_owners(self, folded: list[str], entity_id: int) -> list[int]:
         marks = ",".join("?" for _ in folded)
@@ -181,6 +212,10 @@ class _Importer:
             "id": spec.id,
         }
         self.source_ids[spec.key] = await self._upsert("sources", spec.key, values)
+        published = spec.published_provenance
+        self.pending.append(
+            ("sources", "published_provenance", self.source_ids[spec.key], published)
+        )
 
     async def _citations(self, column: str, owner_id: int, specs: list[CitationSpec]) -> None:
         await self.conn.execute(f"DELETE FROM citations WHERE {column} = ?", (owner_id,))
@@ -205,6 +240,7 @@ class _Importer:
             "kind": spec.kind,
             "attributed_to": spec.attributed_to,
             "retracted": int(spec.retracted),
+            "provenance": self._provenance(spec.provenance),
             "origin": "curated",
             "curated_hash": digest,
             "created_at": self.now,
@@ -248,6 +284,8 @@ class _Importer:
             "resolution": when.resolution,
             "status": spec.status,
             "status_note": spec.status_note,
+            "date_provenance": self._provenance(spec.date_provenance),
+            "status_provenance": self._provenance(spec.status_provenance),
             "origin": "curated",
             "curated_hash": digest,
             "created_at": self.now,
