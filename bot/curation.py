@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import MISSING, Field, asdict, dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
@@ -19,7 +20,14 @@ from dateutil import parser as date_parser
 from bot import dates
 from bot.errors import BadInput
 from bot.models import Kind, MeetingStatus, Precision, Published, When
-from bot.text import Span, closest_passage, find_quote, fold, quote_matches_span
+from bot.text import (
+    Span,
+    closest_passage,
+    find_quote,
+    fold,
+    normalise_for_match,
+    quote_matches_span,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -188,9 +196,7 @@ def take_provenance(item: dict, prefix: str, default_source: str) -> ProvenanceS
     if isinstance(record, str):
         record = {"note": record}
     return ProvenanceSpec(
-        citations=_citations(item.pop(f"{prefix}citations", []), default_source)
-        if prefix
-        else [],
+        citations=_citations(item.pop(f"{prefix}citations", []), default_source) if prefix else [],
         public_record=str(record.get("note", "")),
         url=record.get("url"),
         inferred=str(item.pop(f"{prefix}inferred", "")),
@@ -312,25 +318,65 @@ def check(bundle: Bundle) -> list[str]:
     sources = {source.key: source for source in bundle.sources}
     problems += _check_entities(bundle.entities)
     problems += _check_sources(bundle.sources)
+    for entity in bundle.entities:
+        problems += _check_role(entity, sources)
     for fact in bundle.facts:
         problems += _check_fact(fact, entity_keys, sources)
     for meeting in bundle.meetings:
         problems += _check_meeting(meeting, entity_keys, sources)
     problems += _check_unique_keys(bundle)
+    problems += check_editorial(bundle)
     return problems
+
+
+def alias_key(alias: str) -> str:
+    """What two spellings must not share across entities: case, accents and dots
+    ignored, so "Un" (the article's Kim) and "U.N." or "UN" (the United Nations) clash."""
+    return fold(alias).replace(".", "").strip()
 
 
 def _check_entities(entities: list[EntitySpec]) -> list[str]:
     problems = []
-    owner: dict[str, str] = {}
+    owner: dict[str, tuple[str, str]] = {}
     for entity in entities:
         for alias in [entity.name, entity.key, *entity.aliases]:
-            folded = fold(alias)
-            other = owner.setdefault(folded, entity.key)
+            other, spelling = owner.setdefault(alias_key(alias), (entity.key, alias))
             if other != entity.key:
                 problems.append(
-                    f"entity '{entity.key}': alias '{alias}' already points at entity '{other}'"
+                    f"entity '{entity.key}': alias '{alias}' collides, ignoring case and dots, "
+                    f"with '{spelling}' of entity '{other}'"
                 )
+    return problems
+
+
+def _check_role(entity: EntitySpec, sources: dict) -> list[str]:
+    if not entity.role.strip():
+        return []
+    where = f"entity '{entity.key}' role"
+    return check_provenance(where, entity.role_provenance, sources, needs_one=True)
+
+
+def check_provenance(
+    where: str, spec: ProvenanceSpec | None, sources: dict, *, needs_one: bool
+) -> list[str]:
+    """A provenance's citations are verbatim and its labels say something; with
+    `needs_one`, a line with neither citation nor label is refused."""
+    if spec is None or not (spec.citations or spec.labelled):
+        if needs_one:
+            return [
+                f"{where}: no citation and no label (cite a passage that states it, or add "
+                "public_record = { note = ... } or inferred = ...)"
+            ]
+        return []
+    problems = []
+    if spec.public_record == "" and spec.url:
+        problems.append(f"{where}: a public-record URL needs a note")
+    for citation in spec.citations:
+        source = sources.get(citation.source)
+        if source is None:
+            problems.append(f"{where}: unknown source '{citation.source}'")
+            continue
+        problems += _check_quote(where, citation, source)
     return problems
 
 
@@ -343,6 +389,11 @@ def _check_sources(sources: list[SourceSpec]) -> list[str]:
             problems.append(f"source '{source.key}': unparseable published date: {error}")
         if not source.text.strip():
             problems.append(f"source '{source.key}': text is empty")
+        if source.published:
+            where = f"source '{source.key}' date"
+            problems += check_provenance(
+                where, source.published_provenance, {source.key: source}, needs_one=True
+            )
     return problems
 
 
@@ -359,6 +410,7 @@ def _check_fact(fact: FactSpec, entity_keys: set[str], sources: dict) -> list[st
     if not fact.statement.strip():
         problems.append(f"{where}: empty statement")
     problems += check_citations(where, fact.citations, sources)
+    problems += check_provenance(where, fact.provenance, sources, needs_one=False)
     return problems
 
 
@@ -378,6 +430,30 @@ def _check_meeting(meeting: MeetingSpec, entity_keys: set[str], sources: dict) -
     except (ValueError, OverflowError, BadInput) as error:
         problems.append(f"{where}: unparseable date '{meeting.date}': {error}")
     problems += check_citations(where, meeting.citations, sources)
+    problems += _check_meeting_lines(where, meeting, sources)
+    return problems
+
+
+def _check_meeting_lines(where: str, meeting: MeetingSpec, sources: dict) -> list[str]:
+    """The date and status lines: each needs its own citation or label, unless the
+    meeting's citations state it (the date's day number is in them, or the status is
+    "scheduled", which is what a cited announcement states)."""
+    problems = []
+    cited = " ".join(citation.quote for citation in meeting.citations)
+    day = re.search(r"\b0?(\d{1,2})\b", meeting.date.split("-")[-1] if "-" in meeting.date else "")
+    date_stated = bool(day) and re.search(rf"\b{day.group(1)}\b", cited) is not None
+    needs_date = not date_stated
+    problems += check_provenance(
+        f"{where} date", meeting.date_provenance, sources, needs_one=needs_date
+    )
+    needs_status = meeting.status not in {MeetingStatus.SCHEDULED.value}
+    held = re.search(r"\b(met|held|took place)\b", cited) is not None
+    problems += check_provenance(
+        f"{where} status",
+        meeting.status_provenance,
+        sources,
+        needs_one=needs_status and not (meeting.status == "held" and held),
+    )
     return problems
 
 
@@ -426,3 +502,130 @@ def _check_unique_keys(bundle: Bundle) -> list[str]:
                 problems.append(f"{label} '{item.key}': key used twice")
             seen.add(item.key)
     return problems
+
+
+# --- the editorial lint ------------------------------------------------------------
+
+# Capitalised words that start sentences without naming anyone.
+_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "the a an this that these those it its they their he she his her in on at by for "
+        "of and but or as with while when perhaps",
+    )
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\s\-\u2013\u2014/()\[\],;:!?“”\"]+")
+
+
+def check_editorial(bundle: Bundle) -> list[str]:
+    """What the file format cannot enforce: reported facts that are someone else's
+    words, and statements that name or date what their citations do not."""
+    problems = []
+    sources = {source.key: source for source in bundle.sources}
+    live = [fact for fact in bundle.facts if not fact.retracted]
+    opinions = [
+        (citation.source, citation.at or _span(sources, citation))
+        for fact in live
+        if fact.kind == Kind.OPINION
+        for citation in fact.citations
+        if citation.source in sources
+    ]
+    spellings = _entity_spellings(bundle.entities)
+    for fact in live:
+        if fact.kind == Kind.REPORTED:
+            problems += _check_not_quoted(fact, sources, opinions)
+        labelled = fact.provenance is not None and fact.provenance.labelled
+        if not labelled:
+            problems += _check_statement_stated(fact, spellings)
+    return problems
+
+
+def _span(sources: dict, citation: CitationSpec) -> tuple[int, int] | None:
+    found = find_quote(sources[citation.source].text, citation.quote)
+    return (found[0].start, found[0].end) if found else None
+
+
+def quotations(text: str) -> list[tuple[int, int]]:
+    """The spans of the quotations in a text (curly “…” or straight "…"), marks included."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”", text)]
+    spans += [(m.start(), m.end()) for m in re.finditer(r'"[^"]*"', text)]
+    return spans
+
+
+def _inside(inner: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return outer[0] <= inner[0] and inner[1] <= outer[1]
+
+
+def _check_not_quoted(
+    fact: FactSpec, sources: dict, opinions: list[tuple[str, tuple[int, int] | None]]
+) -> list[str]:
+    problems = []
+    where = f"fact '{fact.key}'"
+    for citation in fact.citations:
+        source = sources.get(citation.source)
+        span = citation.at or (_span(sources, citation) if source else None)
+        if source is None or span is None:
+            continue  # reported by check_citations
+        if any(_inside(span, quote) for quote in quotations(source.text)):
+            problems.append(
+                f"{where}: a reported fact cites words inside someone else's quotation "
+                f"('{citation.quote[:60]}'); make it a quote or attributed fact"
+            )
+        if any(
+            key == citation.source and where_ and _inside(span, where_) for key, where_ in opinions
+        ):
+            problems.append(
+                f"{where}: a reported fact cites words inside an opinion fact's passage "
+                f"('{citation.quote[:60]}'); the same words cannot be both"
+            )
+    return problems
+
+
+def _entity_spellings(entities: list[EntitySpec]) -> list[tuple[str, list[str]]]:
+    """(entity key, folded spellings) for every entity, longest spellings first."""
+    out = []
+    for entity in entities:
+        names = sorted({fold(n) for n in [entity.name, *entity.aliases]}, key=len, reverse=True)
+        out.append((entity.key, [n for n in names if n]))
+    return out
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+
+
+def _check_statement_stated(fact: FactSpec, spellings: list[tuple[str, list[str]]]) -> list[str]:
+    """Every number and proper name in the statement is in a citation (a name may be
+    cited in any of its entity's spellings: "Kim Jong Un" by "Kim Jung Un")."""
+    cited = fold(" ".join(citation.quote for citation in fact.citations))
+    statement = normalise_for_match(fact.statement)
+    lowered = statement.lower()  # same length as `statement`, so positions line up
+    covered = [False] * len(statement)
+    for _, names in spellings:
+        if not any(_has_word(cited, name) for name in names):
+            continue
+        for name in names:
+            for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", lowered):
+                covered[match.start() : match.end()] = [True] * (match.end() - match.start())
+    missing = []
+    for match in _NUMBER.finditer(statement):
+        if not all(covered[match.start() : match.end()]) and not _has_word(cited, match.group()):
+            missing.append(match.group())
+    for match in _WORD.finditer(statement):
+        if all(covered[match.start() : match.end()]):
+            continue
+        word = re.sub(r"'s$", "", match.group()).strip("'.")
+        if not word or not word[0].isupper():
+            continue
+        folded = fold(word)
+        if folded in _FUNCTION_WORDS or _has_word(cited, folded):
+            continue
+        missing.append(match.group() if "." in match.group()[:-1] else word)
+    if not missing:
+        return []
+    names = ", ".join(f"'{word}'" for word in dict.fromkeys(missing))
+    return [
+        f"fact '{fact.key}': the statement has {names}, which no citation contains; cite a "
+        "passage that does, or label it (public_record = { note = ... } or inferred = ...)"
+    ]
