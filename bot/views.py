@@ -87,10 +87,18 @@ CUSTOM_ID_MAX = 100
 
 def quotes_custom_id(answer: Answer) -> str | None:
     """The facts and meetings an answer cites, packed into a button's custom_id
-    ('quotes:f12,f13,m2'), or None when they do not fit in Discord's 100 characters."""
+    ('quotes:f12,f13,m2,e1'), or None when they do not fit in Discord's 100 characters."""
     items = []
     for ref in answer.refs:
-        item = f"f{ref.fact_id}" if ref.fact_id else f"m{ref.meeting_id}" if ref.meeting_id else ""
+        item = (
+            f"f{ref.fact_id}"
+            if ref.fact_id
+            else f"m{ref.meeting_id}"
+            if ref.meeting_id
+            else f"e{ref.entity_id}"
+            if ref.entity_id
+            else ""
+        )
         if item and item not in items:
             items.append(item)
     custom_id = QUOTES_PREFIX + ",".join(items)
@@ -98,7 +106,7 @@ def quotes_custom_id(answer: Answer) -> str | None:
 
 
 class QuotesButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"quotes:(?P<items>[fm0-9,]+)"
+    discord.ui.DynamicItem[discord.ui.Button], template=r"quotes:(?P<items>[fme0-9,]+)"
 ):
     """A Quotes button that carries what it cites in its custom_id, so it keeps working
     after a restart and costs no memory per message. Used for one-page answers."""
@@ -124,11 +132,17 @@ class QuotesButton(
 
 
 async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> Answer:
-    """The verbatim quotes behind the cited facts ('f12') and meetings ('m2')."""
+    """The verbatim quotes behind the cited facts ('f12'), meetings ('m2') and roles
+    ('e1')."""
     answer = Answer(title="Verbatim quotes", intro="Exactly as the source has them.")
     for item in items[:30]:
         number = row_id(item[1:])
         if number is None:
+            continue
+        if item.startswith("e"):
+            entity = await store.entity(number)
+            if entity is not None:
+                answer.cite(entity.role_provenance.citations, entity_id=number)
             continue
         found = (
             await store.fact(number, guild_id)

@@ -81,7 +81,7 @@ def provenance(value: object) -> Provenance:
 
 def _column(row: Row, name: str) -> object:
     """A column that older queries may not select."""
-    return row[name] if name in row.keys() else None
+    return row[name] if name in row.keys() else None  # noqa: SIM118 - Row `in` tests values
 
 
 def source(row: Row, *, with_text: bool = False) -> Source:
