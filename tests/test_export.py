@@ -19,11 +19,14 @@ GUILD = 4242
 async def _answers(store: Store, guild: int | None) -> list[str]:
     answers = [
         await briefing.who(store, "kim", guild, FIXED_NOW),
+        await briefing.who(store, None, guild, FIXED_NOW),  # roles and their provenance
         await briefing.sanctions(store, guild),
         await briefing.timeline(store, guild, FIXED_NOW),
         await briefing.search(store, "summit desperation", guild),
+        await briefing.sources(store, guild),  # the source date's label
+        await briefing.meeting(store, 2, guild, FIXED_NOW),  # date and status labels
     ]
-    return [render(answer) for answer in answers]
+    return [render(briefing.anchor(answer, FIXED_NOW)) for answer in answers]
 
 
 async def _add_guild_rows(store: Store) -> None:
