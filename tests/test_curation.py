@@ -276,7 +276,8 @@ async def test_build_refuses_bad_data_and_leaves_the_store_alone(
     _edit(
         data_copy,
         BRIEFING,
-        'statement = "The North Korean leader was making a play to gain Russian support and influence."',
+        'statement = "The North Korean leader was making a play to gain Russian support and '
+        'influence."',
         'statement = "The North Korean leader seeks Russian support."',
     )
     _edit(data_copy, BRIEFING, "at = [291, 418]", "at = [292, 419]")

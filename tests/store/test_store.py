@@ -87,9 +87,10 @@ async def test_changed_fact_is_updated_in_place(store: Store, data_copy: Path) -
     fact_id = await _fact_id(store, "kim-seeks-russian-support")
     path = data_copy / BRIEFING
     text = path.read_text(encoding="utf-8")
-    old = 'statement = "The North Korean leader was making a play to gain Russian support and influence."'
+    old = 'statement = "The North Korean leader was making a play to gain Russian support'
     assert text.count(old) == 1
-    path.write_text(text.replace(old, 'statement = "The North Korean leader courted Russian influence."'), "utf-8")
+    new = 'statement = "The North Korean leader courted Russian influence."'
+    path.write_text(text.replace(old + ' and influence."', new), "utf-8")
     report = await build(store, data_copy)
     assert (report.added, report.updated) == (0, 1)
     fact = await store.fact(fact_id, None)
