@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.briefing import Answer, Line, Section
+from bot.briefing import Answer, Line, Section, anchor
 from bot.flags import ID_MAX
 from bot.render.embeds import Page, quotes_answer, render_pages
 from bot.text import quoted
@@ -126,8 +126,13 @@ class QuotesButton(
         return cls(item.custom_id or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        store = interaction.client.store  # type: ignore[attr-defined]
+        client = interaction.client
+        store = client.store  # type: ignore[attr-defined]
         answer = await cited_quotes(store, self.items, interaction.guild_id)
+        # Dated like every answer: the quotes' sources may be old.
+        wanted = {ref.source_id for ref in answer.refs}
+        answer.sources = [s for s in await store.sources(interaction.guild_id) if s.id in wanted]
+        anchor(answer, client.clock(), client.config.stale_after)  # type: ignore[attr-defined]
         await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)
 
 
