@@ -448,11 +448,10 @@ def _check_meeting_lines(where: str, meeting: MeetingSpec, sources: dict) -> lis
     "scheduled", which is what a cited announcement states)."""
     problems = []
     cited = " ".join(citation.quote for citation in meeting.citations)
-    day = re.search(r"\b0?(\d{1,2})\b", meeting.date.split("-")[-1] if "-" in meeting.date else "")
-    date_stated = bool(day) and re.search(rf"\b{day.group(1)}\b", cited) is not None
-    needs_date = not date_stated
+    day = _day_of_month(meeting.date)
+    date_stated = day is not None and re.search(rf"\b0?{day}\b", cited) is not None
     problems += check_provenance(
-        f"{where} date", meeting.date_provenance, sources, needs_one=needs_date
+        f"{where} date", meeting.date_provenance, sources, needs_one=not date_stated
     )
     needs_status = meeting.status not in {MeetingStatus.SCHEDULED.value}
     held = re.search(r"\b(met|held|took place)\b", cited) is not None
@@ -463,6 +462,14 @@ def _check_meeting_lines(where: str, meeting: MeetingSpec, sources: dict) -> lis
         needs_one=needs_status and not (meeting.status == "held" and held),
     )
     return problems
+
+
+def _day_of_month(text: str) -> int | None:
+    """The day a curated meeting's date names, if it is a calendar date."""
+    try:
+        return date_parser.parse(text).day if re.search(r"\d", text) else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def check_citations(where: str, citations: list[CitationSpec], sources: dict) -> list[str]:
