@@ -59,24 +59,25 @@ def provenance(value: object) -> Provenance:
         return Provenance()
     try:
         raw = json.loads(str(value))
-    except ValueError:
-        return Provenance()
-    citations = tuple(
-        Citation(
-            source_id=int(item["source_id"]),
-            source_title=str(item.get("source_title", "")),
-            quote=str(item["quote"]),
-            start=int(item["start"]),
-            end=int(item["end"]),
+        citations = tuple(
+            Citation(
+                source_id=int(item["source_id"]),
+                source_title=str(item.get("source_title", "")),
+                quote=str(item["quote"]),
+                start=int(item["start"]),
+                end=int(item["end"]),
+            )
+            for item in raw.get("citations", [])
         )
-        for item in raw.get("citations", [])
-    )
-    return Provenance(
-        citations=citations,
-        public_record=str(raw.get("public_record", "")),
-        url=raw.get("url"),
-        inferred=str(raw.get("inferred", "")),
-    )
+        url = raw.get("url")
+        return Provenance(
+            citations=citations,
+            public_record=str(raw.get("public_record", "")),
+            url=str(url) if url else None,
+            inferred=str(raw.get("inferred", "")),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Provenance()  # one bad row must not break an answer
 
 
 def _column(row: Row, name: str) -> object:

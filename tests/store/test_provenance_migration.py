@@ -46,6 +46,9 @@ async def test_rows_without_provenance_read_as_unlabelled(store: Store) -> None:
     async with store.transaction() as conn:
         await conn.execute("UPDATE entities SET role_provenance = NULL")
         await conn.execute("UPDATE meetings SET date_provenance = 'not json'")
+        await conn.execute("UPDATE meetings SET status_provenance = '[1, 2]'")
     kim = (await store.find_entity("Kim Jong Un")).entity
     assert kim is not None and kim.role_provenance == Provenance()
-    assert all(m.date_provenance == Provenance() for m in await store.meetings(None))
+    for meeting in await store.meetings(None):
+        assert meeting.date_provenance == Provenance()
+        assert meeting.status_provenance == Provenance()
