@@ -6,11 +6,25 @@ console) and, where time matters, `now`. Nothing here formats for Discord or a t
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.errors import BadInput, NotFound
-from bot.models import AuditEntry, Citation, Fact, Kind, Meeting, MeetingStatus, Source, When
+from bot.models import (
+    AuditEntry,
+    Citation,
+    Entity,
+    Fact,
+    Kind,
+    Meeting,
+    MeetingStatus,
+    Precision,
+    Provenance,
+    Published,
+    Source,
+    When,
+)
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
 from bot.text import one_line, quoted
@@ -18,6 +32,10 @@ from bot.usertext import user
 
 MAX_QUERY = 200
 MAX_NAME = 100
+# A line whose sources are older than this says the time it speaks for ("as of April 2019").
+DATED_AFTER = timedelta(weeks=3)
+# Default for BRIEFING_STALE_AFTER_DAYS: past this, answers say their newest source is old.
+STALE_AFTER_DAYS = 30
 
 # Section order in answers: reporting first, opinion last and always labelled.
 _KIND_HEADINGS = {
@@ -38,6 +56,16 @@ class Ref:
     quote: str
     fact_id: int | None = None
     meeting_id: int | None = None
+    entity_id: int | None = None  # a role's citation
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """Where part of a line comes from when no cited passage states it: `what` names the
+    part ("date", "status"; "" for the whole line)."""
+
+    provenance: Provenance
+    what: str = ""
 
 
 @dataclass(slots=True)
@@ -48,6 +76,10 @@ class Line:
     when: When | None = None  # renderers format times for their medium
     past: bool | None = None
     when_label: str = "When"
+    labels: list[Label] = field(default_factory=list)  # public record / inferred
+    detail: bool = False  # show a public-record note and URL, not just the label
+    source_ids: tuple[int, ...] = ()  # what the line speaks for, for `as of`
+    as_of: str = ""  # set by `anchor`: "April 2019" when those sources are old
 
 
 @dataclass(slots=True)
@@ -66,12 +98,14 @@ class Answer:
     found: bool = True
     suggestions: tuple[str, ...] = ()
     footer_note: str = ""
+    freshness: str = ""  # set by `anchor`: "Newest source: April 2019, over 7 years old…"
 
     def cite(
         self,
         citations: tuple[Citation, ...],
         fact_id: int | None = None,
         meeting_id: int | None = None,
+        entity_id: int | None = None,
     ) -> list[str]:
         """Number citations as they appear; the same quote keeps its number."""
         markers = []
@@ -92,6 +126,7 @@ class Answer:
                     citation.quote,
                     fact_id,
                     meeting_id,
+                    entity_id,
                 )
                 self.refs.append(existing)
             markers.append(existing.marker)
@@ -108,13 +143,40 @@ def kind_label(fact: Fact) -> str:
     return "Reported"
 
 
+def labels_of(provenance: Provenance, what: str = "") -> list[Label]:
+    return [Label(provenance, what)] if provenance.labelled else []
+
+
 def fact_line(answer: Answer, fact: Fact, *, verbatim_quotes: bool = True) -> Line:
     """A fact as an answer line. A quote-kind fact shows the party's words verbatim."""
     text = user(fact.statement)
     if fact.kind is Kind.QUOTE and verbatim_quotes and fact.citations:
         text = f"{user(fact.attributed_to)}: {user(quoted(fact.citations[0].quote))}"
     markers = answer.cite(fact.citations, fact.id)
-    return Line(text=f"{text} (fact {fact.id})", label=kind_label(fact), markers=markers)
+    return Line(
+        text=f"{text} (fact {fact.id})",
+        label=kind_label(fact),
+        markers=markers,
+        labels=labels_of(fact.provenance),
+        source_ids=_source_ids(fact.citations),
+    )
+
+
+def _source_ids(citations: tuple[Citation, ...]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(citation.source_id for citation in citations))
+
+
+def role_line(answer: Answer, entity: Entity, *, detail: bool = False) -> Line:
+    """An entity's role, with the passages that state it or the label saying where else
+    it comes from; never a citation that does not state it."""
+    provenance = entity.role_provenance
+    return Line(
+        f"**{entity.name}**: {entity.role}",
+        markers=answer.cite(provenance.citations, entity_id=entity.id),
+        labels=labels_of(provenance),
+        detail=detail,
+        source_ids=_source_ids(provenance.citations),
+    )
 
 
 def facts_by_kind(answer: Answer, facts: list[Fact]) -> list[Section]:
@@ -129,6 +191,62 @@ def facts_by_kind(answer: Answer, facts: list[Fact]) -> list[Section]:
 async def _attach_sources(store: Store, answer: Answer, guild_id: int | None) -> Answer:
     wanted = {ref.source_id for ref in answer.refs}
     answer.sources = [source for source in await store.sources(guild_id) if source.id in wanted]
+    return answer
+
+
+# --- time anchoring ------------------------------------------------------------------
+
+
+def last_day(published: Published) -> date:
+    """The latest day a source dated this loosely can have been written."""
+    value = published.value
+    if published.precision is Precision.WEEK:
+        return value + timedelta(days=6)
+    if published.precision is Precision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    if published.precision is Precision.YEAR:
+        return value.replace(month=12, day=31)
+    return value
+
+
+def as_of_text(published: Published) -> str:
+    if published.precision is Precision.YEAR:
+        return f"{published.value.year}"
+    return f"{published.value:%B %Y}"
+
+
+def age_text(days: int) -> str:
+    """'over 7 years', 'over 2 months', '45 days': never more than it is."""
+    if days >= 365:
+        years = days // 365
+        return f"over {years} year{'s' if years != 1 else ''}"
+    if days >= 61:
+        return f"over {days // 30} months"
+    return f"{days} days"
+
+
+def anchor(
+    answer: Answer, now: datetime, stale_after: timedelta = timedelta(days=STALE_AFTER_DAYS)
+) -> Answer:
+    """Say the time old lines speak for, and add the freshness line when the newest
+    source the answer rests on is older than `stale_after`. Relative to `now`, never the
+    wall clock; safe to call again."""
+    today = now.date()
+    published = {s.id: s.published for s in answer.sources if s.published is not None}
+    for section in answer.sections:
+        for line in section.lines:
+            dated = [published[i] for i in line.source_ids if i in published]
+            old = dated and all(today - last_day(p) > DATED_AFTER for p in dated)
+            line.as_of = as_of_text(max(dated, key=last_day)) if old else ""
+    answer.freshness = ""
+    if published:
+        newest = max(published.values(), key=last_day)
+        age = (today - last_day(newest)).days
+        if age > stale_after.days:
+            answer.freshness = (
+                f"Newest source: {as_of_text(newest)}, {age_text(age)} old — "
+                "this briefing may be out of date"
+            )
     return answer
 
 
@@ -149,11 +267,13 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
             suggestions=match.suggestions,
         )
     entity = match.entity
-    answer = Answer(title=entity.name, intro=f"**{entity.role}**" if entity.role else "")
+    answer = Answer(title=entity.name)
     if entity.aliases:
-        answer.intro += f"\nAlso written: {', '.join(entity.aliases[:8])}"
+        answer.intro = f"Also written: {', '.join(entity.aliases[:8])}"
     facts = await store.facts_about(entity.id, guild_id)
-    answer.sections = facts_by_kind(answer, facts)
+    if entity.role:
+        answer.sections = [Section("Role", [role_line(answer, entity, detail=True)])]
+    answer.sections += facts_by_kind(answer, facts)
     if len(facts) >= ANSWER_LIMIT:
         answer.intro += f"\nShowing the first {ANSWER_LIMIT} facts; `search` finds the rest."
     meetings = await store.meetings_involving(entity.id, guild_id, ANSWER_LIMIT)
@@ -172,10 +292,7 @@ async def key_actors(store: Store, guild_id: int | None) -> Answer:
     answer = Answer(title="Key actors in the briefing", intro="Ask about one with `who <name>`.")
     lines = []
     for entity, _ in await store.key_actors(guild_id):
-        # Cite the first thing the sources say about them, which names them in that role.
-        first = await store.facts_about(entity.id, guild_id, limit=1)
-        markers = answer.cite(first[0].citations, first[0].id) if first else []
-        lines.append(Line(f"**{entity.name}**: {entity.role}", markers=markers))
+        lines.append(role_line(answer, entity))
     answer.sections = [Section("People and organisations", lines)]
     return await _attach_sources(store, answer, guild_id)
 
@@ -228,11 +345,14 @@ def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
     text = f"**{user(meeting.title)}**: {people}{place}. Status: {status}"
     if meeting.status_note:
         text += f" ({user(meeting.status_note)})"
+    extra = (*meeting.date_provenance.citations, *meeting.status_provenance.citations)
     return Line(
         text=f"{text}.",
-        markers=answer.cite(meeting.citations, meeting_id=meeting.id),
+        markers=answer.cite((*meeting.citations, *extra), meeting_id=meeting.id),
         when=meeting.when,
         past=is_over(meeting, now),
+        labels=labels_of(meeting.status_provenance, "status")
+        + labels_of(meeting.date_provenance, "date"),
     )
 
 
@@ -291,12 +411,12 @@ async def fact(store: Store, fact_id: int, guild_id: int | None) -> Answer:
     found = await store.fact(fact_id, guild_id)
     if found is None:
         raise NotFound(f"There is no fact {fact_id} in this server's briefing.")
-    answer = Answer(title=f"Fact {found.id}", intro=user(found.statement))
-    line = Line(kind_label(found), markers=answer.cite(found.citations, found.id))
-    details = [line]
+    answer = Answer(title=f"Fact {found.id}")
+    # The statement in the briefing's words, with its kind, citations and any label.
+    details = [fact_line(answer, found, verbatim_quotes=False)]
     if found.topics:
         details.append(Line("Topics: " + ", ".join(user(t) for t in found.topics)))
-    answer.sections = [Section("Kind", details)]
+    answer.sections = [Section("Statement", details)]
     quotes = [Line(user(quoted(ref.quote)), markers=[ref.marker]) for ref in answer.refs]
     answer.sections.append(Section("Verbatim from the source", quotes))
     return await _attach_sources(store, answer, guild_id)
@@ -306,11 +426,22 @@ def describe_published(source: Source) -> str:
     if source.published is None:
         return "date unknown"
     published = source.published
-    if published.note:
-        return published.note
-    if published.precision.value == "day":
-        return f"{published.value:%-d %B %Y}"
-    return f"{published.precision.value} of {published.value:%-d %B %Y}"
+    text = published.note
+    if not text and published.precision.value == "day":
+        text = f"{published.value:%-d %B %Y}"
+    elif not text:
+        text = f"{published.precision.value} of {published.value:%-d %B %Y}"
+    if published.provenance.inferred:
+        text += " (inferred)"
+    elif published.provenance.public_record:
+        text += " (public record)"
+    return text
+
+
+def source_line(source: Source) -> Line:
+    """A source as a line, with where its date comes from when that is not in it."""
+    provenance = source.published.provenance if source.published else Provenance()
+    return Line(describe_source(source), labels=labels_of(provenance, "date"), detail=True)
 
 
 def describe_source(source: Source) -> str:
@@ -325,7 +456,8 @@ def describe_source(source: Source) -> str:
 async def sources(store: Store, guild_id: int | None) -> Answer:
     found = await store.sources(guild_id)
     answer = Answer(title="Sources", intro="Everything the briefing is built from.")
-    answer.sections = [Section("Sources", [Line(describe_source(s)) for s in found])]
+    answer.sections = [Section("Sources", [source_line(s) for s in found])]
+    answer.sources = found
     return answer
 
 
@@ -336,8 +468,10 @@ async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
     answer = Answer(title=f"Source S{found.id}", intro=describe_source(found))
     excerpt = (found.text or "").strip()
     answer.sections = [
-        Section("Opening", [Line(user(excerpt[:600]) + ("…" if len(excerpt) > 600 else ""))])
+        Section("Source", [source_line(found)]),
+        Section("Opening", [Line(user(excerpt[:600]) + ("…" if len(excerpt) > 600 else ""))]),
     ]
+    answer.sources = [found]
     return answer
 
 
@@ -372,7 +506,23 @@ async def meeting(store: Store, meeting_id: int, guild_id: int | None, now: date
     answer = Answer(title=f"Meeting {found.id}: {user(found.title)}")
     lines = [meeting_line(answer, found, now)]
     if found.when.resolution:
-        lines.append(Line(f"Date worked out as: {user(found.when.resolution)}"))
+        lines.append(
+            Line(
+                f"How the date is known: {user(found.when.resolution)}",
+                markers=answer.cite(found.date_provenance.citations or found.citations),
+                labels=labels_of(found.date_provenance, "date"),
+                detail=True,
+            )
+        )
+    if found.status_provenance.labelled:
+        lines.append(
+            Line(
+                f"Status: {found.status.value}",
+                markers=answer.cite(found.status_provenance.citations),
+                labels=labels_of(found.status_provenance),
+                detail=True,
+            )
+        )
     answer.sections = [Section("Meeting", lines)]
     return await _attach_sources(store, answer, guild_id)
 
@@ -449,9 +599,16 @@ def _change_label(fact: Fact) -> str:
     return "Corrected" if fact.version > 1 else "Added"
 
 
-async def digest(store: Store, guild_id: int, since: datetime, now: datetime) -> Answer:
+async def digest(
+    store: Store,
+    guild_id: int,
+    since: datetime,
+    now: datetime,
+    stale_after: timedelta = timedelta(days=STALE_AFTER_DAYS),
+) -> Answer:
     """What changed since the last digest, meetings in the next seven days, and, when
-    nothing changed, a short standing summary instead of silence."""
+    nothing changed, a short standing summary instead of silence; dated like every
+    answer (see `anchor`)."""
     answer = Answer(title=f"Daily briefing, {now:%-d %B %Y}")
     changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT)
     meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT)
@@ -479,14 +636,14 @@ async def digest(store: Store, guild_id: int, since: datetime, now: datetime) ->
     else:
         answer.intro = "Nothing changed since the last digest. The standing picture:"
         answer.sections += await _standing_summary(store, answer, guild_id, now, bool(upcoming))
-    return await _attach_sources(store, answer, guild_id)
+    return anchor(await _attach_sources(store, answer, guild_id), now, stale_after)
 
 
 async def _standing_summary(
     store: Store, answer: Answer, guild_id: int, now: datetime, has_upcoming: bool
 ) -> list[Section]:
-    actors = ", ".join(entity.name for entity, _ in await store.key_actors(guild_id, limit=4))
-    sections = [Section("Key actors", [Line(actors or "none recorded")])]
+    actors = [role_line(answer, entity) for entity, _ in await store.key_actors(guild_id, limit=4)]
+    sections = [Section("Key actors", actors or [Line("none recorded")])]
     picture = [
         f
         for f in await store.facts_by_topic("sanctions", guild_id)

@@ -57,13 +57,17 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 async def cmd_console(config: Config, args: argparse.Namespace) -> int:
     async with opened_store(config, args.data) as store:
-        await Console(store, prefix=config.prefix).repl()
+        await Console(store, prefix=config.prefix, stale_after=config.stale_after).repl()
     return 0
 
 
 async def cmd_ask(config: Config, args: argparse.Namespace) -> int:
     async with opened_store(config, args.data) as store:
-        print(await Console(store, prefix=config.prefix).answer(" ".join(args.line)))
+        print(
+            await Console(store, prefix=config.prefix, stale_after=config.stale_after).answer(
+                " ".join(args.line)
+            )
+        )
     return 0
 
 

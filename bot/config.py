@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.errors import BadInput
@@ -37,6 +38,18 @@ def _owner_ids(text: str) -> frozenset[int]:
         raise BadInput("BRIEFING_OWNER_IDS must be user ids separated by commas.") from None
 
 
+def _days(text: str, name: str, default: int) -> int:
+    if not text.strip():
+        return default
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise BadInput(f"{name} must be a whole number of days (0 or more).")
+    return days
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -46,6 +59,12 @@ class Config:
     prefix: str = "!"
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    # Past this age of the newest source an answer rests on, it says it may be out of date.
+    stale_after_days: int = 30
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(days=self.stale_after_days)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
@@ -59,4 +78,7 @@ class Config:
             prefix=values.get("BRIEFING_PREFIX") or "!",
             owner_ids=_owner_ids(values.get("BRIEFING_OWNER_IDS", "")),
             log_level=(values.get("BRIEFING_LOG_LEVEL") or "INFO").upper(),
+            stale_after_days=_days(
+                values.get("BRIEFING_STALE_AFTER_DAYS", ""), "BRIEFING_STALE_AFTER_DAYS", 30
+            ),
         )

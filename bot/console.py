@@ -11,7 +11,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import briefing, catalog
 from bot.errors import BadInput, BriefingError
@@ -38,10 +38,17 @@ def _number(argument: str, what: str) -> int:
 class Console:
     """Answers command lines against a store, as a member of no server (shared facts)."""
 
-    def __init__(self, store: Store, clock: Clock = utc_now, prefix: str = "!") -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock = utc_now,
+        prefix: str = "!",
+        stale_after: timedelta = timedelta(days=briefing.STALE_AFTER_DAYS),
+    ) -> None:
         self.store = store
         self.clock = clock
         self.prefix = prefix
+        self.stale_after = stale_after
         self.started = clock()
         self.guild_id: int | None = None
 
@@ -83,9 +90,9 @@ class Console:
                 f"there is no command `{command[:40]}`.{hint} Try `{self.prefix}help`."
             )
         try:
-            return text.render(
-                await handler(self.store, argument.strip(), self.clock()), self.prefix
-            )
+            now = self.clock()
+            answer = await handler(self.store, argument.strip(), now)
+            return text.render(briefing.anchor(answer, now, self.stale_after), self.prefix)
         except BriefingError as error:
             return text.render_error(str(error))
         except Exception:

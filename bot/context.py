@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.briefing import Answer
+from bot.briefing import Answer, anchor
 from bot.models import Change
 from bot.render.embeds import Page, render_pages
 from bot.views import AnswerView, quotes_view
@@ -69,12 +69,18 @@ class BriefingContext(commands.Context):
     ) -> None:
         """Send the answer for `key` (which must name everything it depends on besides the
         store and, when `timed`, the time), from the bot's answer cache when it can.
-        `found_only`: keep only answers that found something (see AnswerCache.get)."""
+        `found_only`: keep only answers that found something (see AnswerCache.get).
+        Every answer is dated against today (`anchor`), so the day is part of the key."""
+        now = self.now()
+
+        async def dated() -> Answer:
+            return self.anchored(await build(), now)
+
         ready = await self.bot.answers.get(
-            (*key, self.scope),
-            build,
+            (*key, self.scope, now.date()),
+            dated,
             guild_id=self.scope,
-            now=self.now() if timed else None,
+            now=now if timed else None,
             keep=(lambda answer: answer.found) if found_only else (lambda answer: True),
         )
         await self.send_pages(ready.answer, ready.pages, quotes=ready.quotes)
@@ -87,7 +93,13 @@ class BriefingContext(commands.Context):
         embed = discord.Embed(description=text, colour=discord.Colour.green())
         await self.send(embed=embed, ephemeral=ephemeral)
 
+    def anchored(self, answer: Answer, now: datetime | None = None) -> Answer:
+        """The answer with its old lines dated and, if its newest source is old, the
+        freshness line (BRIEFING_STALE_AFTER_DAYS)."""
+        return anchor(answer, now or self.now(), self.bot.config.stale_after)
+
     async def send_answer(self, answer: Answer, *, ephemeral: bool = False, note: str = "") -> None:
+        answer = self.anchored(answer)
         if note:
             answer.intro = f"{note}\n{answer.intro}".strip()
         await self.send_pages(answer, render_pages(answer), ephemeral=ephemeral)

@@ -100,7 +100,7 @@ def resolve_relative_day(phrase: str, anchor: date) -> tuple[date, str]:
     else:
         step = relativedelta(days=-1, weekday=weekday(-1))
     resolved = anchor + step
-    how = f"'{phrase.strip()}' from {anchor.isoformat()} with relativedelta -> {resolved}"
+    how = f"'{phrase.strip()}' counted from {anchor.isoformat()}: {resolved}"
     return resolved, how
 
 
@@ -149,7 +149,7 @@ def _parse_date_part(text: str, local_now: datetime) -> tuple[datetime, str]:
             return (_parse_clock_onto(rest, base) if rest else base), how
     _refuse_ambiguous_numeric(text)
     parsed = _parse_full_date(text, default)
-    how = f"'{text}' read by dateutil"
+    how = f"'{text}' read as a calendar date"
     if not _YEAR.search(text) and parsed < default:
         parsed += relativedelta(years=1)
         how += ", next occurrence (no year given)"

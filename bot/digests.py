@@ -74,8 +74,10 @@ class DigestDispatcher:
         pacer: Pacer | None = None,
         concurrency: int = 25,
         on_disabled: Callable[[int], None] = lambda guild_id: None,
+        stale_after: timedelta = timedelta(days=briefing.STALE_AFTER_DAYS),
     ) -> None:
         self.store = store
+        self.stale_after = stale_after  # digests say when their newest source is old
         self.send = send
         self.find_sent = find_sent
         self.clock = clock
@@ -204,7 +206,7 @@ class DigestDispatcher:
                 )
         claim = earlier or await self.store.delivery(sub.guild_id, day)
         assert claim is not None
-        answer = await briefing.digest(self.store, sub.guild_id, sub.since, now)
+        answer = await briefing.digest(self.store, sub.guild_id, sub.since, now, self.stale_after)
         first = await self.send(sub, answer, claim, self.pacer, posted)
         await self.store.finish_delivery(sub.guild_id, day, first, self.clock(), now)
         return not posted

@@ -15,7 +15,7 @@ from typing import Any
 import tomli_w
 
 from bot.dates import zone
-from bot.models import Entity, Fact, Meeting, Source
+from bot.models import Entity, Fact, Meeting, Provenance, Source
 from bot.store import Store
 
 HEADER = "# Exported from the briefing store by `python -m bot export`.\n"
@@ -29,21 +29,37 @@ def _drop_empty(table: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in table.items() if value not in (None, "", [], False)}
 
 
-def _entity_table(entity: Entity) -> dict[str, Any]:
+def _provenance(prefix: str, provenance: Provenance, source_keys: dict[int, str]) -> dict:
+    """A provenance in the curated format: `{prefix}citations`, `{prefix}public_record`,
+    `{prefix}inferred` (a fact's own citations are written apart, so no prefix-less
+    citations here)."""
+    record = _drop_empty({"note": provenance.public_record, "url": provenance.url})
+    table: dict[str, Any] = {
+        f"{prefix}public_record": record or None,
+        f"{prefix}inferred": provenance.inferred,
+    }
+    if prefix:
+        table[f"{prefix}citations"] = _citations(provenance.citations, source_keys)
+    return _drop_empty(table)
+
+
+def _entity_table(entity: Entity, source_keys: dict[int, str]) -> dict[str, Any]:
     return _drop_empty(
         {
             "key": entity.key,
             "name": entity.name,
             "type": entity.type,
             "role": entity.role,
+            **_provenance("role_", entity.role_provenance, source_keys),
             "summary": entity.summary,
             "aliases": list(entity.aliases),
         }
     )
 
 
-def _source_table(source: Source, file: str) -> dict[str, Any]:
+def _source_table(source: Source, file: str, source_keys: dict[int, str]) -> dict[str, Any]:
     published = source.published
+    dated = _provenance("published_", published.provenance, source_keys) if published else {}
     return _drop_empty(
         {
             "key": _source_key(source),
@@ -58,6 +74,7 @@ def _source_table(source: Source, file: str) -> dict[str, Any]:
             "published": published.value.isoformat() if published else None,
             "published_precision": published.precision.value if published else None,
             "published_note": published.note if published else None,
+            **dated,
         }
     )
 
@@ -82,6 +99,7 @@ def _fact_table(fact: Fact, keys: dict[int, str], source_keys: dict[int, str]) -
             "statement": fact.statement,
             "guild_id": fact.guild_id,
             "retracted": fact.retracted,
+            **_provenance("", fact.provenance, source_keys),
             "citations": _citations(fact.citations, source_keys),
         }
     )
@@ -108,6 +126,8 @@ def _meeting_table(meeting: Meeting, keys: dict[int, str], source_keys: dict[int
             "date_basis": when.resolution,
             "status": meeting.status.value,
             "status_note": meeting.status_note,
+            **_provenance("date_", meeting.date_provenance, source_keys),
+            **_provenance("status_", meeting.status_provenance, source_keys),
             "guild_id": meeting.guild_id,
             "citations": _citations(meeting.citations, source_keys),
         }
@@ -124,13 +144,12 @@ async def export(store: Store, out: Path, guild_id: int | None = None) -> dict[s
     (out / "briefing").mkdir(parents=True, exist_ok=True)
     entities = await store.entities()
     keys = {entity.id: entity.key for entity in entities}
-    (out / "entities.toml").write_text(
-        HEADER + tomli_w.dumps({"entities": [_entity_table(e) for e in entities]}), "utf-8"
-    )
     sources = [
         await store.source(s.id, guild_id, with_text=True) for s in await store.sources(guild_id)
     ]
     source_keys = {s.id: _source_key(s) for s in sources if s}
+    tables = [_entity_table(e, source_keys) for e in entities]
+    (out / "entities.toml").write_text(HEADER + tomli_w.dumps({"entities": tables}), "utf-8")
     facts: dict[int, list[dict]] = defaultdict(list)
     for fact in await store.facts_in_scope(guild_id):
         facts[fact.citations[0].source_id].append(_fact_table(fact, keys, source_keys))
@@ -142,7 +161,7 @@ async def export(store: Store, out: Path, guild_id: int | None = None) -> dict[s
         name = source_keys[source.id]
         (out / "sources" / f"{name}.txt").write_text(source.text, "utf-8", newline="")
         document = {
-            "source": _source_table(source, f"sources/{name}.txt"),
+            "source": _source_table(source, f"sources/{name}.txt", source_keys),
             "facts": facts[source.id],
             "meetings": meetings[source.id],
         }

@@ -46,12 +46,47 @@ class MeetingStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Citation:
+    source_id: int
+    source_title: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a line comes from: verbatim passages that state it, or a curator's label.
+
+    `public_record` is outside knowledge a curator adds (a note, and optionally a URL);
+    `inferred` is the curator's reasoning from the sources, in plain words. A line with
+    neither label rests on its citations alone.
+    """
+
+    citations: tuple[Citation, ...] = ()
+    public_record: str = ""
+    url: str | None = None
+    inferred: str = ""
+
+    @property
+    def labelled(self) -> bool:
+        return bool(self.public_record or self.inferred)
+
+    def __bool__(self) -> bool:
+        return bool(self.citations) or self.labelled
+
+
+NO_PROVENANCE = Provenance()
+
+
+@dataclass(frozen=True, slots=True)
 class Published:
     """A source's publication date, no more exact than what is known."""
 
     value: date
     precision: Precision
     note: str = ""
+    provenance: Provenance = NO_PROVENANCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +146,7 @@ class Entity:
     role: str
     aliases: tuple[str, ...] = ()
     summary: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    source_id: int
-    source_title: str
-    quote: str
-    start: int
-    end: int
+    role_provenance: Provenance = NO_PROVENANCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +163,8 @@ class Fact:
     guild_id: int | None = None
     retracted: bool = False
     version: int = 1
+    # A label for what the statement adds beyond its citations (public record, inference).
+    provenance: Provenance = NO_PROVENANCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +180,9 @@ class Meeting:
     status_note: str = ""
     guild_id: int | None = None
     version: int = 1
+    # What the date and the status rest on when the citations do not state them.
+    date_provenance: Provenance = NO_PROVENANCE
+    status_provenance: Provenance = NO_PROVENANCE
 
 
 @dataclass(frozen=True, slots=True)

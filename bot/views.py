@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.briefing import Answer, Line, Section
+from bot.briefing import Answer, Line, Section, anchor
 from bot.flags import ID_MAX
 from bot.render.embeds import Page, quotes_answer, render_pages
 from bot.text import quoted
@@ -88,10 +88,18 @@ CUSTOM_ID_MAX = 100
 
 def quotes_custom_id(answer: Answer) -> str | None:
     """The facts and meetings an answer cites, packed into a button's custom_id
-    ('quotes:f12,f13,m2'), or None when they do not fit in Discord's 100 characters."""
+    ('quotes:f12,f13,m2,e1'), or None when they do not fit in Discord's 100 characters."""
     items = []
     for ref in answer.refs:
-        item = f"f{ref.fact_id}" if ref.fact_id else f"m{ref.meeting_id}" if ref.meeting_id else ""
+        item = (
+            f"f{ref.fact_id}"
+            if ref.fact_id
+            else f"m{ref.meeting_id}"
+            if ref.meeting_id
+            else f"e{ref.entity_id}"
+            if ref.entity_id
+            else ""
+        )
         if item and item not in items:
             items.append(item)
     custom_id = QUOTES_PREFIX + ",".join(items)
@@ -99,7 +107,7 @@ def quotes_custom_id(answer: Answer) -> str | None:
 
 
 class QuotesButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"quotes:(?P<items>[fm0-9,]+)"
+    discord.ui.DynamicItem[discord.ui.Button], template=r"quotes:(?P<items>[fme0-9,]+)"
 ):
     """A Quotes button that carries what it cites in its custom_id, so it keeps working
     after a restart and costs no memory per message. Used for one-page answers."""
@@ -119,17 +127,28 @@ class QuotesButton(
         return cls(item.custom_id or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        store = interaction.client.store  # type: ignore[attr-defined]
+        client = interaction.client
+        store = client.store  # type: ignore[attr-defined]
         answer = await cited_quotes(store, self.items, interaction.guild_id)
+        # Dated like every answer: the quotes' sources may be old.
+        wanted = {ref.source_id for ref in answer.refs}
+        answer.sources = [s for s in await store.sources(interaction.guild_id) if s.id in wanted]
+        anchor(answer, client.clock(), client.config.stale_after)  # type: ignore[attr-defined]
         await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)
 
 
 async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> Answer:
-    """The verbatim quotes behind the cited facts ('f12') and meetings ('m2')."""
+    """The verbatim quotes behind the cited facts ('f12'), meetings ('m2') and roles
+    ('e1')."""
     answer = Answer(title="Verbatim quotes", intro="Exactly as the source has them.")
     for item in items[:30]:
         number = row_id(item[1:])
         if number is None:
+            continue
+        if item.startswith("e"):
+            entity = await store.entity(number)
+            if entity is not None:
+                answer.cite(entity.role_provenance.citations, entity_id=number)
             continue
         found = (
             await store.fact(number, guild_id)

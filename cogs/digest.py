@@ -51,6 +51,7 @@ class Digest(commands.Cog):
             bot.clock,
             pacer=Pacer(),
             on_disabled=self.untold.add,
+            stale_after=bot.config.stale_after,
         )
         self._task: asyncio.Task | None = None
 
@@ -225,7 +226,9 @@ class Digest(commands.Cog):
         """Today's digest as it would be posted, shown only to you (by DM for `!`)."""
         sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
         since = sub.since if sub else ctx.now() - timedelta(days=1)
-        answer = await briefing.digest(ctx.store, ctx.guild.id, since, ctx.now())  # type: ignore[union-attr]
+        answer = await briefing.digest(
+            ctx.store, ctx.guild.id, since, ctx.now(), self.bot.config.stale_after
+        )  # type: ignore[union-attr]
         if ctx.interaction is not None:
             await ctx.send_answer(answer, ephemeral=True)
             return

@@ -66,8 +66,13 @@ async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
     answer = await briefing.who(store, "kim", None, FIXED_NOW)
     assert answer.found is True
     assert answer.title == "Kim Jong Un"
-    assert "Leader of North Korea" in answer.intro
-    assert [section.heading for section in answer.sections] == [
+    # The role is a line of its own, citing the passage that states it.
+    role = answer.sections[0]
+    assert role.heading == "Role"
+    [line] = role.lines
+    assert "The North Korean leader" in line.text
+    assert [answer.refs[int(m) - 1].quote for m in line.markers] == ["the North Korean leader"]
+    assert [section.heading for section in answer.sections[1:]] == [
         "Reported",
         "Views the source attributes to others",
         OPINION_HEADING,
@@ -103,7 +108,7 @@ async def test_who_kim_names_who_holds_each_attributed_view(store: Store) -> Non
     labels = {plain(line.label or "") for _, line, _ in _fact_lines(answer)}
     assert {
         "Attributed view: Analysts",
-        "Attributed view: Many (U.S.) officials",
+        "Attributed view: Many officials",
         "Attributed view: Some European leaders",
         "Attributed view: Critics of the United States",
     } <= labels
@@ -176,9 +181,9 @@ async def test_sanctions_has_the_state_department_statement_verbatim(store: Stor
 
 async def test_sanctions_keeps_opinion_in_its_own_section(store: Store) -> None:
     answer = await briefing.sanctions(store, None)
+    # The article reports nothing on sanctions in its own voice: what it says is the
+    # State Department's words and the author's opinion (facts 8 and 13 are withdrawn).
     assert [s.heading for s in answer.sections] == [
-        "What they are",
-        "Their reported effect",
         "Stated positions (verbatim)",
         OPINION_HEADING,
     ]
@@ -208,11 +213,13 @@ async def test_sanctions_keeps_opinion_in_its_own_section(store: Store) -> None:
 
 async def test_sanctions_effect_section_is_reporting_on_the_economy(store: Store) -> None:
     answer = await briefing.sanctions(store, None)
-    effect = next(s for s in answer.sections if s.heading == "Their reported effect")
-    assert [line.label for line in effect.lines] == ["Reported"]
-    assert plain(effect.lines[0].text).startswith(
-        "North Korea is under economic sanctions whose effects it feels."
-    )
+    # The author's "crippling" and "no doubt…the effects of economic sanctions" are
+    # opinion, so there is no reported effect to show; they stay under the opinion heading.
+    assert "Their reported effect" not in [s.heading for s in answer.sections]
+    opinion = next(s for s in answer.sections if s.heading == OPINION_HEADING)
+    texts = [plain(line.text) for line in opinion.lines]
+    assert any("crippling" in text for text in texts)
+    assert any("effects of economic sanctions" in text for text in texts)
 
 
 # --- meetings ------------------------------------------------------------------------------
@@ -304,7 +311,8 @@ async def test_overlong_search_is_refused(store: Store) -> None:
 async def test_search_answer(store: Store) -> None:
     answer = await briefing.search(store, "denuclearization", None)
     assert answer.found is True
-    assert answer.intro == "2 best matches, most relevant first."
+    # Only the State Department's statement: fact 13, cut from inside it, is withdrawn.
+    assert answer.intro == "1 best match, most relevant first."
     await _assert_cited_verbatim(store, answer)
     nothing = await briefing.search(store, "zzzzqqq", None)
     assert nothing.found is False
@@ -319,10 +327,16 @@ async def test_missing_fact_is_not_found(store: Store) -> None:
 async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
     answer = await briefing.fact(store, 12, None)
     assert answer.title == "Fact 12"
-    assert plain(answer.intro).startswith("The State Department says")
-    assert [s.heading for s in answer.sections] == ["Kind", "Verbatim from the source"]
-    assert plain(answer.sections[0].lines[0].text) == "Quote: U.S. State Department"
-    assert plain(answer.sections[1].lines[0].text) == STATEMENT
+    assert [s.heading for s in answer.sections] == ["Statement", "Verbatim from the source"]
+    statement = answer.sections[0].lines[0]
+    assert plain(statement.label or "") == "Quote: U.S. State Department"
+    assert plain(statement.text).startswith("The U.S. State Department was quoted as saying")
+    assert "The article gives no speaker, date or occasion" in plain(statement.text)
+    # The quotation and the attribution words after it, each verbatim.
+    assert [plain(line.text) for line in answer.sections[1].lines] == [
+        STATEMENT,
+        "“U.S. State Department”",
+    ]
     await _assert_cited_verbatim(store, answer)
 
 

@@ -20,11 +20,14 @@ GUILD = 4242
 async def _answers(store: Store, guild: int | None) -> list[str]:
     answers = [
         await briefing.who(store, "kim", guild, FIXED_NOW),
+        await briefing.who(store, None, guild, FIXED_NOW),  # roles and their provenance
         await briefing.sanctions(store, guild),
         await briefing.timeline(store, guild, FIXED_NOW),
         await briefing.search(store, "summit desperation", guild),
+        await briefing.sources(store, guild),  # the source date's label
+        await briefing.meeting(store, 2, guild, FIXED_NOW),  # date and status labels
     ]
-    return [render(answer) for answer in answers]
+    return [render(briefing.anchor(answer, FIXED_NOW)) for answer in answers]
 
 
 async def _add_guild_rows(store: Store) -> None:
@@ -210,8 +213,8 @@ async def test_a_changed_source_text_re_verifies_every_citation_of_it(
             "utf-8",
             newline="",
         )
-        toml = next((data_copy / "briefing").glob("*.toml"))
-        toml.write_text(re.sub(r", at = \[\d+, \d+\]", "", toml.read_text("utf-8")), "utf-8")
+        for toml in [*(data_copy / "briefing").glob("*.toml"), data_copy / "entities.toml"]:
+            toml.write_text(re.sub(r", at = \[\d+, \d+\]", "", toml.read_text("utf-8")), "utf-8")
         await build(store, data_copy)
 
         assert await store.fact(broken, GUILD) is None  # withdrawn, not shown as verbatim

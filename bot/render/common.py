@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
+from bot.briefing import Label
 from bot.dates import as_local
 from bot.models import Precision, When
 from bot.usertext import render_marked
@@ -55,3 +57,27 @@ def describe_when(when: When) -> str:
             )
         return f"{text} (date known, time not)"
     return f"{when.precision.value} of {_day(start)}"
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def label_text(
+    labels: list[Label], *, detail: bool, emphasis: Callable[[str], str] = _plain
+) -> str:
+    """Where the parts of a line come from, compactly: "Public record", "date: Public
+    record", "Inferred: <reasoning>"; with `detail`, a public record's note and URL too."""
+    parts = []
+    for label in labels:
+        provenance = label.provenance
+        what = f"{label.what}: " if label.what else ""
+        if provenance.public_record:
+            text = f"{what}{emphasis('Public record')}"
+            if detail:
+                text += f" ({provenance.public_record}"
+                text += f"; {provenance.url})" if provenance.url else ")"
+            parts.append(text)
+        if provenance.inferred:
+            parts.append(f"{what}{emphasis('Inferred:')} {provenance.inferred}")
+    return "; ".join(parts)

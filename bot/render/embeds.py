@@ -14,7 +14,7 @@ import discord
 
 from bot.briefing import Answer, Line, Ref, Section, describe_source
 from bot.models import Precision, When
-from bot.render.common import describe_when, for_discord
+from bot.render.common import describe_when, for_discord, label_text
 from bot.text import quoted
 from bot.usertext import plain, user
 
@@ -42,14 +42,26 @@ def discord_when(when: When, past: bool | None) -> str:
     return f"{describe_when(when)}, {tense}"
 
 
+def _emphasis(text: str) -> str:
+    return f"*{text}*"
+
+
 def line_markdown(line: Line) -> str:
     text = for_discord(line.text)
     if line.when is not None:
         text = f"{text} {line.when_label}: {discord_when(line.when, line.past)}.".strip()
-    if line.label:
-        text = f"*{for_discord(line.label)}:* {text}"
+    label = line.label
+    if line.as_of and label:
+        label = f"{label}, as of {line.as_of}"
+    elif line.as_of:
+        text += f" (as of {line.as_of})"
+    if label:
+        text = f"*{for_discord(label)}:* {text}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
+    labels = label_text(line.labels, detail=line.detail, emphasis=_emphasis)
+    if labels:
+        text += f" — {labels}"
     return f"• {text}"
 
 
@@ -90,6 +102,8 @@ class Page:
 
 def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str:
     parts = []
+    if answer.freshness and number > 1:
+        parts.append(answer.freshness)
     if answer.sources:
         parts.append("Sources: " + " | ".join(describe_source(s) for s in answer.sources))
     if answer.refs:
@@ -100,12 +114,15 @@ def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str
     if answer.footer_note:
         parts.append(answer.footer_note)
     if len(" ".join(parts)) > FOOTER_MAX and answer.sources:
-        parts[0] = f"Sources: {len(answer.sources)} (list them with `sources`)"
+        first = 1 if answer.freshness and number > 1 else 0
+        parts[first] = f"Sources: {len(answer.sources)} (list them with `sources`)"
     return plain("\n".join(parts))[:FOOTER_MAX]  # footers show no markdown: nothing to escape
 
 
 def _description(answer: Answer) -> str:
     text = for_discord(answer.intro)
+    if answer.freshness:
+        text = f"*{answer.freshness}.*\n{text}".strip()
     if answer.suggestions:
         text += "\nDid you mean: " + ", ".join(f"**{name}**" for name in answer.suggestions) + "?"
     if len(text) > DESCRIPTION_MAX:
@@ -161,4 +178,5 @@ def quotes_answer(answer: Answer, markers: list[str]) -> Answer:
         intro="Exactly as the source has them.",
         sections=[Section("Quotes", lines)] if lines else [],
         sources=answer.sources,
+        freshness=answer.freshness,
     )

@@ -6,7 +6,7 @@ import textwrap
 
 from bot.briefing import Answer, Line, describe_source
 from bot.catalog import COMMANDS, MODERATOR_NAMES
-from bot.render.common import describe_when
+from bot.render.common import describe_when, label_text
 from bot.text import quoted
 from bot.usertext import plain, render_marked
 
@@ -23,16 +23,26 @@ def line_text(line: Line) -> str:
     if line.when is not None:
         tense = "past" if line.past else "upcoming"
         text = f"{text} {line.when_label}: {describe_when(line.when)}, {tense}.".strip()
-    if line.label:
-        text = f"[{plain(line.label)}] {text}"
+    label = plain(line.label) if line.label else None
+    if line.as_of and label:
+        label = f"{label}, as of {line.as_of}"
+    elif line.as_of:
+        text += f" (as of {line.as_of})"
+    if label:
+        text = f"[{label}] {text}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
+    labels = label_text(line.labels, detail=line.detail)
+    if labels:
+        text += f" — {labels}"
     return text
 
 
 def render(answer: Answer, prefix: str = "!") -> str:
     title = plain(answer.title)
     out = [title, "=" * min(len(title), WIDTH)]
+    if answer.freshness:
+        out.append(f"{answer.freshness}.")
     if answer.intro:
         out.append(_strip_markdown(answer.intro))
     if answer.suggestions:

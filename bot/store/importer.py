@@ -18,13 +18,14 @@ from bot.curation import (
     EntitySpec,
     FactSpec,
     MeetingSpec,
+    ProvenanceSpec,
     SourceSpec,
     resolve_when,
     spec_hash,
 )
 from bot.errors import DataError
 from bot.store import index
-from bot.store.rows import iso
+from bot.store.rows import iso, provenance_json
 from bot.text import Span, find_quote, find_quotes, fold, quote_matches_span
 
 
@@ -49,6 +50,8 @@ class _Importer:
         self.changed_entities: list[int] = []
         self.changed_facts: list[int] = []
         self.changed_sources: dict[int, str] = {}  # id -> new text
+        # Rows whose provenance cites a source, written once every source has its id.
+        self.pending: list[tuple[str, str, int, ProvenanceSpec | None]] = []
 
     async def _existing(self, table: str, key: str) -> tuple[int, str | None] | None:
         async with self.conn.execute(
@@ -73,6 +76,7 @@ class _Importer:
             await self._entity(entity)
         for source in self.bundle.sources:
             await self._source(source)
+        await self._write_pending()
         for fact in self.bundle.facts:
             await self._fact(fact)
         for meeting in self.bundle.meetings:
@@ -163,6 +167,7 @@ class _Importer:
         }
         entity_id = await self._upsert("entities", spec.key, values)
         self.entity_ids[spec.key] = entity_id
+        self.pending.append(("entities", "role_provenance", entity_id, spec.role_provenance))
         await self.conn.execute("DELETE FROM aliases WHERE entity_id = ?", (entity_id,))
         spellings = {fold(alias): alias for alias in reversed([spec.name, *spec.aliases])}
         spellings.setdefault(fold(spec.key), spec.key)
@@ -178,6 +183,32 @@ class _Importer:
         for changed in [entity_id, *losers]:
             await index.refresh_entity(self.conn, changed)
             self.changed_entities.append(changed)
+
+    def _provenance(self, spec: ProvenanceSpec | None) -> str | None:
+        """The provenance column value, with its citations' sources as ids."""
+        if spec is None:
+            return None
+        texts = {source.key: source for source in self.bundle.sources}
+        citations = []
+        for cite in spec.citations:
+            start, end = cite.at or _first_span(texts[cite.source].text, cite.quote)
+            citations.append(
+                {
+                    "source_id": self.source_ids[cite.source],
+                    "source_title": texts[cite.source].title,
+                    "quote": cite.quote,
+                    "start": start,
+                    "end": end,
+                }
+            )
+        return provenance_json(spec.public_record, spec.url, spec.inferred, citations)
+
+    async def _write_pending(self) -> None:
+        for table, column, row_id, spec in self.pending:
+            await self.conn.execute(
+                f"UPDATE {table} SET {column} = ? WHERE id = ?", (self._provenance(spec), row_id)
+            )
+        self.pending.clear()
 
     async def _alias_owners(self, folded: list[str], entity_id: int) -> list[int]:
         marks = ",".join("?" for _ in folded)
@@ -215,6 +246,8 @@ class _Importer:
         self.source_ids[spec.key] = source_id
         if old_text != spec.text:
             self.changed_sources[source_id] = spec.text
+        published = spec.published_provenance
+        self.pending.append(("sources", "published_provenance", source_id, published))
 
     async def _source_text(self, source_id: int) -> str:
         async with self.conn.execute(
@@ -317,6 +350,7 @@ class _Importer:
             "kind": spec.kind,
             "attributed_to": spec.attributed_to,
             "retracted": int(spec.retracted),
+            "provenance": self._provenance(spec.provenance),
             "origin": "curated",
             "curated_hash": digest,
             "created_at": self.now,
@@ -361,6 +395,8 @@ class _Importer:
             "resolution": when.resolution,
             "status": spec.status,
             "status_note": spec.status_note,
+            "date_provenance": self._provenance(spec.date_provenance),
+            "status_provenance": self._provenance(spec.status_provenance),
             "origin": "curated",
             "curated_hash": digest,
             "created_at": self.now,

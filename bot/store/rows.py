@@ -19,6 +19,7 @@ from bot.models import (
     Meeting,
     MeetingStatus,
     Precision,
+    Provenance,
     Published,
     Source,
     When,
@@ -35,6 +36,55 @@ def parse_iso(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
+def provenance_json(
+    public_record: str = "",
+    url: str | None = None,
+    inferred: str = "",
+    citations: Iterable[dict] = (),
+) -> str | None:
+    """The column value for a provenance (None when there is nothing to say)."""
+    value = {
+        "citations": list(citations),
+        "public_record": public_record,
+        "url": url,
+        "inferred": inferred,
+    }
+    value = {key: item for key, item in value.items() if item}
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+
+
+def provenance(value: object) -> Provenance:
+    """A provenance column back as a Provenance (empty for NULL or unreadable JSON)."""
+    if not value:
+        return Provenance()
+    try:
+        raw = json.loads(str(value))
+        citations = tuple(
+            Citation(
+                source_id=int(item["source_id"]),
+                source_title=str(item.get("source_title", "")),
+                quote=str(item["quote"]),
+                start=int(item["start"]),
+                end=int(item["end"]),
+            )
+            for item in raw.get("citations", [])
+        )
+        url = raw.get("url")
+        return Provenance(
+            citations=citations,
+            public_record=str(raw.get("public_record", "")),
+            url=str(url) if url else None,
+            inferred=str(raw.get("inferred", "")),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Provenance()  # one bad row must not break an answer
+
+
+def _column(row: Row, name: str) -> object:
+    """A column that older queries may not select."""
+    return row[name] if name in row.keys() else None  # noqa: SIM118 - Row `in` tests values
+
+
 def source(row: Row, *, with_text: bool = False) -> Source:
     published = None
     if row["published"]:
@@ -42,6 +92,7 @@ def source(row: Row, *, with_text: bool = False) -> Source:
             datetime.fromisoformat(str(row["published"])).date(),
             Precision(str(row["published_precision"])),
             str(row["published_note"] or ""),
+            provenance(_column(row, "published_provenance")),
         )
     return Source(
         id=row["id"],
@@ -66,6 +117,7 @@ def entity(row: Row, aliases: Iterable[str] = ()) -> Entity:
         role=str(row["role"]),
         aliases=tuple(aliases),
         summary=str(row["summary"]),
+        role_provenance=provenance(_column(row, "role_provenance")),
     )
 
 
@@ -98,6 +150,7 @@ def fact(
         guild_id=row["guild_id"],
         retracted=bool(row["retracted"]),
         version=row["version"],
+        provenance=provenance(_column(row, "provenance")),
     )
 
 
@@ -131,6 +184,8 @@ def meeting(
         status_note=str(row["status_note"]),
         guild_id=row["guild_id"],
         version=row["version"],
+        date_provenance=provenance(_column(row, "date_provenance")),
+        status_provenance=provenance(_column(row, "status_provenance")),
     )
 
 

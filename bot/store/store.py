@@ -440,7 +440,8 @@ class Store:
     async def sources(self, guild_id: int | None) -> list[Source]:
         found = await self._all(
             "SELECT id, key, guild_id, title, title_is_ours, url, publisher, author, published, "
-            f"published_precision, published_note FROM sources s WHERE {_visible('s')} "
+            "published_precision, published_note, published_provenance "
+            f"FROM sources s WHERE {_visible('s')} "
             "ORDER BY s.id",
             {"guild": guild_id},
         )

@@ -105,7 +105,7 @@ async def test_who_with_a_name_gives_a_cited_profile(world: World) -> None:
     for answer in await both(world, "!who putin", "who", {"name": "putin"}):
         text = embed_text(answer)
         assert title(answer) == "Vladimir Putin"
-        assert "President of Russia" in text
+        assert "Russian President (as of April 2019)" in text
         assert "Putin–Kim summit in Vladivostok" in text
         assert re.search(r"\[\d+\]", text)
         assert "Sources: S1" in footer(answer)
@@ -124,7 +124,8 @@ async def test_sanctions_quotes_the_state_department_verbatim_and_labels_opinion
         assert fields[-1]["name"] == "The author's opinion (not established fact)"
         opinion = fields[-1]["value"].splitlines()
         assert len(opinion) >= 2
-        assert all(line.startswith("• *Author's opinion:* The author") for line in opinion)
+        prefix = "• *Author's opinion, as of April 2019:* The author"
+        assert all(line.startswith(prefix) for line in opinion)
         for other in fields[:-1]:
             assert "Author's opinion" not in other["value"]
 

@@ -44,7 +44,7 @@ async def test_a_bad_quote_in_the_form_is_refused_privately(world: World) -> Non
     answer = await world.fake.wait_for_interaction_response(submitted, timeout=10)
     assert answer["ephemeral"]
     assert "not in source 1 word for word" in embed_text(answer)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21  # curated only (2 withdrawn)
 
 
 async def test_prefix_fact_add_without_a_statement_says_what_is_missing(world: World) -> None:
@@ -141,13 +141,13 @@ async def test_a_form_opened_before_a_demotion_is_refused_at_submit(world: World
     assert answer["ephemeral"]
     assert "Only this server's moderators" in embed_text(answer)
     assert "Nothing was changed" in embed_text(answer)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21
 
     # Promoted again, the same form is spent: it does not come back to life.
     world.fake.set_member_roles(world.guild, world.mod, [world.mod_role])
     again = await submit(world, world.channel, world.mod, form, "Second try.")
     assert "expired or was already sent" in embed_text(again)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21
 
 
 async def test_someone_elses_submission_cannot_use_a_form_and_the_owner_still_can(
@@ -160,8 +160,8 @@ async def test_someone_elses_submission_cannot_use_a_form_and_the_owner_still_ca
     for refused in (by_dave, by_bmod):
         assert refused["ephemeral"]
         assert "opened by someone else" in embed_text(refused)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
-    assert (await world.bot.store.counts(world.guild_b)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21
+    assert (await world.bot.store.counts(world.guild_b)).facts == 21
 
     answer = await submit(world, world.channel, world.mod, form, "The owner's own.")
     fact = await world.bot.store.fact(added_id(answer), world.guild)
@@ -178,7 +178,7 @@ async def test_a_failed_submission_spends_the_form(world: World) -> None:
     # Nobody, not even its owner, can send that form again: a new one must be opened.
     again = await submit(world, world.channel, world.mod, form, "Now with a good quote.")
     assert "expired or was already sent" in embed_text(again)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21
 
 
 async def test_a_form_expires(world: World) -> None:
@@ -188,4 +188,4 @@ async def test_a_form_expires(world: World) -> None:
     assert answer["ephemeral"]
     assert "expired or was already sent" in embed_text(answer)
     assert "/fact add" in embed_text(answer)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21

@@ -138,7 +138,7 @@ async def test_a_huge_source_number_is_refused_clearly(world: World) -> None:
     assert forged["flags"] & 64
     forged_fact = await forged_slash(world, world.dave, "fact show", {"fact_id": 1}, fact_id=HUGE)
     assert_clear_refusal(forged_fact)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == 21
 
 
 async def test_a_forged_quotes_button_with_a_huge_id_is_answered_clearly(world: World) -> None:

@@ -87,17 +87,18 @@ async def test_changed_fact_is_updated_in_place(store: Store, data_copy: Path) -
     fact_id = await _fact_id(store, "kim-seeks-russian-support")
     path = data_copy / BRIEFING
     text = path.read_text(encoding="utf-8")
-    old = 'statement = "Kim Jong Un is seeking Russian support and influence."'
+    old = 'statement = "The North Korean leader was making a play to gain Russian support'
     assert text.count(old) == 1
-    path.write_text(text.replace(old, 'statement = "Kim Jong Un courts Moscow."'), "utf-8")
+    new = 'statement = "The North Korean leader courted Russian influence."'
+    path.write_text(text.replace(old + ' and influence."', new), "utf-8")
     report = await build(store, data_copy)
     assert (report.added, report.updated) == (0, 1)
     fact = await store.fact(fact_id, None)
     assert fact is not None
-    assert fact.statement == "Kim Jong Un courts Moscow."
+    assert fact.statement == "The North Korean leader courted Russian influence."
     assert fact.version == 2
     # The search index follows the edit.
-    assert [f.id for f in await store.search("courts Moscow", None)] == [fact_id]
+    assert [f.id for f in await store.search("courted", None)] == [fact_id]
 
 
 async def test_schema_version_and_pragmas(store: Store) -> None:
@@ -133,7 +134,8 @@ async def test_fts_tables_exist_and_are_filled(store: Store, bundle) -> None:
 
 async def test_counts(store: Store, bundle) -> None:
     counts = await store.counts(None)
-    assert counts.facts == len(bundle.facts)
+    # Facts the files withdraw (retracted = true) keep their numbers but are not counted.
+    assert counts.facts == len([f for f in bundle.facts if not f.retracted])
     assert counts.entities == len(bundle.entities)
     assert counts.sources == 1
     assert counts.meetings == 2
@@ -150,7 +152,8 @@ async def test_counts(store: Store, bundle) -> None:
         ("Kim Jong Un", "Kim Jong Un"),
         ("KIM JUNG UN", "Kim Jong Un"),
         ("  kim   jung   un ", "Kim Jong Un"),
-        ("Un", "Kim Jong Un"),
+        ("UN", "United Nations"),
+        ("un", "United Nations"),
         ("김정은", "Kim Jong Un"),
         ("푸틴", "Vladimir Putin"),
         ("putin", "Vladimir Putin"),
@@ -179,7 +182,9 @@ async def test_found_entity_carries_role_and_aliases(store: Store) -> None:
     entity = match.entity
     assert entity is not None
     assert entity.key == "kim-jong-un"
-    assert entity.role == "Leader of North Korea"
+    assert entity.role == "The North Korean leader"
+    [cited] = entity.role_provenance.citations
+    assert cited.quote == "the North Korean leader"
     assert "Kim Jung Un" in entity.aliases
     assert "김정은" in entity.aliases
     # The canonical name is the name, not an "also written".
@@ -222,7 +227,9 @@ async def test_facts_about_kim(store: Store, bundle) -> None:
     assert kim is not None
     facts = await store.facts_about(kim.id, None)
     expected = {
-        f.key for f in bundle.facts if f.subject == "kim-jong-un" or "kim-jong-un" in f.entities
+        f.key
+        for f in bundle.facts
+        if (f.subject == "kim-jong-un" or "kim-jong-un" in f.entities) and not f.retracted
     }
     assert {fact.key for fact in facts} == expected
     assert len(facts) == len(expected)
@@ -234,7 +241,7 @@ async def test_facts_about_kim(store: Store, bundle) -> None:
 
 async def test_facts_by_topic_sanctions(store: Store, bundle) -> None:
     facts = await store.facts_by_topic("sanctions", None)
-    expected = {f.key for f in bundle.facts if "sanctions" in f.topics}
+    expected = {f.key for f in bundle.facts if "sanctions" in f.topics and not f.retracted}
     assert {fact.key for fact in facts} == expected
     assert all("sanctions" in fact.topics for fact in facts)
     assert [fact.id for fact in facts] == sorted(fact.id for fact in facts)
@@ -256,7 +263,10 @@ async def test_fact_with_citations_matching_the_source(store: Store) -> None:
         "United Nations",
         "North Korea",
     }
-    [citation] = fact.citations
+    # The quotation, then the attribution after it.
+    citation, attribution = fact.citations
+    assert attribution.quote == "U.S. State Department"
+    assert (attribution.start, attribution.end) == (1210, 1231)
     source = await store.source(citation.source_id, None, with_text=True)
     assert source is not None and source.text is not None
     assert (citation.start, citation.end) == (1014, 1209)
@@ -269,7 +279,8 @@ async def test_every_stored_citation_is_its_source_span(store: Store, bundle) ->
     full = await store.source(source.id, None, with_text=True)
     assert full is not None and full.text is not None
     for spec in bundle.facts:
-        fact = await store.fact(await _fact_id(store, spec.key), None)
+        fact_id = await _fact_id(store, spec.key)
+        fact = await store.fact(fact_id, None, include_retracted=spec.retracted)
         assert fact is not None
         assert fact.citations, spec.key
         for citation in fact.citations:
@@ -298,7 +309,7 @@ async def test_source_metadata_round_trips(store: Store) -> None:
 
 async def test_search_sanctions_returns_sanctions_facts_first(store: Store, bundle) -> None:
     results = await store.search("sanctions", None)
-    sanctions_keys = {f.key for f in bundle.facts if "sanctions" in f.topics}
+    sanctions_keys = {f.key for f in bundle.facts if "sanctions" in f.topics and not f.retracted}
     assert 0 < len(sanctions_keys) <= 10
     # Every fact tagged "sanctions" (they all say it), and those first.
     assert {fact.key for fact in results[: len(sanctions_keys)]} == sanctions_keys
@@ -312,13 +323,14 @@ async def test_search_finds_the_state_department_statement(store: Store) -> None
 
 async def test_search_by_quote_words_and_accents(store: Store) -> None:
     results = await store.search("denuclearization", None)
-    assert {fact.key for fact in results} == {"state-dept-statement", "un-sanctions"}
+    # Fact 13 (un-sanctions) is withdrawn: its words are the State Department's, fact 12.
+    assert {fact.key for fact in results} == {"state-dept-statement"}
     assert await store.search("zzzzqqq", None) == []
 
 
 async def test_search_half_typed_last_word(store: Store) -> None:
     results = await store.search("denucleari", None)
-    assert {fact.key for fact in results} == {"state-dept-statement", "un-sanctions"}
+    assert {fact.key for fact in results} == {"state-dept-statement"}
 
 
 @pytest.mark.parametrize(
@@ -369,8 +381,9 @@ async def test_rebuild_keeps_moderator_rows(store: Store, data_copy: Path) -> No
     # A rebuild that really writes: one curated statement changed.
     path = data_copy / BRIEFING
     text = path.read_text(encoding="utf-8")
-    old = 'statement = "North Korea suddenly pressed to bring the meeting forward."'
-    path.write_text(text.replace(old, 'statement = "North Korea asked to meet sooner."'), "utf-8")
+    old = "statement = \"North Korea's desire to move up the meeting had suddenly accelerated;"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, 'statement = "North Korea wanted to meet sooner;'), "utf-8")
     report = await build(store, data_copy)
     assert report.updated == 1
     assert await _sql(store, "SELECT * FROM facts WHERE id = ?", (fact_id,)) == row_before
