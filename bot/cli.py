@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from bot import curation, logs
@@ -111,24 +111,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _log_level(config: Config, args: argparse.Namespace) -> str:
-    """The console's answers go to the same terminal as the log: keep the log to
-    warnings there unless BRIEFING_LOG_LEVEL asks for more."""
-    interactive = args.command in {"console", "ask"} or (
+def _interactive(config: Config, args: argparse.Namespace) -> bool:
+    """Whether the answers go to the terminal the log is written to."""
+    return args.command in {"console", "ask"} or (
         args.command in {None, "run"} and not config.token
     )
-    if interactive and "BRIEFING_LOG_LEVEL" not in os.environ:
-        return "WARNING"
-    return config.log_level
+
+
+def _configured(args: argparse.Namespace) -> Config:
+    config = Config.from_env()
+    if args.db:
+        config = replace(config, db_path=args.db)
+    level = config.console_log_level if _interactive(config, args) else config.log_level
+    logs.setup(level, [config.token or ""])
+    return config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    config = Config.from_env()
-    if args.db:
-        config = Config(**{**config.__dict__, "db_path": args.db})
-    logs.setup(_log_level(config, args), [config.token or ""])
     try:
+        config = _configured(args)
         if args.command == "check":
             return cmd_check(config, args)
         handlers = {
