@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -11,11 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot import curation, logs
-from bot.build import build, ensure_built, load_checked
+from bot.build import build, ensure_built, load_checked, read_only_notice
 from bot.config import Config
 from bot.console import Console
-from bot.errors import BriefingError, DataError
+from bot.errors import BriefingError, DataError, StoreUnavailable
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -23,6 +26,8 @@ async def opened_store(config: Config, data_dir: Path) -> AsyncIterator[Store]:
     """The store, built first if it is missing or older than the data folder."""
     store = await Store.open(config.db_path)
     try:
+        if store.read_only:
+            log.warning(read_only_notice(store))
         await ensure_built(store, data_dir)
         yield store
     finally:
@@ -33,6 +38,11 @@ async def cmd_build(config: Config, args: argparse.Namespace) -> int:
     load_checked(args.data)  # refuse before opening (or creating) the store
     store = await Store.open(config.db_path)
     try:
+        if store.read_only:
+            raise StoreUnavailable(
+                f"{store.path} is read-only, so it cannot be built or updated; make it and "
+                "its folder writable, or set BRIEFING_DB (or --db) to a writable path"
+            )
         report = await build(store, args.data)
     finally:
         await store.close()
@@ -55,8 +65,9 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_console(config: Config, args: argparse.Namespace) -> int:
+async def cmd_console(config: Config, args: argparse.Namespace, hint: str = "") -> int:
     async with opened_store(config, args.data) as store:
+        print(hint, end="", file=sys.stderr)  # once the store is known to work
         await Console(store, prefix=config.prefix).repl()
     return 0
 
@@ -69,13 +80,12 @@ async def cmd_ask(config: Config, args: argparse.Namespace) -> int:
 
 async def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if not config.token:
-        print(
+        hint = (
             "No DISCORD_TOKEN is set, so the bot starts as a local console.\n"
             "To connect to Discord, set DISCORD_TOKEN (in the environment or a .env file) "
-            "and run `python -m bot` again.\n",
-            file=sys.stderr,
+            "and run `python -m bot` again.\n\n"
         )
-        return await cmd_console(config, args)
+        return await cmd_console(config, args, hint)
     from bot.core import run_discord
 
     return await run_discord(config)

@@ -19,10 +19,11 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 import cogs
-from bot.build import ensure_built
+from bot.build import ensure_built, read_only_notice
 from bot.cache import AnswerCache
 from bot.config import Config
 from bot.context import BriefingContext
+from bot.errors import StoreUnavailable
 from bot.store import Store
 from bot.views import QuotesButton
 
@@ -76,7 +77,9 @@ def running_handlers() -> set[asyncio.Task]:
 
 
 class BriefingBot(commands.Bot):
-    def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, config: Config, *, clock: Clock = utc_now, store: Store | None = None
+    ) -> None:
         super().__init__(
             command_prefix=config.prefix,
             intents=intents(),
@@ -90,7 +93,7 @@ class BriefingBot(commands.Bot):
         self.started = clock()
         self.defer_after = 2.0  # seconds before a slow slash answer is deferred
         self.run_digests = True  # tests drive the digest dispatcher's ticks themselves
-        self._store: Store | None = None
+        self._store: Store | None = store  # opened in setup_hook when not given
         self.before_invoke(self._start_deadline)
         self.after_invoke(self._stop_deadline)
 
@@ -109,7 +112,8 @@ class BriefingBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self._discover_gateway()
-        self._store = await Store.open(self.config.db_path)
+        if self._store is None:
+            self._store = await Store.open(self.config.db_path)
         self.answers = AnswerCache(self._store)
         self.add_dynamic_items(QuotesButton)
         report = await ensure_built(self._store)
@@ -138,8 +142,13 @@ class BriefingBot(commands.Bot):
             log.info("slash commands unchanged; not syncing")
             return False
         synced = await self.tree.sync()
-        await self.store.set_meta(COMMAND_HASH_KEY, digest)
         log.info("synced %d slash commands", len(synced))
+        try:
+            await self.store.set_meta(COMMAND_HASH_KEY, digest)
+        except StoreUnavailable as error:
+            log.warning(
+                "not remembering the slash command sync (%s): next start syncs again", error
+            )
         return True
 
     async def is_curator(self, user: discord.abc.User) -> bool:
@@ -192,8 +201,15 @@ class BriefingBot(commands.Bot):
 
 
 async def run_discord(config: Config) -> int:
-    """Run until SIGINT/SIGTERM, then close the gateway and the store cleanly."""
-    bot = BriefingBot(config)
+    """Run until SIGINT/SIGTERM, then close the gateway and the store cleanly.
+
+    The store is opened first: a store that cannot be used stops the bot (StoreUnusable,
+    one line) before anything connects to Discord.
+    """
+    store = await Store.open(config.db_path)
+    if store.read_only:
+        log.warning(read_only_notice(store))
+    bot = BriefingBot(config, store=store)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

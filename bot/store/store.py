@@ -81,21 +81,20 @@ class Store:
         self._write_lock = asyncio.Lock()
         self._alias_cache: list[tuple[str, int]] | None = None
         self.generation = 0  # bumped by every write this process commits
+        self.read_only = False  # opened read-only: every write is refused
 
     # --- life cycle ------------------------------------------------------------------
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
+        """The store at `path`, created and migrated if need be; read-only (every write
+        refused, reads served) if it exists but cannot be written; StoreUnusable, whose
+        one-line message names the path and what to do, if it cannot be used at all."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await database.connect(path)
-        try:
-            await database.migrate(writer)
-            reader = await database.connect(path)
-        except BaseException:
-            await writer.close()
-            raise
-        return cls(path, reader, writer)
+        reader, writer, read_only = await database.open_connections(path)
+        store = cls(path, reader, writer)
+        store.read_only = read_only
+        return store
 
     async def close(self) -> None:
         async with self._write_lock:

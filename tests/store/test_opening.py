@@ -1,0 +1,69 @@
+"""Opening the store file: damaged or foreign files, paths that cannot be created, and the
+durability of an acknowledged write."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StoreUnusable
+from bot.store import Store
+
+
+def worker_threads() -> list[threading.Thread]:
+    """aiosqlite's per-connection threads are not daemons: one left running keeps the
+    process alive after main() returns (the hang a damaged store caused)."""
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+
+
+def threads_end(before: list[threading.Thread]) -> bool:
+    """Whether every thread started since `before` ends (a closed connection's thread
+    returns just after the close is acknowledged)."""
+    for thread in worker_threads():
+        if thread not in before:
+            thread.join(timeout=2)
+    return worker_threads() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not a database, just some text\n" * 40, b"SQLite format 3\x00" + b"\xff" * 4080],
+    ids=["text", "bad-header"],
+)
+async def test_a_file_that_is_not_a_store_is_refused_clearly_and_leaves_no_thread(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "store.sqlite3"
+    path.write_bytes(content)
+    before = worker_threads()
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is not a usable SQLite store"), message
+    assert "move it aside" in message
+    assert "\n" not in message
+    assert threads_end(before)
+    assert path.read_bytes() == content  # nothing written over the user's file
+
+
+async def test_a_store_path_inside_a_file_names_the_path_and_the_variable(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder")
+    path = blocker / "store.sqlite3"
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(path)
+    message = str(raised.value)
+    assert message.startswith(f"cannot create the store at {path}: "), message
+    assert "BRIEFING_DB" in message
+
+
+async def test_a_store_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    before = worker_threads()
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path} is a folder"), str(raised.value)
+    assert threads_end(before)
