@@ -43,8 +43,10 @@ async def connect(
 ) -> aiosqlite.Connection:
     """A connection with the pragmas every part of the bot relies on.
 
-    `immutable` is for a file nothing can change (read-only media): SQLite then takes
-    no locks and needs no -shm file beside it.
+    Writable connections use WAL with synchronous=FULL: the log is synced at every
+    commit, so a write acknowledged to a moderator survives a power loss (NORMAL may
+    lose the last commits). `immutable` is for a file nothing can change (read-only
+    media): SQLite then takes no locks and needs no -shm file beside it.
     """
     if readonly:
         flags = "mode=ro&immutable=1" if immutable else "mode=ro"
@@ -64,7 +66,7 @@ async def connect(
         await conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
             await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA synchronous = FULL")
     except BaseException:
         # aiosqlite's thread is not a daemon: left open, it keeps the process alive.
         await conn.close()
