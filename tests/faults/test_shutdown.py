@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -286,3 +287,23 @@ async def test_sigterm_to_the_process_group_with_the_parent_shell(
     assert took < BUDGET, f"took {took:.1f}s to exit after SIGTERM\n{log[-3000:]}"
     assert "signal received; shutting down" in log
     assert "Traceback" not in log.split("signal received; shutting down", 1)[1], log[-3000:]
+
+
+def test_the_watchdog_ends_a_shutdown_that_hangs() -> None:
+    """The last resort: a non-daemon thread that never ends (as an unclosed aiosqlite
+    connection's) would keep the interpreter from exiting; the watchdog exits anyway."""
+    script = (
+        "import threading, time\n"
+        "from bot import logs\n"
+        "from bot.core import _watchdog\n"
+        "logs.setup('INFO')\n"
+        "_watchdog(0.3)\n"
+        "threading.Thread(target=time.sleep, args=(60,)).start()\n"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert time.monotonic() - started < BUDGET
+    assert result.returncode == 1
+    assert "shutdown took longer than 0.3 s; exiting now" in result.stderr
