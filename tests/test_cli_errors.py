@@ -277,3 +277,22 @@ def test_a_new_store_in_a_read_only_folder_is_one_line_and_exit_2(tmp_path: Path
     line = one_line(result)
     assert line.startswith(f"error: cannot create the store at {db}: "), line
     assert "BRIEFING_DB" in line
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs Linux file modes and setpriv")
+def test_a_damaged_store_in_a_read_only_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    folder = tmp_path / "media"
+    folder.mkdir()
+    db = folder / "store.sqlite3"
+    db.write_bytes(b"this is not a database\n" * 100)
+    folder.chmod(0o555)
+    try:
+        started = time.monotonic()
+        result = run_unprivileged(tmp_path, "--db", str(db), "ask", "!who kim")
+        took = time.monotonic() - started
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 2, result.stderr[-2000:]
+    line = one_line(result)
+    assert line.startswith(f"error: {db} is not a usable SQLite store"), line
+    assert took < 2.0, f"took {took:.2f}s"

@@ -74,7 +74,7 @@ async def connect(
     return conn
 
 
-async def version(conn: aiosqlite.Connection) -> int:
+async def user_version(conn: aiosqlite.Connection) -> int:
     """The schema version of the file (reading it also proves the file is a database)."""
     async with conn.execute("PRAGMA user_version") as cursor:
         return int((await cursor.fetchone())[0])
@@ -82,22 +82,22 @@ async def version(conn: aiosqlite.Connection) -> int:
 
 async def migrate(conn: aiosqlite.Connection) -> int:
     """Apply every migration newer than the file's user_version; return the version."""
-    current = await version(conn)
-    for number, path in migrations():
-        if number <= current:
+    current = await user_version(conn)
+    for version, path in migrations():
+        if version <= current:
             continue
         log.info("applying migration %s", path.name)
         script = path.read_text(encoding="utf-8")
         # executescript commits first; wrap the script and the bump in one transaction.
         try:
             await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
             )
         except Exception:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
             raise
-        current = number
+        current = version
     return current
 
 
@@ -115,7 +115,7 @@ def _uri(path: Path | str) -> str:
 
 
 def _kind(path: Path) -> str:
-    """ "folder", "missing", "read-only" or "writable" (a stat or two, no waiting)."""
+    """What is at `path`: folder, missing, read-only or writable (a stat or two)."""
     if path.is_dir():
         return "folder"
     if not path.exists():
@@ -181,11 +181,13 @@ async def _open_read_only(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.C
     immutable = False
     reader = await connect(path, readonly=True)
     try:
-        found = await version(reader)
-    except sqlite3.OperationalError:
+        found = await user_version(reader)
+    except sqlite3.DatabaseError as error:
+        await reader.close()
+        if not isinstance(error, sqlite3.OperationalError):
+            raise  # not a database at all
         # A WAL store in a folder we cannot write has no -shm file to share: read it as
         # immutable, unless a -wal file holds commits that reading so would ignore.
-        await reader.close()
         if _has_wal(path):
             raise StoreUnusable(
                 f"{path} is read-only and its last changes are still in {path.name}-wal: "
@@ -210,7 +212,7 @@ async def _open_read_only(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.C
 
 async def _checked_version(conn: aiosqlite.Connection) -> int:
     try:
-        return await version(conn)
+        return await user_version(conn)
     except BaseException:
         await conn.close()
         raise
