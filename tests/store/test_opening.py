@@ -21,10 +21,10 @@ def worker_threads() -> list[threading.Thread]:
 def threads_end(before: list[threading.Thread]) -> bool:
     """Whether every thread started since `before` ends (a closed connection's thread
     returns just after the close is acknowledged)."""
-    for thread in worker_threads():
-        if thread not in before:
-            thread.join(timeout=2)
-    return worker_threads() == before
+    started = [thread for thread in worker_threads() if thread not in before]
+    for thread in started:
+        thread.join(timeout=2)
+    return not any(thread.is_alive() for thread in started)
 
 
 @pytest.mark.parametrize(
