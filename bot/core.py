@@ -222,9 +222,11 @@ class BriefingBot(commands.Bot):
 
 
 def _stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT, SIGTERM, or SIGHUP (the terminal that started the bot is gone):
+    each is a clean shutdown."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(signum, stopping.set)
     return stopping
 
@@ -260,7 +262,7 @@ async def _shut_down(bot: BriefingBot, runner: asyncio.Task) -> None:
 
 
 async def run_discord(config: Config) -> int:
-    """Run until SIGINT/SIGTERM, then close the gateway and the store cleanly, within
+    """Run until SIGINT, SIGTERM or SIGHUP, then close the gateway and the store cleanly, within
     SHUTDOWN_LIMIT seconds whatever the connection is doing.
 
     The store is opened first: a store that cannot be used stops the bot (StoreUnusable,

@@ -227,6 +227,24 @@ async def test_sigterm_with_a_command_still_running(tmp_path: Path) -> None:
     assert_clean_exit(process, took, tmp_path)
 
 
+async def test_sighup_when_the_terminal_goes_is_a_clean_shutdown(tmp_path: Path) -> None:
+    """A bot started from a terminal that is then closed gets SIGHUP: it shuts down as
+    for SIGTERM (its answers finish, the store is closed), not killed mid-write."""
+    async with FakeDiscord(token=TOKEN) as fake:
+        populate(fake)
+        process = await start(fake, tmp_path)
+        try:
+            await fake.wait_identified(timeout=30)
+            await wait_for_log(tmp_path, "connected as", timeout=10)
+            started = time.monotonic()
+            process.send_signal(signal.SIGHUP)
+            await asyncio.wait_for(process.wait(), timeout=BUDGET + 10)
+            took = time.monotonic() - started
+        finally:
+            await stop_process(process)
+    assert_clean_exit(process, took, tmp_path)
+
+
 # --- the process group ------------------------------------------------------------------------
 
 
