@@ -86,9 +86,13 @@ async def cmd_run(config: Config, args: argparse.Namespace) -> int:
             "and run `python -m bot` again.\n\n"
         )
         return await cmd_console(config, args, hint)
-    from bot.core import run_discord
-
-    return await run_discord(config)
+    store = await Store.open(config.db_path)  # a store it cannot use stops it in one line
+    try:
+        from bot.core import run_discord  # discord.py takes a while to import
+    except BaseException:
+        await store.close()
+        raise
+    return await run_discord(config, store)
 
 
 async def cmd_export(config: Config, args: argparse.Namespace) -> int:

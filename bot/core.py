@@ -261,14 +261,15 @@ async def _shut_down(bot: BriefingBot, runner: asyncio.Task) -> None:
     await asyncio.wait({runner}, timeout=RUNNER_GRACE)
 
 
-async def run_discord(config: Config) -> int:
+async def run_discord(config: Config, store: Store | None = None) -> int:
     """Run until SIGINT, SIGTERM or SIGHUP, then close the gateway and the store cleanly, within
     SHUTDOWN_LIMIT seconds whatever the connection is doing.
 
-    The store is opened first: a store that cannot be used stops the bot (StoreUnusable,
-    one line) before anything connects to Discord.
+    The store (opened here if not given) comes first: a store that cannot be used stops
+    the bot (StoreUnusable, one line) before anything connects to Discord.
     """
-    store = await Store.open(config.db_path)
+    if store is None:
+        store = await Store.open(config.db_path)
     if store.read_only:
         log.warning(read_only_notice(store))
     bot = BriefingBot(config, store=store)
