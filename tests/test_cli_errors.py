@@ -296,3 +296,19 @@ def test_a_damaged_store_in_a_read_only_folder_is_one_line_and_exit_2(tmp_path: 
     line = one_line(result)
     assert line.startswith(f"error: {db} is not a usable SQLite store"), line
     assert took < 2.0, f"took {took:.2f}s"
+
+
+def test_a_store_damaged_inside_answers_clearly_and_tells_the_operator(tmp_path: Path) -> None:
+    """The header is sound, so it opens; 20 pages further on are overwritten."""
+    db = tmp_path / "store.sqlite3"
+    built, _ = run(tmp_path, "--db", str(db), "build")
+    assert built.returncode == 0, built.stderr
+    with db.open("r+b") as file:
+        file.seek(4096 * 3)
+        file.write(b"\xff" * 4096 * 20)
+    result, _ = run(tmp_path, "--db", str(db), "ask", "!sanctions")
+    assert result.stdout.strip() == (
+        "Sorry: The fact store is damaged, so this cannot be answered; the bot's log says more."
+    )
+    line = one_line(result)
+    assert f"{db} is damaged (database disk image is malformed): stop the bot, move it" in line

@@ -228,3 +228,8 @@ def _unusable(path: Path, error: sqlite3.DatabaseError, *, existed: bool) -> Sto
     if isinstance(error, sqlite3.OperationalError) and "unable to open" in text:
         return StoreUnusable(f"cannot open the store at {path}: {text}; {_ELSEWHERE}")
     return StoreUnusable(f"{path} is not a usable SQLite store ({text}): {_MOVE_ASIDE}")
+
+
+def damaged_notice(path: Path, error: Exception) -> str:
+    """For the operator, when a store that opened turns out damaged inside."""
+    return f"{path} is damaged ({error}): stop the bot, {_MOVE_ASIDE}"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import StoreUnusable
+from bot.build import build
+from bot.errors import StoreUnavailable, StoreUnusable
 from bot.store import Store
 
 
@@ -74,3 +75,41 @@ async def test_acknowledged_writes_are_synced_to_disk(store: Store) -> None:
     the log at every commit, so a write acknowledged to a moderator survives it."""
     async with store._write.execute("PRAGMA synchronous") as cursor:
         assert (await cursor.fetchone())[0] == 2  # FULL
+
+
+DAMAGED = "The fact store is damaged, so this cannot be answered; the bot's log says more."
+
+
+async def damaged_store(tmp_path: Path) -> Path:
+    """A built store whose first pages are sound but 20 later ones overwritten, as a
+    failing disk leaves one: it opens; queries then fail as malformed."""
+    path = tmp_path / "store.sqlite3"
+    built = await Store.open(path)
+    await build(built)
+    await built.close()
+    with path.open("r+b") as file:
+        file.seek(4096 * 3)
+        file.write(b"\xff" * 4096 * 20)
+    return path
+
+
+async def test_a_damaged_page_is_a_clear_message_and_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = await damaged_store(tmp_path)
+    store = await Store.open(path)
+    try:
+        for _ in range(3):
+            with pytest.raises(StoreUnavailable) as raised:
+                await store.facts_by_topic("sanctions", None)
+            assert str(raised.value) == DAMAGED
+        with pytest.raises(StoreUnavailable) as raised:
+            async with store.transaction() as conn:
+                await conn.execute("UPDATE facts SET statement = statement || ''")
+        assert str(raised.value) == DAMAGED
+    finally:
+        await store.close()
+    told = [r.getMessage() for r in caplog.records if "is damaged" in r.getMessage()]
+    assert len(told) == 1, told
+    assert told[0].startswith(f"{path} is damaged (database disk image is malformed): ")
+    assert "move it aside" in told[0]
