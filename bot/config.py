@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.errors import BadInput
 
@@ -19,6 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "var" / "briefing.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LARGEST_ID = 2**64 - 1  # Discord ids are unsigned 64-bit snowflakes
+WEB, SOCKETS = ("http", "https"), ("ws", "wss")
+EXAMPLES = {
+    WEB: ("an http(s)", "http://127.0.0.1:8080/api/v10"),
+    SOCKETS: ("a ws(s)", "ws://127.0.0.1:8080/gateway"),
+}
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -93,6 +99,17 @@ def _owner_ids(text: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _url(name: str, text: str | None, schemes: tuple[str, ...]) -> str | None:
+    """A URL with one of `schemes` and a host, or None when unset."""
+    if not text:
+        return None
+    parsed = urlsplit(text.strip())
+    if parsed.scheme not in schemes or not parsed.netloc:
+        kind, example = EXAMPLES[schemes]
+        raise BadInput(f"{name} must be {kind} URL such as {example}; not {text[:80]!r}")
+    return text.strip()
+
+
 def _log_level(text: str | None) -> str | None:
     if not text:
         return None
@@ -125,10 +142,11 @@ class Config:
         values = read_dotenv(dotenv if dotenv is not None else Path.cwd() / ".env")
         values.update(os.environ if environ is None else environ)
         level = _log_level(values.get("BRIEFING_LOG_LEVEL"))
+        api_base = _url("DISCORD_API_BASE", values.get("DISCORD_API_BASE"), WEB)
         return cls(
             token=values.get("DISCORD_TOKEN") or None,
-            api_base=(values.get("DISCORD_API_BASE") or "").rstrip("/") or None,
-            gateway_url=values.get("DISCORD_GATEWAY_URL") or None,
+            api_base=api_base.rstrip("/") if api_base else None,
+            gateway_url=_url("DISCORD_GATEWAY_URL", values.get("DISCORD_GATEWAY_URL"), SOCKETS),
             db_path=Path(values.get("BRIEFING_DB") or DEFAULT_DB),
             prefix=values.get("BRIEFING_PREFIX") or "!",
             owner_ids=_owner_ids(values.get("BRIEFING_OWNER_IDS", "")),

@@ -122,3 +122,27 @@ def test_the_log_level_defaults_to_info_and_warnings_in_the_console() -> None:
 def test_a_log_level_from_dotenv_applies_to_the_console_too(tmp_path: Path) -> None:
     config = config_from(tmp_path, "BRIEFING_LOG_LEVEL=debug\n")
     assert (config.log_level, config.console_log_level) == ("DEBUG", "DEBUG")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("DISCORD_API_BASE", "localhost:8080", "DISCORD_API_BASE must be an http(s) URL"),
+        ("DISCORD_API_BASE", "ftp://x/api", "DISCORD_API_BASE must be an http(s) URL"),
+        ("DISCORD_GATEWAY_URL", "127.0.0.1:9/gateway", "DISCORD_GATEWAY_URL must be a ws(s) URL"),
+    ],
+)
+def test_a_malformed_discord_address_names_the_variable(name: str, value: str, says: str) -> None:
+    with pytest.raises(BadInput) as raised:
+        Config.from_env(environ={name: value}, dotenv=Path("/nonexistent"))
+    assert str(raised.value).startswith(says), str(raised.value)
+
+
+def test_well_formed_discord_addresses_are_kept() -> None:
+    environ = {
+        "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/",
+        "DISCORD_GATEWAY_URL": "wss://gateway.example/",
+    }
+    config = Config.from_env(environ=environ, dotenv=Path("/nonexistent"))
+    assert config.api_base == "http://127.0.0.1:8080/api/v10"
+    assert config.gateway_url == "wss://gateway.example/"
