@@ -124,6 +124,11 @@ class BriefingBot(commands.Bot):
         await self._discover_gateway()
         if self._store is None:
             self._store = await Store.open(self.config.db_path)
+        if self._store.read_only and self.run_digests:
+            # A delivery is recorded before and after it is sent (so none goes out twice):
+            # with nothing recordable, none is attempted.
+            self.run_digests = False
+            log.warning("digests are off while the store is read-only")
         self.answers = AnswerCache(self._store)
         self.add_dynamic_items(QuotesButton)
         report = await ensure_built(self._store)

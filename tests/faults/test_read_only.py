@@ -66,6 +66,7 @@ async def test_the_bot_on_a_store_in_a_read_only_folder_answers_and_refuses_writ
             text = log.read_text()
             assert process.returncode == 0, text[-3000:]
             assert f"{db} is read-only: answering from it; changes cannot be saved" in text
+            assert "digests are off while the store is read-only" in text, text[-3000:]
             assert "Traceback" not in text
             assert sorted(p.name for p in folder.iterdir()) == ["store.sqlite3"]
         finally:
