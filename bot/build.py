@@ -31,7 +31,17 @@ async def build(store: Store, data_dir: Path = curation.DATA_DIR) -> ImportRepor
 
 
 async def ensure_built(store: Store, data_dir: Path = curation.DATA_DIR) -> ImportReport | None:
-    """Build when the store is new or the data files changed since the last build."""
+    """Build when the store is new or the data files changed since the last build (a
+    read-only store is served as it is)."""
     if await store.get_meta("data_fingerprint") == curation.fingerprint(data_dir):
         return None
+    if store.read_only:
+        log.warning(
+            "%s is older than %s, but read-only: answering from it as it is", store.path, data_dir
+        )
+        return None
     return await build(store, data_dir)
+
+
+def read_only_notice(store: Store) -> str:
+    return f"{store.path} is read-only: answering from it; changes cannot be saved"

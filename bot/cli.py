@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from bot import curation, logs
-from bot.build import build, ensure_built, load_checked
+from bot.build import build, ensure_built, load_checked, read_only_notice
 from bot.config import Config
 from bot.console import Console
-from bot.errors import BriefingError, DataError
+from bot.errors import BriefingError, DataError, StoreUnavailable
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -23,6 +26,8 @@ async def opened_store(config: Config, data_dir: Path) -> AsyncIterator[Store]:
     """The store, built first if it is missing or older than the data folder."""
     store = await Store.open(config.db_path)
     try:
+        if store.read_only:
+            log.warning(read_only_notice(store))
         await ensure_built(store, data_dir)
         yield store
     finally:
@@ -33,6 +38,11 @@ async def cmd_build(config: Config, args: argparse.Namespace) -> int:
     load_checked(args.data)  # refuse before opening (or creating) the store
     store = await Store.open(config.db_path)
     try:
+        if store.read_only:
+            raise StoreUnavailable(
+                f"{store.path} is read-only, so it cannot be built or updated; make it and "
+                "its folder writable, or set BRIEFING_DB (or --db) to a writable path"
+            )
         report = await build(store, args.data)
     finally:
         await store.close()
@@ -55,8 +65,9 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_console(config: Config, args: argparse.Namespace) -> int:
+async def cmd_console(config: Config, args: argparse.Namespace, hint: str = "") -> int:
     async with opened_store(config, args.data) as store:
+        print(hint, end="", file=sys.stderr)  # once the store is known to work
         await Console(store, prefix=config.prefix, stale_after=config.stale_after).repl()
     return 0
 
@@ -73,16 +84,19 @@ async def cmd_ask(config: Config, args: argparse.Namespace) -> int:
 
 async def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if not config.token:
-        print(
+        hint = (
             "No DISCORD_TOKEN is set, so the bot starts as a local console.\n"
             "To connect to Discord, set DISCORD_TOKEN (in the environment or a .env file) "
-            "and run `python -m bot` again.\n",
-            file=sys.stderr,
+            "and run `python -m bot` again.\n\n"
         )
-        return await cmd_console(config, args)
-    from bot.core import run_discord
-
-    return await run_discord(config)
+        return await cmd_console(config, args, hint)
+    store = await Store.open(config.db_path)  # a store it cannot use stops it in one line
+    try:
+        from bot.core import run_discord  # discord.py takes a while to import
+    except BaseException:
+        await store.close()
+        raise
+    return await run_discord(config, store)
 
 
 async def cmd_export(config: Config, args: argparse.Namespace) -> int:
@@ -115,24 +129,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _log_level(config: Config, args: argparse.Namespace) -> str:
-    """The console's answers go to the same terminal as the log: keep the log to
-    warnings there unless BRIEFING_LOG_LEVEL asks for more."""
-    interactive = args.command in {"console", "ask"} or (
+def _interactive(config: Config, args: argparse.Namespace) -> bool:
+    """Whether the answers go to the terminal the log is written to."""
+    return args.command in {"console", "ask"} or (
         args.command in {None, "run"} and not config.token
     )
-    if interactive and "BRIEFING_LOG_LEVEL" not in os.environ:
-        return "WARNING"
-    return config.log_level
+
+
+def _configured(args: argparse.Namespace) -> Config:
+    config = Config.from_env()
+    if args.db:
+        config = replace(config, db_path=args.db)
+    level = config.console_log_level if _interactive(config, args) else config.log_level
+    logs.setup(level, [config.token or ""])
+    return config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    config = Config.from_env()
-    if args.db:
-        config = Config(**{**config.__dict__, "db_path": args.db})
-    logs.setup(_log_level(config, args), [config.token or ""])
     try:
+        config = _configured(args)
         if args.command == "check":
             return cmd_check(config, args)
         handlers = {

@@ -1,41 +1,125 @@
 """Configuration from the environment and an optional `.env` file.
 
 The environment wins over `.env`. The token is kept out of `repr`, so logging a config
-never leaks it.
+never leaks it. Every value is checked here, so a bad one stops the program with one
+line naming the variable (or the `.env` line) before anything starts.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.errors import BadInput
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "var" / "briefing.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LARGEST_ID = 2**64 - 1  # Discord ids are unsigned 64-bit snowflakes
+WEB, SOCKETS = ("http", "https"), ("ws", "wss")
+EXAMPLES = {
+    WEB: ("an http(s)", "http://127.0.0.1:8080/api/v10"),
+    SOCKETS: ("a ws(s)", "ws://127.0.0.1:8080/gateway"),
+}
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments skipped; quotes around values removed."""
-    values: dict[str, str] = {}
+    """NAME=value lines, as python-dotenv and docker compose read them: blank lines and
+    `#` comment lines skipped; an optional `export ` prefix; a value in single quotes is
+    literal, one in double quotes understands \\" \\\\ \\n \\t; an unquoted value ends at
+    whitespace followed by `#`. Anything else is refused, naming the line."""
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
+        return {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
+        if not line or line.startswith("#"):
             continue
-        key, value = line.split("=", 1)
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+        name, equals, rest = line.removeprefix("export ").partition("=")
+        name = name.strip()
+        if not equals or not _NAME.fullmatch(name):
+            raise BadInput(f"{path} line {number}: expected NAME=value")
+        try:
+            values[name] = _value(rest.strip())
+        except ValueError as error:
+            raise BadInput(f"{path} line {number}: {error}") from None
     return values
 
 
+def _value(text: str) -> str:
+    if not text or text[0] not in "'\"":
+        return re.split(r"\s#", text, maxsplit=1)[0].rstrip()
+    quote = text[0]
+    value, end = _quoted(text, quote)
+    after = text[end + 1 :].strip()
+    if after and not after.startswith("#"):
+        raise ValueError("unexpected text after the closing quote")
+    return value
+
+
+def _quoted(text: str, quote: str) -> tuple[str, int]:
+    """The value inside the quotes that open `text`, and where its closing quote is."""
+    if quote == "'":
+        end = text.find("'", 1)
+        if end < 0:
+            raise ValueError("the closing ' is missing")
+        return text[1:end], end
+    out, index = [], 1
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            return "".join(out), index
+        if char == "\\" and index + 1 < len(text):
+            index += 1
+            char = _ESCAPES.get(text[index], "\\" + text[index])
+        out.append(char)
+        index += 1
+    raise ValueError('the closing " is missing')
+
+
 def _owner_ids(text: str) -> frozenset[int]:
-    try:
-        return frozenset(int(part) for part in text.replace(",", " ").split())
-    except ValueError:
-        raise BadInput("BRIEFING_OWNER_IDS must be user ids separated by commas.") from None
+    ids = set()
+    for part in text.replace(",", " ").split():
+        if not part.isdecimal() or not 0 < int(part) <= LARGEST_ID:
+            raise BadInput(
+                f"BRIEFING_OWNER_IDS must be user ids separated by commas; {part[:40]!r} is not one"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _url(name: str, text: str | None, schemes: tuple[str, ...]) -> str | None:
+    """A URL with one of `schemes` and a host, or None when unset."""
+    if not text:
+        return None
+    parsed = urlsplit(text.strip())
+    if parsed.scheme not in schemes or not parsed.netloc:
+        kind, example = EXAMPLES[schemes]
+        raise BadInput(f"{name} must be {kind} URL such as {example}; not {text[:80]!r}")
+    return text.strip()
+
+
+def _log_level(text: str | None) -> str | None:
+    if not text:
+        return None
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise BadInput(
+            f"BRIEFING_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; not {text[:40]!r}"
+        )
+    return level
 
 
 def _days(text: str, name: str, default: int) -> int:
@@ -65,19 +149,28 @@ class Config:
     @property
     def stale_after(self) -> timedelta:
         return timedelta(days=self.stale_after_days)
+    # The console's answers share the terminal with the log: warnings only there, unless
+    # BRIEFING_LOG_LEVEL (in the environment or .env) asks for something else.
+    console_log_level: str = "WARNING"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path | None = None) -> Config:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None
+    ) -> Config:
+        """The configuration, or BadInput naming the variable or `.env` line at fault."""
         values = read_dotenv(dotenv if dotenv is not None else Path.cwd() / ".env")
         values.update(os.environ if environ is None else environ)
+        level = _log_level(values.get("BRIEFING_LOG_LEVEL"))
+        api_base = _url("DISCORD_API_BASE", values.get("DISCORD_API_BASE"), WEB)
         return cls(
             token=values.get("DISCORD_TOKEN") or None,
-            api_base=(values.get("DISCORD_API_BASE") or "").rstrip("/") or None,
-            gateway_url=values.get("DISCORD_GATEWAY_URL") or None,
+            api_base=api_base.rstrip("/") if api_base else None,
+            gateway_url=_url("DISCORD_GATEWAY_URL", values.get("DISCORD_GATEWAY_URL"), SOCKETS),
             db_path=Path(values.get("BRIEFING_DB") or DEFAULT_DB),
             prefix=values.get("BRIEFING_PREFIX") or "!",
             owner_ids=_owner_ids(values.get("BRIEFING_OWNER_IDS", "")),
-            log_level=(values.get("BRIEFING_LOG_LEVEL") or "INFO").upper(),
+            log_level=level or "INFO",
+            console_log_level=level or "WARNING",
             stale_after_days=_days(
                 values.get("BRIEFING_STALE_AFTER_DAYS", ""), "BRIEFING_STALE_AFTER_DAYS", 30
             ),

@@ -7,8 +7,10 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import pkgutil
 import signal
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -19,10 +21,11 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 import cogs
-from bot.build import ensure_built
+from bot.build import ensure_built, read_only_notice
 from bot.cache import AnswerCache
 from bot.config import Config
 from bot.context import BriefingContext
+from bot.errors import StoreUnavailable
 from bot.store import Store
 from bot.views import QuotesButton
 
@@ -30,6 +33,14 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 COMMAND_HASH_KEY = "app_commands_hash"
+
+# Shutting down on SIGTERM: service managers wait 10 s before SIGKILL; we take at most
+# SHUTDOWN_LIMIT, of which running answers may use HANDLER_GRACE, Discord's close
+# handshake CLOSE_GRACE, and the connection task, once cancelled, RUNNER_GRACE.
+SHUTDOWN_LIMIT = 4.5
+HANDLER_GRACE = 2.5
+CLOSE_GRACE = 1.0
+RUNNER_GRACE = 0.5
 
 
 def utc_now() -> datetime:
@@ -76,7 +87,9 @@ def running_handlers() -> set[asyncio.Task]:
 
 
 class BriefingBot(commands.Bot):
-    def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, config: Config, *, clock: Clock = utc_now, store: Store | None = None
+    ) -> None:
         super().__init__(
             command_prefix=config.prefix,
             intents=intents(),
@@ -90,7 +103,7 @@ class BriefingBot(commands.Bot):
         self.started = clock()
         self.defer_after = 2.0  # seconds before a slow slash answer is deferred
         self.run_digests = True  # tests drive the digest dispatcher's ticks themselves
-        self._store: Store | None = None
+        self._store: Store | None = store  # opened in setup_hook when not given
         self.before_invoke(self._start_deadline)
         self.after_invoke(self._stop_deadline)
 
@@ -109,7 +122,13 @@ class BriefingBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self._discover_gateway()
-        self._store = await Store.open(self.config.db_path)
+        if self._store is None:
+            self._store = await Store.open(self.config.db_path)
+        if self._store.read_only and self.run_digests:
+            # A delivery is recorded before and after it is sent (so none goes out twice):
+            # with nothing recordable, none is attempted.
+            self.run_digests = False
+            log.warning("digests are off while the store is read-only")
         self.answers = AnswerCache(self._store)
         self.add_dynamic_items(QuotesButton)
         report = await ensure_built(self._store)
@@ -138,8 +157,13 @@ class BriefingBot(commands.Bot):
             log.info("slash commands unchanged; not syncing")
             return False
         synced = await self.tree.sync()
-        await self.store.set_meta(COMMAND_HASH_KEY, digest)
         log.info("synced %d slash commands", len(synced))
+        try:
+            await self.store.set_meta(COMMAND_HASH_KEY, digest)
+        except StoreUnavailable as error:
+            log.warning(
+                "not remembering the slash command sync (%s): next start syncs again", error
+            )
         return True
 
     async def is_curator(self, user: discord.abc.User) -> bool:
@@ -173,7 +197,7 @@ class BriefingBot(commands.Bot):
     async def _stop_deadline(self, ctx: BriefingContext) -> None:
         await ctx.settle_deadline()
 
-    async def drain(self, grace: float = 10.0) -> None:
+    async def drain(self, grace: float = HANDLER_GRACE) -> None:
         """Wait (up to `grace` seconds) for the handlers already running (commands,
         their error replies, button clicks) to finish sending their answers."""
         pending = running_handlers()
@@ -184,34 +208,103 @@ class BriefingBot(commands.Bot):
         if late:
             log.warning("closing with %d handler(s) still running", len(late))
 
+    async def close_discord(self) -> None:
+        """discord.py's close (cogs, gateway, HTTP session), bounded: a Discord that does
+        not answer the websocket's close handshake (10 s in aiohttp) must not hold up
+        the exit. The close goes on in the background until the loop ends."""
+        try:
+            await asyncio.wait_for(asyncio.shield(super().close()), CLOSE_GRACE)
+        except TimeoutError:
+            log.warning("Discord did not acknowledge the close in %.0f s; going on", CLOSE_GRACE)
+
     async def close(self) -> None:
-        await super().close()
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
+        try:
+            await self.close_discord()
+        finally:
+            if self._store is not None:
+                store, self._store = self._store, None
+                await store.close()
 
 
-async def run_discord(config: Config) -> int:
-    """Run until SIGINT/SIGTERM, then close the gateway and the store cleanly."""
-    bot = BriefingBot(config)
-    loop = asyncio.get_running_loop()
+def _stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT, SIGTERM, or SIGHUP (the terminal that started the bot is gone):
+    each is a clean shutdown."""
     stopping = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(signum, stopping.set)
-    async with bot:
-        runner = asyncio.create_task(bot.start(config.token or ""))
-        stopper = asyncio.create_task(stopping.wait())
+    return stopping
+
+
+def _watchdog(seconds: float) -> None:
+    """A last resort, in a daemon thread: if shutting down takes longer than `seconds`
+    (a stuck handler, an executor job, a thread that will not end), exit anyway, as a
+    service manager's SIGKILL would, but first, and saying so. SQLite's journal keeps
+    every committed write across such an exit."""
+
+    def expire() -> None:
+        log.error("shutdown took longer than %.1f s; exiting now", seconds)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+
+
+async def _shut_down(bot: BriefingBot, runner: asyncio.Task) -> None:
+    """Answers in flight first, then Discord, then the runner, and the store last,
+    when nothing can use it any more; SHUTDOWN_LIMIT seconds at most in all."""
+    log.info("signal received; shutting down")
+    _watchdog(SHUTDOWN_LIMIT)
+    await bot.drain(HANDLER_GRACE)
+    await bot.close_discord()
+    # Still running: asleep in discord.py's reconnect backoff (which grows to minutes),
+    # or waiting on a gateway handshake (60 s). Neither is worth waiting for.
+    runner.cancel()
+    await asyncio.wait({runner}, timeout=RUNNER_GRACE)
+
+
+async def run_discord(config: Config, store: Store | None = None) -> int:
+    """Run until SIGINT, SIGTERM or SIGHUP, then close the gateway and the store cleanly, within
+    SHUTDOWN_LIMIT seconds whatever the connection is doing.
+
+    The store (opened here if not given) comes first: a store that cannot be used stops
+    the bot (StoreUnusable, one line) before anything connects to Discord.
+    """
+    if store is None:
+        store = await Store.open(config.db_path)
+    if store.read_only:
+        log.warning(read_only_notice(store))
+    bot = BriefingBot(config, store=store)
+    stopping = _stop_on_signals()
+    runner = asyncio.create_task(bot.start(config.token or ""), name="discord-runner")
+    stopper = asyncio.create_task(stopping.wait())
+    try:
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stopper in done:
-            log.info("signal received; shutting down")
-            await bot.drain()
-        await bot.close()
+            await _shut_down(bot, runner)
+    finally:
         stopper.cancel()
-        outcome = (await asyncio.gather(runner, return_exceptions=True))[0]
+        await bot.close()
+    if stopper in done or not runner.done() or runner.cancelled():
+        return 0
+    return _exit_code(bot, runner.exception())
+
+
+def _exit_code(bot: BriefingBot, outcome: BaseException | None) -> int:
+    if outcome is None:
+        return 0
     if isinstance(outcome, discord.LoginFailure):
         log.error("Discord refused the token: check DISCORD_TOKEN")
-        return 1
-    if isinstance(outcome, BaseException):
+    elif bot.user is not None and bot.ws is None:
+        # Logged in over REST, never reached the gateway. discord.py gives up after a
+        # failed first connection by tripping over the session it never had (an
+        # AttributeError); the reason is the error it was handling.
+        cause = outcome.__context__ if isinstance(outcome, AttributeError) else None
+        gateway = DiscordWebSocket.DEFAULT_GATEWAY
+        log.error("could not connect to Discord's gateway at %s: %s", gateway, cause or outcome)
+    else:
         log.error("the Discord connection failed: %s", outcome)
-        return 1
-    return 0
+    return 1

@@ -29,3 +29,8 @@ class DataError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the curated data")
         self.problems = problems
+
+
+class StoreUnusable(BriefingError):
+    """The store file cannot be opened or created; the message names the path and what
+    to do about it."""

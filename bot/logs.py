@@ -3,28 +3,47 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+MARKER = "[token redacted]"
+# Discord tokens are 59 or more base64url characters in dot-separated parts. Anything much
+# shorter, or with other characters, is not a token: redacting it would only mangle
+# ordinary words ("th[token redacted] Discord" for a token "is").
+_PLAUSIBLE = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
+_SHORTEST = 20
+# A token ends at anything but a base64url character (a dot may end a sentence).
+_EDGE = r"A-Za-z0-9_\-"
+
+
+def _plausible(secret: str) -> bool:
+    return len(secret) >= _SHORTEST and _PLAUSIBLE.fullmatch(secret) is not None
+
+
+def _whole(secret: str) -> re.Pattern[str]:
+    """The secret where it stands alone, not as part of a longer run of token characters."""
+    return re.compile(f"(?<![{_EDGE}]){re.escape(secret)}(?![{_EDGE}])")
 
 
 class RedactFilter(logging.Filter):
-    """Replaces secrets in formatted messages (and exception text) with a marker."""
+    """Replaces plausible tokens, wherever one appears whole in a formatted message (or
+    exception text), with a marker."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [secret for secret in secrets if secret]
+        self.patterns = [_whole(secret) for secret in secrets if _plausible(secret)]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        if not self.patterns:
             return True
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        for secret in self.secrets:
-            message = message.replace(secret, "[token redacted]")
+        for pattern in self.patterns:
+            message = pattern.sub(MARKER, message)
             if record.exc_text:
-                record.exc_text = record.exc_text.replace(secret, "[token redacted]")
+                record.exc_text = pattern.sub(MARKER, record.exc_text)
         record.msg, record.args = message, None
         return True
 

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 # nearly every row; the subject, topic or id indexes are the selective ones (at 100,000
 # facts, facts_about went from 22 ms to 0.1 ms).
 VISIBLE = "(+{table}.guild_id IS NULL OR +{table}.guild_id = :guild)"
+DAMAGED = "The fact store is damaged, so this cannot be answered; the bot's log says more."
 # The most facts one answer lists; past this, answers say so and point to `search`.
 ANSWER_LIMIT = 150
 
@@ -81,21 +82,21 @@ class Store:
         self._write_lock = asyncio.Lock()
         self._alias_cache: list[tuple[str, int]] | None = None
         self.generation = 0  # bumped by every write this process commits
+        self.read_only = False  # opened read-only: every write is refused
+        self._told_damaged = False
 
     # --- life cycle ------------------------------------------------------------------
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
+        """The store at `path`, created and migrated if need be; read-only (every write
+        refused, reads served) if it exists but cannot be written; StoreUnusable, whose
+        one-line message names the path and what to do, if it cannot be used at all."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await database.connect(path)
-        try:
-            await database.migrate(writer)
-            reader = await database.connect(path)
-        except BaseException:
-            await writer.close()
-            raise
-        return cls(path, reader, writer)
+        reader, writer, read_only = await database.open_connections(path)
+        store = cls(path, reader, writer)
+        store.read_only = read_only
+        return store
 
     async def close(self) -> None:
         async with self._write_lock:
@@ -122,6 +123,7 @@ class Store:
                 if isinstance(error, sqlite3.OperationalError) and _is_unavailable(error):
                     log.warning("write refused by SQLite: %s", error)
                     raise StoreUnavailable(_unavailable_message(error)) from error
+                self._check_damage(error)
                 raise
             finally:
                 self._alias_cache = None
@@ -136,6 +138,19 @@ class Store:
             if _is_unavailable(error):
                 raise StoreUnavailable(_unavailable_message(error)) from error
             raise
+        except sqlite3.DatabaseError as error:
+            self._check_damage(error)
+            raise
+
+    def _check_damage(self, error: BaseException) -> None:
+        """A damaged file (a failing disk) becomes StoreUnavailable with a message a user
+        can be shown; the operator is told once, in the log, what it is and what to do."""
+        if not (isinstance(error, sqlite3.DatabaseError) and _is_damaged(error)):
+            return
+        if not self._told_damaged:
+            self._told_damaged = True
+            log.error("%s", database.damaged_notice(self.path, error))
+        raise StoreUnavailable(DAMAGED) from error
 
     async def _one(self, sql: str, params: Sequence[object] | dict = ()) -> sqlite3.Row | None:
         found = await self._all(sql, params)
@@ -745,6 +760,12 @@ _UNAVAILABLE = ("locked", "busy", "readonly", "read-only", "disk is full", "disk
 
 def _is_unavailable(error: sqlite3.OperationalError) -> bool:
     return any(word in str(error).lower() for word in _UNAVAILABLE)
+
+
+def _is_damaged(error: sqlite3.DatabaseError) -> bool:
+    return getattr(error, "sqlite_errorname", "") in {"SQLITE_CORRUPT", "SQLITE_NOTADB"} or (
+        "malformed" in str(error)
+    )
 
 
 def _unavailable_message(error: Exception) -> str:
