@@ -149,6 +149,7 @@ class Config:
     @property
     def stale_after(self) -> timedelta:
         return timedelta(days=self.stale_after_days)
+
     # The console's answers share the terminal with the log: warnings only there, unless
     # BRIEFING_LOG_LEVEL (in the environment or .env) asks for something else.
     console_log_level: str = "WARNING"
