@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from bot import briefing
 from bot.briefing import Answer
@@ -42,6 +44,14 @@ FindSent = Callable[[DigestSubscription, Delivery], Awaitable[Posted]]
 
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_MAX = timedelta(minutes=30)
+RESTART_PAUSE = 5.0  # seconds before a loop that ended is started again
+
+T = TypeVar("T")
+
+
+def new_error_id() -> str:
+    """A short id to find one error in the log."""
+    return uuid.uuid4().hex[:8]
 
 
 def nonce_for(guild_id: int, day: date, page: int = 0) -> str:
@@ -87,27 +97,88 @@ class DigestDispatcher:
         self._wake = asyncio.Event()
         self._locks: dict[int, asyncio.Lock] = {}  # one delivery per server at a time
         self._retry_at: dict[int, tuple[datetime, timedelta]] = {}  # server: (when, backoff)
+        self._broken: dict[int, DigestSubscription] = {}  # settings already logged as unusable
+        self._handled: set[tuple[int, date]] = set()  # (server, day) delivered in this pass
 
     def wake(self) -> None:
         """A subscription changed: look again now rather than at the old due time."""
         self._wake.set()
 
+    async def run_forever(self, pause: float = RESTART_PAUSE) -> None:
+        """Run the loop; should it ever end (it is not meant to), log it and start it
+        again after `pause` seconds, so digests never stop until the bot does."""
+        while True:
+            try:
+                await self.run()
+                error_id = new_error_id()
+                log.error("error %s: the digest loop returned; restarting it", error_id)
+            except Exception:
+                error_id = new_error_id()
+                log.exception("error %s: the digest loop ended; restarting it", error_id)
+            await asyncio.sleep(pause)
+
     async def run(self) -> None:
-        """Deliver what is due, sleep until the next due time (or a wake), repeat."""
+        """Deliver what is due, sleep until the next due time (or a wake), repeat. No
+        error ends it: a failed pass is logged and tried again a minute later."""
         while True:
             try:
                 await self.tick()
+                wake = await self._next_wake()
             except Exception:
-                log.exception("digest tick failed; trying again shortly")
-            await self._sleep_until(await self._next_wake())
+                error_id = new_error_id()
+                log.exception("error %s: digest pass failed; trying again in a minute", error_id)
+                wake = self.clock() + RETRY_FIRST
+            await self._sleep_until(wake)
+
+    def _schedule_of(self, sub: DigestSubscription, work: Callable[[], T]) -> T | None:
+        """Work out one server's schedule; a server whose stored setting cannot be
+        worked out (an unknown zone, an impossible date) is logged once with an error
+        id and left out, and the others go on."""
+        try:
+            found = work()
+        except Exception:
+            if self._broken.get(sub.guild_id) != sub:
+                self._broken[sub.guild_id] = sub
+                log.exception(
+                    "error %s: the digest schedule of server %s cannot be worked out "
+                    "(%s %s); skipping that server until its setting changes",
+                    new_error_id(),
+                    sub.guild_id,
+                    sub.local_time,
+                    sub.tz,
+                )
+            return None
+        self._broken.pop(sub.guild_id, None)
+        return found
 
     async def _next_wake(self) -> datetime:
         now = self.clock()
-        times = [
-            max(next_due(sub, now), self._retry_at.get(sub.guild_id, (now, None))[0])
-            for sub in await self.store.digests()
-        ]
-        return min([*times, now + IDLE_CHECK])
+        times = [now + IDLE_CHECK]
+        for sub in await self.store.digests():
+            due = self._schedule_of(sub, lambda sub=sub: next_due(sub, now))
+            if due is None:
+                continue
+            if due > now:
+                self._retry_at.pop(sub.guild_id, None)  # nothing outstanding: no back-off
+            else:
+                due = self._unless_stuck(sub, now) or due
+            times.append(max(due, self._retry_at.get(sub.guild_id, (now, None))[0]))
+        return min(times)
+
+    def _unless_stuck(self, sub: DigestSubscription, now: datetime) -> datetime | None:
+        """A day still due right after this pass delivered it (or found it delivered)
+        would make the loop wake at once, again and again: back off and log it instead."""
+        days = self._schedule_of(sub, lambda: due_days(sub, now)) or []
+        if not any((sub.guild_id, due.day) in self._handled for due in days):
+            return None
+        wait = self._back_off(sub.guild_id)
+        log.error(
+            "error %s: digest for server %s is still due after it was handled; looking again in %s",
+            new_error_id(),
+            sub.guild_id,
+            wait,
+        )
+        return now + wait
 
     async def _sleep_until(self, when: datetime) -> None:
         self._wake.clear()
@@ -123,9 +194,10 @@ class DigestDispatcher:
         the others."""
         now = self.clock()
         report = TickReport()
+        self._handled.clear()
         jobs = []
         for sub in await self.store.digests():
-            for due in due_days(sub, now):
+            for due in self._schedule_of(sub, lambda sub=sub: due_days(sub, now)) or []:
                 if due.missed:
                     await self._skip(sub, due.day, due.late, report)
                 elif now >= self._retry_at.get(sub.guild_id, (now, None))[0]:
@@ -136,6 +208,9 @@ class DigestDispatcher:
     async def _skip(
         self, sub: DigestSubscription, day: date, late: timedelta, report: TickReport
     ) -> None:
+        earlier = await self.store.delivery(sub.guild_id, day)
+        if earlier is not None and earlier.state != "sending":
+            return  # recorded already: no write on every pass
         if await self.store.skip_delivery(sub.guild_id, day, self.clock()):
             hours = late.total_seconds() / 3600
             log.warning(
@@ -163,7 +238,7 @@ class DigestDispatcher:
                 )
                 report.failed.append(sub.guild_id)
             else:
-                self._retry_at.pop(sub.guild_id, None)
+                self._handled.add((sub.guild_id, day))
 
     def _back_off(self, guild_id: int) -> timedelta:
         """Wait longer after each failure in a row (1 min, doubling, at most 30 min)."""
@@ -189,14 +264,22 @@ class DigestDispatcher:
 
     async def _deliver(self, sub: DigestSubscription, day: date) -> bool:
         now = self.clock()
+        current = await self.store.digest(sub.guild_id)  # it may have changed meanwhile
+        if current is None or not current.enabled or current.tz != sub.tz:
+            return False  # off, or another zone's day: the next pass works it out again
+        if current.last_sent_day is not None and day <= current.last_sent_day:
+            return False
+        earlier = await self.store.delivery(sub.guild_id, day)
+        if earlier is not None and earlier.state == "sent":
+            return False  # no write for what is known to be done
         earlier = await self.store.claim_delivery(
             sub.guild_id, day, nonce_for(sub.guild_id, day), now
         )
         if earlier is not None and earlier.state != "sending":
-            return False  # sent or skipped already
+            return False  # sent meanwhile
         posted: Posted = {}
         if earlier is not None:  # claimed before a crash or a failure: what got out?
-            posted = await self.find_sent(sub, earlier)
+            posted = await self.find_sent(current, earlier)
             if posted:
                 log.info(
                     "digest for server %s on %s: %d page(s) were already posted",
@@ -205,9 +288,12 @@ class DigestDispatcher:
                     len(posted),
                 )
         claim = earlier or await self.store.delivery(sub.guild_id, day)
-        assert claim is not None
-        answer = await briefing.digest(self.store, sub.guild_id, sub.since, now, self.stale_after)
-        first = await self.send(sub, answer, claim, self.pacer, posted)
+        if claim is None:
+            raise RuntimeError(f"the claim of {day} for server {sub.guild_id} vanished")
+        answer = await briefing.digest(
+            self.store, sub.guild_id, current.since, now, self.stale_after
+        )
+        first = await self.send(current, answer, claim, self.pacer, posted)
         await self.store.finish_delivery(sub.guild_id, day, first, self.clock(), now)
         return not posted
 

@@ -58,15 +58,33 @@ def due_days(sub: DigestSubscription, now: datetime) -> list[Due]:
 
 
 def next_due(sub: DigestSubscription, now: datetime) -> datetime:
-    """The next time this subscription wants attention (a delivery due, or its first
-    due time after now)."""
+    """The next time this subscription wants attention: a delivery due and not yet past
+    the grace window, or else its first due time after now that is not already sent.
+
+    Total for any stored state: the search starts at the later of today and the day
+    after the last one sent, and a day's due time is after now by the next day at most.
+    """
     pending = [due.at for due in due_days(sub, now) if not due.missed]
     if pending:
         return min(pending)
-    today = local_day(now, sub.tz)
-    for offset in range(0, 3):
-        day = today + timedelta(days=offset)
-        at = due_at(day, sub.local_time, sub.tz)
-        if at > now and (sub.last_sent_day is None or day > sub.last_sent_day):
-            return at
-    raise AssertionError("a daily time recurs within three days")
+    after = max(now, sub.active_from or now)  # nothing is due before the setting
+    day = local_day(after, sub.tz)
+    if sub.last_sent_day is not None:
+        day = max(day, sub.last_sent_day + timedelta(days=1))
+    while (at := due_at(day, sub.local_time, sub.tz)) <= after:
+        day += timedelta(days=1)
+    return at
+
+
+def rezoned_last_day(sub: DigestSubscription, tz_name: str) -> date | None:
+    """The last day sent, restated for a change of zone.
+
+    A digest is for one local day, and a day in one zone is not the same day in another
+    (09:00 on the 28th in Kiritimati is 19:00 on the 26th at UTC-12). After a change of
+    zone the last digest counts for the local date, in the new zone, on which it went
+    out: that day has had its digest, the next one has not. The same zone keeps its
+    days as they were (yesterday's digest sent after midnight still leaves today's due).
+    """
+    if sub.tz == tz_name or sub.last_sent_at is None:
+        return sub.last_sent_day
+    return local_day(sub.last_sent_at, tz_name)

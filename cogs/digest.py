@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import logging
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 import discord
 from discord.ext import commands
@@ -23,7 +25,7 @@ from bot.errors import BadInput
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
 from bot.render.embeds import render_pages
-from bot.schedule import next_due
+from bot.schedule import next_due, rezoned_last_day
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,29 @@ def footer_ref(nonce: str) -> str:
 def stamp(moment: datetime) -> str:
     seconds = int(moment.timestamp())
     return f"<t:{seconds}:F> (<t:{seconds}:R>)"
+
+
+def proposed_setting(
+    earlier: DigestSubscription | None,
+    guild_id: int,
+    channel_id: int,
+    when: dt_time,
+    zone_name: str,
+    now: datetime,
+) -> DigestSubscription:
+    """The setting `digest set` is about to store, as the store will store it, so that
+    its schedule is checked before anything is saved."""
+    if earlier is None:
+        return DigestSubscription(guild_id, channel_id, when, zone_name, True, now, now)
+    return replace(
+        earlier,
+        channel_id=channel_id,
+        local_time=when,
+        tz=zone_name,
+        enabled=True,
+        active_from=now,
+        last_sent_day=rezoned_last_day(earlier, zone_name),
+    )
 
 
 class Digest(commands.Cog):
@@ -69,7 +94,7 @@ class Digest(commands.Cog):
 
     async def _run_when_ready(self) -> None:
         await self.bot.wait_until_ready()
-        await self.dispatcher.run()
+        await self.dispatcher.run_forever()
 
     # --- posting ------------------------------------------------------------------
 
@@ -194,16 +219,18 @@ class Digest(commands.Cog):
         me = channel.guild.me
         if me is not None and not channel.permissions_for(me).send_messages:
             raise BadInput(f"I can't post in {channel.mention}; give me Send Messages there first.")
+        guild_id = channel.guild.id
+        earlier = await ctx.store.digest(guild_id)
+        proposed = proposed_setting(earlier, guild_id, channel.id, when, zone_name, ctx.now())
+        upcoming = next_due(proposed, ctx.now())  # worked out before anything is saved
         await ctx.store.set_digest(
             channel.guild.id, channel.id, when, zone_name, ctx.change(ctx.scope)
         )
         self.untold.discard(channel.guild.id)
         self.dispatcher.wake()
-        sub = await ctx.store.digest(channel.guild.id)
-        assert sub is not None
         await ctx.send_text(
             f"Daily digest set for {channel.mention} at {when:%H:%M} {zone_name}. "
-            f"Next: {stamp(next_due(sub, ctx.now()))}."
+            f"Next: {stamp(upcoming)}."
         )
 
     @digest.command(name="off")

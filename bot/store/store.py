@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -41,6 +43,7 @@ from bot.models import (
     SourceDraft,
     Usage,
 )
+from bot.schedule import rezoned_last_day
 from bot.store import changes, database, rows
 from bot.store.changes import QuotaCheck
 from bot.store.importer import ImportReport, import_bundle
@@ -84,6 +87,7 @@ class Store:
         self.generation = 0  # bumped by every write this process commits
         self.read_only = False  # opened read-only: every write is refused
         self._told_damaged = False
+        self._unreadable: set[int] = set()  # servers whose digest setting was logged unreadable
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -596,9 +600,12 @@ class Store:
     ) -> None:
         """Subscribe, re-point or re-enable a server's digest. Nothing is due before now
         (no instant post for a time already past today); a first subscription's news
-        starts now, a changed one keeps what was not yet reported."""
+        starts now, a changed one keeps what was not yet reported. A change of zone
+        restates the last day sent in the new zone's days (`rezoned_last_day`) and
+        forgets settled records of later days, which were the old zone's days."""
         at = change.at.isoformat()
         async with self.transaction() as conn:
+            last_day = await self._rezoned_last_day(conn, guild_id, tz)
             await conn.execute(
                 "INSERT INTO digest_subscriptions(guild_id, channel_id, local_time, tz, enabled,"
                 " disabled_reason, reason_told, active_from, since, updated_by, updated_at)"
@@ -618,8 +625,35 @@ class Store:
                     at,
                 ),
             )
+            if last_day is not None:
+                await conn.execute(
+                    "UPDATE digest_subscriptions SET last_sent_day = ? WHERE guild_id = ?",
+                    (last_day.isoformat(), guild_id),
+                )
+                await conn.execute(
+                    "DELETE FROM digest_deliveries WHERE guild_id = ? AND local_day > ?"
+                    " AND state IN ('sent', 'skipped')",
+                    (guild_id, last_day.isoformat()),
+                )
             after = {"channel_id": channel_id, "time": local_time.strftime("%H:%M"), "tz": tz}
             await changes.audit(conn, change, "digest set", "guild", guild_id, None, after)
+
+    async def _rezoned_last_day(
+        self, conn: aiosqlite.Connection, guild_id: int, tz: str
+    ) -> date | None:
+        """The last day sent restated in zone `tz`, read in the writing transaction (so a
+        digest finishing meanwhile is not overwritten); None when the zone is unchanged."""
+        async with conn.execute(
+            "SELECT * FROM digest_subscriptions WHERE guild_id = ?", (guild_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row["tz"] == tz:
+            return None
+        try:
+            return rezoned_last_day(rows.subscription(row), tz)
+        except ValueError:  # an unreadable stored row: the new setting replaces it
+            log.warning("digest setting of server %s was unreadable; replaced", guild_id)
+            return None
 
     async def disable_digest(
         self, guild_id: int, reason: str | None, change: Change | None = None
@@ -649,7 +683,22 @@ class Store:
         found = await self._all(
             "SELECT * FROM digest_subscriptions WHERE enabled = 1 OR ? = 0", (int(enabled_only),)
         )
-        return [rows.subscription(row) for row in found]
+        return [sub for row in found if (sub := self._subscription_or_none(row)) is not None]
+
+    def _subscription_or_none(self, row: sqlite3.Row) -> DigestSubscription | None:
+        """One unreadable setting (written by another version, or by hand) must not stop
+        every server's digest: it is logged once with an id and left out."""
+        try:
+            return rows.subscription(row)
+        except (ValueError, TypeError):
+            if row["guild_id"] not in self._unreadable:
+                self._unreadable.add(row["guild_id"])
+                log.exception(
+                    "error %s: the digest setting of server %s is unreadable; skipping it",
+                    uuid.uuid4().hex[:8],
+                    row["guild_id"],
+                )
+            return None
 
     async def untold_digest_problems(self) -> set[int]:
         found = await self._all("SELECT guild_id FROM digest_subscriptions WHERE reason_told = 0")
@@ -665,18 +714,36 @@ class Store:
     async def claim_delivery(
         self, guild_id: int, day: date, nonce: str, at: datetime
     ) -> Delivery | None:
-        """Record that a day's digest is being sent, before it is sent. Returns the earlier
-        record instead when there is one (sent, skipped, or left 'sending' by a crash)."""
-        async with (
-            self.transaction() as conn,
-            conn.execute(
+        """Record that a day's digest is being sent, before it is sent. Returns None when
+        the day is now claimed afresh, else the earlier record: 'sent', or 'sending' (left
+        by a crash or a failure: what got out must be looked for first).
+
+        A skipped day was not posted, so it can be claimed again (a moderator's `digest
+        now`, or a new time later that day). A skip that settled a crashed send may have
+        got out, so it comes back as 'sending' with its first claim's nonce and time."""
+        async with self.transaction() as conn:
+            async with conn.execute(
+                "SELECT * FROM digest_deliveries WHERE guild_id = ? AND local_day = ?",
+                (guild_id, day.isoformat()),
+            ) as cursor:
+                row = await cursor.fetchone()
+            earlier = rows.delivery(row) if row else None
+            if earlier is not None and earlier.state != "skipped":
+                return earlier
+            if earlier is not None and earlier.nonce:
+                await conn.execute(
+                    "UPDATE digest_deliveries SET state = 'sending'"
+                    " WHERE guild_id = ? AND local_day = ?",
+                    (guild_id, day.isoformat()),
+                )
+                return replace(earlier, state="sending")
+            await conn.execute(
                 "INSERT INTO digest_deliveries(guild_id, local_day, state, nonce, at)"
-                " VALUES (?, ?, 'sending', ?, ?) ON CONFLICT DO NOTHING RETURNING guild_id",
+                " VALUES (?, ?, 'sending', ?, ?) ON CONFLICT(guild_id, local_day) DO UPDATE"
+                " SET state = 'sending', nonce = excluded.nonce, at = excluded.at",
                 (guild_id, day.isoformat(), nonce, at.isoformat()),
-            ) as cursor,
-        ):
-            claimed = await cursor.fetchone()
-        return None if claimed else await self.delivery(guild_id, day)
+            )
+        return None
 
     async def finish_delivery(
         self, guild_id: int, day: date, message_id: int, at: datetime, since: datetime
@@ -689,8 +756,9 @@ class Store:
                 (message_id, at.isoformat(), guild_id, day.isoformat()),
             )
             await conn.execute(
-                "UPDATE digest_subscriptions SET last_sent_day = ?, last_sent_at = ?, since = ?"
-                " WHERE guild_id = ?",
+                "UPDATE digest_subscriptions"
+                " SET last_sent_day = MAX(COALESCE(last_sent_day, ''), ?), last_sent_at = ?,"
+                " since = ? WHERE guild_id = ?",
                 (day.isoformat(), at.isoformat(), since.isoformat(), guild_id),
             )
 

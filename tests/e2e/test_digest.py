@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -72,6 +74,14 @@ def digests_in(world: World, channel: int) -> list[dict]:
     return [
         m for m in world.fake.messages(channel, ops=("create",)) if "Daily digest" in embed_text(m)
     ]
+
+
+def refs_in(world: World, channel: int) -> set[str]:
+    """The distinct digests (by footer reference) posted in a channel."""
+    return {
+        re.search(r"ref ([0-9a-f]+)", embed_text(m)).group(1)  # type: ignore[union-attr]
+        for m in digests_in(world, channel)
+    }
 
 
 def page_of(message: dict) -> tuple[int, int]:
@@ -550,3 +560,92 @@ async def test_every_page_of_a_long_digest_is_posted_whatever_the_nonce(world: W
     total = page_of(posted[0])[1]
     assert total > 1
     assert sorted(page_of(m)[0] for m in posted) == list(range(1, total + 1))
+
+
+# --- a zone change across the date line (issue 9, High 2) ------------------------------
+
+
+async def test_zone_change_across_the_date_line_keeps_every_servers_digest(
+    world: World,
+) -> None:
+    """The review's sequence at 10:30 UTC, with the real background loop running: set
+    09:00 Kiritimati (UTC+14), `digest now`, set 09:00 Etc/GMT+12 (UTC-12). Every reply
+    is a clear answer, the status works, the loop stays up (also across a restart in
+    the window), and both servers get their next digest once."""
+    world.clock.now = datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
+    news = await new_channel(world, world.guild, "news")
+    reply = embed_text(await set_digest(world, news, "09:00", "Pacific/Kiritimati"))
+    assert "Daily digest set" in reply
+    b_news = await new_channel(world, world.guild_b, "b-news")
+    b_reply = await set_digest(
+        world, b_news, "09:00", "UTC", user=world.bmod, where=world.channel_b
+    )
+    assert "Daily digest set" in embed_text(b_reply)
+    assert f"posted in <#{news}>" in embed_text(await world.ask("!digest now", user=world.mod))
+    reply = embed_text(await set_digest(world, news, "09:00", "Etc/GMT+12"))
+    # 22:30 on 26 November at UTC-12 had its digest; next is 09:00 on the 27th there
+    next_there = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)
+    assert "Something went wrong" not in reply
+    assert "09:00 Etc/GMT+12" in reply and f"Next: {stamp_of(next_there)}" in reply
+    status = embed_text(await world.ask("!digest", user=world.mod))
+    assert f"Next: {stamp_of(next_there)}" in status and "Etc/GMT+12" in status
+    task = world.bot.get_cog("Digest")._task  # type: ignore[union-attr]
+    await asyncio.sleep(0.2)
+    assert task is not None and not task.done()
+    await world.restart()  # a restart inside the window
+    task = world.bot.get_cog("Digest")._task  # type: ignore[union-attr]
+    await asyncio.sleep(0.2)
+    assert task is not None and not task.done()
+    # A's digest at 21:00 UTC (09:00 on the 27th at UTC-12), then B's the next morning
+    world.clock.now = next_there
+    dispatcher(world).wake()
+    assert await eventually(lambda: len(refs_in(world, news)) == 2)
+    world.clock.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    dispatcher(world).wake()
+    assert await eventually(lambda: len(refs_in(world, b_news)) == 1)
+    await asyncio.sleep(0.3)
+    assert len(refs_in(world, news)) == 2  # `digest now`'s and the 27th's at UTC-12
+    assert_one_digest(world, b_news)
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return condition()
+
+
+async def test_a_setting_whose_schedule_fails_is_not_saved(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest set` works out the new schedule before it saves anything: if that fails
+    (here, forced), the old setting stays as it was."""
+    await quiet(world)
+    news = await new_channel(world, world.guild, "news")
+    await set_digest(world, news, "09:00", "Asia/Seoul")
+    before = await world.bot.store.digest(world.guild)
+
+    def broken(*args: object) -> datetime:
+        raise RuntimeError("no schedule")
+
+    cog_module = sys.modules[type(world.bot.get_cog("Digest")).__module__]
+    monkeypatch.setattr(cog_module, "next_due", broken)
+    reply = embed_text(await set_digest(world, news, "18:00", "Europe/Moscow"))
+    assert "error id" in reply
+    assert await world.bot.store.digest(world.guild) == before
+
+
+async def test_digest_now_after_a_skipped_day_posts_it(world: World) -> None:
+    """The bot was down past the grace window, so today's digest was skipped: `digest
+    now` posts it and says so (it used to answer that it was already posted)."""
+    await quiet(world)
+    news = await new_channel(world, world.guild, "news")
+    await set_digest(world, news, "09:00", "Asia/Seoul")
+    world.clock.now = NEXT_9AM_KST + timedelta(hours=7)  # 16:00 KST: skipped
+    assert (await tick(world)).skipped == [world.guild]
+    reply = embed_text(await world.ask("!digest now", user=world.mod))
+    assert f"posted in <#{news}>" in reply
+    assert_one_digest(world, news)
+    again = embed_text(await world.ask("!digest now", user=world.mod))
+    assert "already posted" in again
