@@ -55,23 +55,55 @@ _TIME_OF_DAY = re.compile(r"\b\d{1,2}(:\d{2})\b|\b\d{1,2}\s*(am|pm)\b", re.IGNOR
 _YEAR = re.compile(r"\b\d{4}\b")
 _NUMERIC_DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
 _RELATIVE = re.compile(r"^(this|next|last)\s+([a-z]+)\b\s*(.*)$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+\-\u2212])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+WEST_MOST, EAST_MOST = 12 * 3600, 14 * 3600  # UTC-12:00 (Baker Island) to UTC+14:00 (Line Is.)
+_OFFSET_RANGE = "UTC offsets run from UTC-12:00 to UTC+14:00; try `UTC+9` or `-05:00`."
 
 
 def zone(name: str) -> tuple[str, tzinfo]:
-    """An IANA zone name or a common abbreviation, as (canonical name, tzinfo)."""
+    """An IANA zone name, a common abbreviation or a UTC offset as people type it
+    (`GMT+9`, `UTC-12`, `+05:45`), as (canonical name, tzinfo)."""
     cleaned = name.strip()
     upper = cleaned.upper()
     if upper in _AMBIGUOUS_ZONES:
         raise BadInput(f"`{cleaned}` is ambiguous; use an IANA zone such as `Asia/Seoul`.")
+    seconds = _typed_offset(cleaned)
+    if seconds is not None:
+        return offset_zone(seconds)
     canonical = ZONE_ABBREVIATIONS.get(upper, cleaned)
     # Only names from the zone database: gettz would also open any file path it is given.
     info = tz.gettz(canonical) if canonical in known_zones() else None
     if info is None:
         raise BadInput(
             f"Unknown time zone `{cleaned[:40]}`; use an IANA name such as "
-            "`Asia/Seoul` or `Europe/Moscow`, or KST, JST, MSK, UTC."
+            "`Asia/Seoul` or `Europe/Moscow`, KST, JST, MSK, UTC, or an offset like `UTC+9`."
         )
     return canonical, info
+
+
+def _typed_offset(text: str) -> int | None:
+    """Seconds east of UTC for `GMT+9`, `UTC-12`, `+09:00`, `+0545`; None if `text` is
+    not an offset. As people type it, GMT+9 is nine hours ahead of UTC: the reverse of
+    POSIX and of IANA's `Etc/GMT+9`, which are left to `zone` as names."""
+    match = _OFFSET.match(text)
+    if match is None:
+        return None
+    hours, minutes = int(match.group(2)), int(match.group(3) or 0)
+    if minutes >= 60:
+        raise BadInput(_OFFSET_RANGE)
+    sign = -1 if match.group(1) in "-\u2212" else 1
+    return sign * (hours * 3600 + minutes * 60)
+
+
+def offset_zone(seconds: int) -> tuple[str, tzinfo]:
+    """A fixed UTC offset as a zone named `UTC+09:00`, within the offsets in use."""
+    if not -WEST_MOST <= seconds <= EAST_MOST:
+        raise BadInput(_OFFSET_RANGE)
+    if seconds == 0:
+        return "UTC", tz.UTC
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    name = f"UTC{'+' if seconds > 0 else '-'}{hours:02d}:{minutes:02d}"
+    return name, tz.tzoffset(name, seconds)
 
 
 @functools.cache
@@ -104,16 +136,45 @@ def resolve_relative_day(phrase: str, anchor: date) -> tuple[date, str]:
     return resolved, how
 
 
-def _split_zone(text: str, default_tz: str) -> tuple[str, str, tzinfo]:
-    """Peel a trailing zone off `text`; fall back to `default_tz`."""
+def _is_zone_word(word: str) -> bool:
+    upper = word.upper()
+    return (
+        upper in ZONE_ABBREVIATIONS
+        or upper in _AMBIGUOUS_ZONES
+        or _OFFSET.match(word) is not None
+        or ("/" in word and any(char.isalpha() for char in word))  # IANA-like, not 3/12
+    )
+
+
+def _split_zone(text: str, default_tz: str) -> tuple[str, str, tzinfo, bool]:
+    """Take the zone out of `text`, wherever it was typed ("Dec 3 10:00 KST 2026");
+    fall back to `default_tz`. The flag says whether a zone was typed."""
     words = text.split()
-    if len(words) > 1:
-        last = words[-1]
-        if "/" in last or last.upper() in ZONE_ABBREVIATIONS or last.upper() in _AMBIGUOUS_ZONES:
-            name, info = zone(last)
-            return " ".join(words[:-1]), name, info
+    found = [word for word in words if _is_zone_word(word)] if len(words) > 1 else []
+    if len(found) > 1:
+        shown = ", ".join(f"`{word[:20]}`" for word in found[:3])
+        raise BadInput(f"{shown}: that is more than one time zone; give one.")
+    if found:
+        name, info = zone(found[0])
+        return " ".join(word for word in words if word != found[0]), name, info, True
     name, info = zone(default_tz)
-    return text, name, info
+    return text, name, info, False
+
+
+def _zone_in_text(name: str | None, offset: int | None) -> tzinfo | None:
+    """dateutil's hook for a zone it finds inside a word ("10:00+09:00"): offsets
+    within range are used, names must be zones we know; nothing is dropped."""
+    if offset is not None and (name is None or name.upper() in ("UTC", "GMT", "Z")):
+        return offset_zone(offset)[1]
+    return zone(name)[1] if name else None
+
+
+def _no_zone(name: str | None, offset: int | None) -> None:
+    if name is not None or offset is not None:
+        raise BadInput(
+            "Give the time zone as its own word after the time, such as `10:00 UTC+9` "
+            "or `10:00 Asia/Seoul`."
+        )
 
 
 def _refuse_ambiguous_numeric(text: str) -> None:
@@ -150,7 +211,7 @@ def _parse_date_part(text: str, local_now: datetime) -> tuple[datetime, str]:
     _refuse_ambiguous_numeric(text)
     parsed = _parse_full_date(text, default)
     how = f"'{text}' read as a calendar date"
-    if not _YEAR.search(text) and parsed < default:
+    if not _YEAR.search(text) and parsed.replace(tzinfo=None) < default:
         parsed += relativedelta(years=1)
         how += ", next occurrence (no year given)"
     return parsed, how
@@ -162,8 +223,8 @@ def _parse_full_date(text: str, default: datetime) -> datetime:
     # A default that differs from `default` in both month and day.
     other = datetime(2001, 3 if default.month == 2 else 2, 4 if default.day == 3 else 3)
     try:
-        parsed = date_parser.parse(text, default=default)
-        check = date_parser.parse(text, default=other)
+        parsed = date_parser.parse(text, default=default, tzinfos=_zone_in_text)
+        check = date_parser.parse(text, default=other, tzinfos=_zone_in_text)
     except (ValueError, OverflowError):
         raise BadInput(
             f"Could not read `{text[:60]}` as a date; try `2026-12-03 10:00 Asia/Seoul` "
@@ -185,7 +246,7 @@ def parse_clock(text: str) -> time:
     if not _TIME_OF_DAY.search(cleaned) or len(cleaned) > 12:
         raise BadInput(f"Could not read `{cleaned[:40]}` as a time of day; try `09:00` or `9am`.")
     try:
-        parsed = date_parser.parse(cleaned, default=datetime(2000, 1, 1))
+        parsed = date_parser.parse(cleaned, default=datetime(2000, 1, 1), tzinfos=_no_zone)
     except (ValueError, OverflowError):
         raise BadInput(
             f"Could not read `{cleaned[:40]}` as a time of day; try `09:00` or `9am`."
@@ -222,9 +283,12 @@ def parse_when(text: str, now: datetime, default_tz: str = "UTC") -> When:
     'next Thursday 15:00 Europe/Moscow', or a bare date (day precision)."""
     if not text.strip():
         raise BadInput("Give a date, such as `2026-12-03 10:00 Asia/Seoul`.")
-    body, zone_name, info = _split_zone(text.strip()[:80], default_tz)
+    body, zone_name, info, typed = _split_zone(text.strip()[:80], default_tz)
     wall, how = _parse_date_part(body, _local_now(now, info))
-    if wall.tzinfo is not None:  # an offset was typed ("+09:00"): it wins over the zone
+    if wall.tzinfo is not None:  # an offset in a word ("T10:00+09:00") wins over the zone
+        offset = wall.utcoffset()
+        if not typed and offset is not None:  # and names it, if no zone was typed
+            zone_name, info = offset_zone(int(offset.total_seconds()))
         wall = wall.astimezone(info).replace(tzinfo=None)
     has_time = bool(_TIME_OF_DAY.search(body))
     precision = Precision.MINUTE if has_time else Precision.DAY

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.dates import parse_clock, parse_when, resolve_relative_day, zone
 from bot.errors import BadInput
@@ -208,3 +211,98 @@ def test_parse_clock(text: str, expected: time) -> None:
 def test_parse_clock_refuses(text: str) -> None:
     with pytest.raises(BadInput, match="time of day"):
         parse_clock(text)
+
+
+# --- UTC offsets and zones anywhere in the text (issue 9, Low) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "label"),
+    [
+        # GMT+9 as people type it is UTC+09:00 (not POSIX's Etc/GMT+9, which is UTC-9)
+        ("Dec 3 10:00 GMT+9", datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "UTC+09:00"),
+        ("Dec 3 10:00 UTC+9", datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "UTC+09:00"),
+        ("Dec 3 10:00 UTC-12", datetime(2026, 12, 3, 22, 0, tzinfo=UTC), "UTC-12:00"),
+        ("Dec 3 10:00 +09:00", datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "UTC+09:00"),
+        ("Dec 3 10:00 UTC+5:45", datetime(2026, 12, 3, 4, 15, tzinfo=UTC), "UTC+05:45"),
+        ("Dec 3 10:00 GMT-03:30", datetime(2026, 12, 3, 13, 30, tzinfo=UTC), "UTC-03:30"),
+        ("Dec 3 10:00 UTC+0", datetime(2026, 12, 3, 10, 0, tzinfo=UTC), "UTC"),
+        ("2026-12-03T10:00+09:00", datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "UTC+09:00"),
+        # a zone before the year is not dropped
+        ("Dec 3 10:00 KST 2026", datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "Asia/Seoul"),
+        ("Dec 3 KST 10:00", datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "Asia/Seoul"),
+        # IANA's Etc/GMT+N keeps its POSIX meaning: UTC-N
+        ("Dec 3 10:00 Etc/GMT+9", datetime(2026, 12, 3, 19, 0, tzinfo=UTC), "Etc/GMT+9"),
+    ],
+)
+def test_offsets_and_zones_as_typed(text: str, start: datetime, label: str) -> None:
+    when = parse_when(text, FIXED_NOW)
+    assert when.start == start
+    assert when.tz == label
+    assert when.precision is Precision.MINUTE
+    zone(when.tz)  # the label is a zone the bot can show the time in again
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dec 3 10:00 +24:00", "UTC offsets run from UTC-12:00 to UTC+14:00"),
+        ("Dec 3 10:00 UTC+25", "UTC offsets run from UTC-12:00 to UTC+14:00"),
+        ("Dec 3 10:00 UTC-13", "UTC offsets run from UTC-12:00 to UTC+14:00"),
+        ("2026-12-03T10:00+24:00", "UTC offsets run from UTC-12:00 to UTC+14:00"),
+        ("Dec 3 10:00 UTC+9:75", "UTC offsets run from UTC-12:00 to UTC+14:00"),
+        ("Dec 3 10:00 XYZ", "Unknown time zone `XYZ`"),
+        ("Dec 3 10:00 KST Europe/Moscow", "more than one time zone"),
+    ],
+)
+def test_impossible_offsets_and_unknown_zones_are_refused(text: str, expected: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_when(text, FIXED_NOW)
+    assert expected in str(caught.value)
+
+
+def test_offset_names_work_as_digest_zones() -> None:
+    assert zone("GMT+9")[0] == "UTC+09:00"
+    assert zone("utc-12")[0] == "UTC-12:00"
+    assert zone("UTC+09:00")[1].utcoffset(None) == timedelta(hours=9)
+    with pytest.raises(BadInput, match="UTC offsets run"):
+        zone("UTC+25")
+
+
+def test_a_zone_typed_into_a_clock_time_is_not_dropped() -> None:
+    with pytest.raises(BadInput):
+        parse_clock("10:00+09:00")
+    with pytest.raises(BadInput):
+        parse_when("tomorrow 10:00+24:00", FIXED_NOW)
+
+
+TOKENS = [
+    "Dec", "3", "10:00", "10am", "2026", "9999", "0001", "GMT", "UTC", "KST", "Z", "+09:00",
+    "-12", "+24:00", "GMT+9", "UTC-12", "UTC+25", "Etc/GMT+12", "Asia/Seoul", "Mars/Olympus",
+    "next", "this", "Thursday", "today", "tomorrow", "T", "/", ":", "-", "+", "pm", "am",
+    "25:99", "Feb", "30", "31", "03/04/2026", "2026-12-03T10:00+09:00", "CST", "..", "٣",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=40),
+        st.lists(st.sampled_from(TOKENS), max_size=6).map(" ".join),
+        st.lists(st.sampled_from(TOKENS), max_size=4).map("".join),
+        st.lists(st.sampled_from(TOKENS), max_size=3).map(
+            lambda words: " ".join(["Dec 3", *words])
+        ),
+    )
+)
+def test_no_input_raises_anything_but_bad_input(text: str) -> None:
+    """Whatever is typed, the answer is a When or the bot's typed BadInput (a clear
+    message), never a TypeError, ValueError or OverflowError."""
+    for parse in (
+        lambda: parse_when(text, FIXED_NOW),
+        lambda: parse_when(text, FIXED_NOW, default_tz="Pacific/Kiritimati"),
+        lambda: parse_clock(text),
+        lambda: zone(text),
+    ):
+        with contextlib.suppress(BadInput):
+            parse()
