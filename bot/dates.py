@@ -58,6 +58,7 @@ _RELATIVE = re.compile(r"^(this|next|last)\s+([a-z]+)\b\s*(.*)$", re.IGNORECASE)
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+\-\u2212])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 WEST_MOST, EAST_MOST = 12 * 3600, 14 * 3600  # UTC-12:00 (Baker Island) to UTC+14:00 (Line Is.)
 _OFFSET_RANGE = "UTC offsets run from UTC-12:00 to UTC+14:00; try `UTC+9` or `-05:00`."
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # meeting dates outside these are typing mistakes
 
 
 def zone(name: str) -> tuple[str, tzinfo]:
@@ -232,6 +233,11 @@ def _parse_full_date(text: str, default: datetime) -> datetime:
         ) from None
     if (parsed.month, parsed.day) != (check.month, check.day):
         raise BadInput(f"`{text[:60]}` is not a full date: give the day and the month.")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise BadInput(
+            f"`{text[:60]}` is in the year {parsed.year}; meeting dates must fall "
+            f"between {FIRST_YEAR} and {LAST_YEAR}."
+        )
     return parsed
 
 

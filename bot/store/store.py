@@ -24,7 +24,8 @@ import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.curation import Bundle
-from bot.errors import StoreUnavailable
+from bot.dates import FIRST_YEAR, LAST_YEAR, as_local
+from bot.errors import BriefingError, StoreUnavailable
 from bot.models import (
     AuditEntry,
     Change,
@@ -42,6 +43,7 @@ from bot.models import (
     Source,
     SourceDraft,
     Usage,
+    When,
 )
 from bot.schedule import rezoned_last_day
 from bot.store import changes, database, rows
@@ -88,6 +90,7 @@ class Store:
         self.read_only = False  # opened read-only: every write is refused
         self._told_damaged = False
         self._unreadable: set[int] = set()  # servers whose digest setting was logged unreadable
+        self._unusable: set[tuple[str, int]] = set()  # rows already logged as unusable
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -431,7 +434,34 @@ class Store:
         ):
             people[row["meeting_id"]].append(EntityRef(row["entity_id"] or 0, row["name"]))
         citations = await self._citations("meeting_id", ids)
-        return [rows.meeting(row, people[row["id"]], citations[row["id"]]) for row in meeting_rows]
+        built = (self._meeting_or_none(row, people, citations) for row in meeting_rows)
+        return [meeting for meeting in built if meeting is not None]
+
+    def _meeting_or_none(
+        self,
+        row: sqlite3.Row,
+        people: dict[int, list[EntityRef]],
+        citations: dict[int, list[Citation]],
+    ) -> Meeting | None:
+        """One meeting row that cannot be used (a start that is not a date, or one so far
+        out that its end or its local time cannot be worked out) must not break every
+        answer that lists meetings, nor a digest: it is left out, and logged once with an
+        error id for an operator to mend."""
+        try:
+            meeting = rows.meeting(row, people[row["id"]], citations[row["id"]])
+            usable_when(meeting.when)
+        except (ValueError, TypeError, AttributeError, OverflowError, BriefingError):
+            if ("meeting", row["id"]) not in self._unusable:
+                self._unusable.add(("meeting", row["id"]))
+                log.exception(
+                    "error %s: meeting %s (server %s) cannot be shown and is left out of "
+                    "answers; correct or remove its row",
+                    uuid.uuid4().hex[:8],
+                    row["id"],
+                    row["guild_id"],
+                )
+            return None
+        return meeting
 
     async def meetings_involving(
         self, entity_id: int, guild_id: int | None, limit: int = ANSWER_LIMIT
@@ -795,6 +825,14 @@ class Store:
             {"since": since.isoformat(), "guild": guild_id, "limit": limit},
         )
         return await self._hydrate_meetings(found)
+
+
+def usable_when(when: When) -> None:
+    """Raise ValueError unless a stored time lies within the years answers can show."""
+    for moment in (when.start, when.end, when.finishes()):
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR + 1:
+            raise ValueError(f"{moment.isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    as_local(when.start, when.tz)
 
 
 def fts_expressions(query: str) -> Iterable[str]:
