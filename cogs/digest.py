@@ -26,6 +26,7 @@ from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
 from bot.render.embeds import render_pages
 from bot.schedule import next_due, rezoned_last_day
+from bot.views import AnswerView
 
 log = logging.getLogger(__name__)
 
@@ -259,11 +260,18 @@ class Digest(commands.Cog):
         if ctx.interaction is not None:
             await ctx.send_answer(answer, ephemeral=True)
             return
+        # One DM whose buttons turn the pages: a long digest as one DM per page was a
+        # burst of dozens of messages from one command.
+        pages = render_pages(answer)
+        view = (
+            AnswerView(answer, pages, ctx.author.id) if AnswerView.needed(answer, pages) else None
+        )
         try:
-            for page in render_pages(answer, quotes_button=False):
-                await ctx.author.send(embed=page.embed)
+            message = await ctx.author.send(embed=pages[0].embed, view=view)
         except discord.Forbidden:
             raise BadInput("I can't DM you; use `/digest preview` to see it privately.") from None
+        if view is not None:
+            view.message = message
         await ctx.send_text("I've sent you the preview by DM.")
 
     @digest.command(name="now", extras={"private": True})

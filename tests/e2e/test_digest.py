@@ -649,3 +649,43 @@ async def test_digest_now_after_a_skipped_day_posts_it(world: World) -> None:
     assert_one_digest(world, news)
     again = embed_text(await world.ask("!digest now", user=world.mod))
     assert "already posted" in again
+
+
+# --- preview: one private message, not one DM per page (issue 9, Medium 9) ------------
+
+
+async def test_a_long_preview_is_one_paged_dm(world: World) -> None:
+    """A preview of many pages used to be sent as one DM per page (135 in 0.2 s); now
+    `!digest preview` sends one DM whose buttons turn the pages, and `/digest preview`
+    one ephemeral reply."""
+    await quiet(world)
+    news = await new_channel(world, world.guild, "news")
+    await set_digest(world, news)
+    await add_many_facts(world, world.clock.now + timedelta(minutes=1), n=40)
+    world.clock.now += timedelta(minutes=5)
+    dm = world.fake.dm_channel(world.mod)
+    dm_posts = rf"/channels/{dm}/messages$"
+    reply = embed_text(await world.ask("!digest preview", user=world.mod))
+    assert "by DM" in reply
+    await asyncio.sleep(0.5)  # anything more on its way would arrive by now
+    assert len(world.fake.calls_to("POST", dm_posts)) == 1
+    [first] = world.fake.messages(dm, ops=("create",))
+    found = re.search(r"Page 1/(\d+)", embed_text(first))
+    assert found and int(found.group(1)) > 3, embed_text(first)[-200:]
+    # the pages turn in place
+    click = await world.fake.click_button(dm, world.mod, first["id"], "answer:next")
+    edited = await world.fake.wait_for_interaction_response(click, timeout=10)
+    assert edited["id"] == first["id"] and "Page 2/" in embed_text(edited)
+    assert len(world.fake.calls_to("POST", dm_posts)) == 1
+    assert digests_in(world, news) == []  # a preview posts nothing
+    # by slash: one ephemeral reply, no DM
+    preview = await world.slash("digest preview", user=world.mod)
+    assert preview["ephemeral"] and "Page 1/" in embed_text(preview)
+    assert len(world.fake.calls_to("POST", dm_posts)) == 1
+
+
+async def test_preview_says_so_when_dms_are_closed(world: World) -> None:
+    await quiet(world)
+    world.fake.block_dms(world.mod)
+    reply = embed_text(await world.ask("!digest preview", user=world.mod))
+    assert "can't DM you" in reply and "/digest preview" in reply
