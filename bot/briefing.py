@@ -605,11 +605,13 @@ async def digest(
     since: datetime,
     now: datetime,
     stale_after: timedelta = timedelta(days=STALE_AFTER_DAYS),
+    day: date | None = None,
 ) -> Answer:
     """What changed since the last digest, meetings in the next seven days, and, when
     nothing changed, a short standing summary instead of silence; dated like every
-    answer (see `anchor`)."""
-    answer = Answer(title=f"Daily briefing, {now:%-d %B %Y}")
+    answer (see `anchor`). Titled with `day`, the server's local day it is for (else
+    the UTC date of `now`)."""
+    answer = Answer(title=f"Daily briefing, {day or now.date():%-d %B %Y}")
     changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT)
     meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT)
     for label in ("Added", "Corrected", "Retracted"):

@@ -291,7 +291,7 @@ class DigestDispatcher:
         if claim is None:
             raise RuntimeError(f"the claim of {day} for server {sub.guild_id} vanished")
         answer = await briefing.digest(
-            self.store, sub.guild_id, current.since, now, self.stale_after
+            self.store, sub.guild_id, current.since, now, self.stale_after, day=day
         )
         first = await self.send(current, answer, claim, self.pacer, posted)
         await self.store.finish_delivery(sub.guild_id, day, first, self.clock(), now)

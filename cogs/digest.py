@@ -25,7 +25,7 @@ from bot.errors import BadInput
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
 from bot.render.embeds import render_pages
-from bot.schedule import next_due, rezoned_last_day
+from bot.schedule import local_day, next_due, rezoned_last_day
 from bot.views import AnswerView
 
 log = logging.getLogger(__name__)
@@ -254,8 +254,9 @@ class Digest(commands.Cog):
         """Today's digest as it would be posted, shown only to you (by DM for `!`)."""
         sub = await ctx.store.digest(ctx.guild.id)  # type: ignore[union-attr]
         since = sub.since if sub else ctx.now() - timedelta(days=1)
+        day = local_day(ctx.now(), sub.tz) if sub else None
         answer = await briefing.digest(
-            ctx.store, ctx.guild.id, since, ctx.now(), self.bot.config.stale_after
+            ctx.store, ctx.guild.id, since, ctx.now(), self.bot.config.stale_after, day=day
         )  # type: ignore[union-attr]
         if ctx.interaction is not None:
             await ctx.send_answer(answer, ephemeral=True)

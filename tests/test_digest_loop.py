@@ -432,3 +432,16 @@ async def test_property_loop_survives_and_one_digest_per_local_day(
     for (at1, day1, tz1), (_, day2, tz2) in itertools.pairwise(posts):
         before = day1 if tz1 == tz2 else local_day(at1, tz2)
         assert day2 > before, f"two digests for one local day: {posts}"
+
+
+async def test_a_digest_is_titled_with_its_local_day(store: Store) -> None:
+    """At 10:30 UTC on the 27th it is already the 28th in Kiritimati: that server's
+    digest says 28 November, not the UTC date."""
+    await set_digest(store, G_A, time(9, 0), KIRITIMATI, HALF_TEN)
+    clock = Clock(HALF_TEN)
+    poster = DayPoster(clock)
+    sub = await store.digest(G_A)
+    assert sub is not None
+    assert await new_dispatcher(store, poster, clock).send_now(sub)
+    [(_, _, answer)] = poster.sent
+    assert answer.title == "Daily briefing, 28 November 2026"
