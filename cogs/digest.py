@@ -21,7 +21,7 @@ from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.dates import parse_clock, zone
 from bot.digests import ChannelGone, DigestDispatcher, Posted, nonce_for
-from bot.errors import BadInput
+from bot.errors import BadInput, BriefingError
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
 from bot.render.embeds import render_pages
@@ -64,6 +64,13 @@ def proposed_setting(
         active_from=now,
         last_sent_day=rezoned_last_day(earlier, zone_name),
     )
+
+
+def next_line(sub: DigestSubscription, now: datetime) -> str:
+    try:
+        return f"Next: {stamp(next_due(sub, now))}."
+    except (BriefingError, ValueError, OverflowError):  # a stored setting this bot can't use
+        return "Next: the stored schedule can't be worked out; set it again with `digest set`."
 
 
 class Digest(commands.Cog):
@@ -196,7 +203,7 @@ class Digest(commands.Cog):
             why = f" ({sub.disabled_reason})" if sub.disabled_reason else ""
             lines.append(f"Off{why}.")
         else:
-            lines.append(f"Next: {stamp(next_due(sub, ctx.now()))}.")
+            lines.append(next_line(sub, ctx.now()))
         sent = stamp(sub.last_sent_at) if sub.last_sent_at else "never"
         lines.append(f"Last sent: {sent}.")
         await ctx.send_text("\n".join(lines))

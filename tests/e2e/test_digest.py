@@ -689,3 +689,21 @@ async def test_preview_says_so_when_dms_are_closed(world: World) -> None:
     world.fake.block_dms(world.mod)
     reply = embed_text(await world.ask("!digest preview", user=world.mod))
     assert "can't DM you" in reply and "/digest preview" in reply
+
+
+async def test_status_of_a_setting_that_cannot_be_worked_out_says_so(world: World) -> None:
+    """A stored setting the schedule cannot use (planted: a zone the zone database no
+    longer has) is shown with a clear line, not an error id; `digest set` mends it."""
+    await quiet(world)
+    news = await new_channel(world, world.guild, "news")
+    await set_digest(world, news)
+    async with world.bot.store.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_subscriptions SET tz = 'Mars/Olympus' WHERE guild_id = ?",
+            (world.guild,),
+        )
+    status = embed_text(await world.ask("!digest", user=world.mod))
+    assert "error id" not in status and f"<#{news}>" in status
+    assert "can't be worked out" in status and "digest set" in status
+    reply = embed_text(await set_digest(world, news, "09:00", "Asia/Seoul"))
+    assert "Daily digest set" in reply and "error id" not in reply
