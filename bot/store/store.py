@@ -803,14 +803,15 @@ class Store:
 
     async def skip_delivery(self, guild_id: int, day: date, at: datetime) -> bool:
         """Record a day missed beyond the grace window (also one left 'sending' by a crash,
-        which may or may not have got out); False if it was already recorded."""
+        which may or may not have got out: it keeps its nonce and claim time, so a later
+        claim looks in the channel from then); False if it was already recorded."""
         async with (
             self.transaction() as conn,
             conn.execute(
                 "INSERT INTO digest_deliveries(guild_id, local_day, state, nonce, at)"
                 " VALUES (?, ?, 'skipped', '', ?) ON CONFLICT(guild_id, local_day) DO UPDATE"
-                " SET state = 'skipped', at = excluded.at"
-                " WHERE digest_deliveries.state = 'sending' RETURNING guild_id",
+                " SET state = 'skipped' WHERE digest_deliveries.state = 'sending'"
+                " RETURNING guild_id",
                 (guild_id, day.isoformat(), at.isoformat()),
             ) as cursor,
         ):

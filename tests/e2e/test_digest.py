@@ -707,3 +707,38 @@ async def test_status_of_a_setting_that_cannot_be_worked_out_says_so(world: Worl
     assert "can't be worked out" in status and "digest set" in status
     reply = embed_text(await set_digest(world, news, "09:00", "Asia/Seoul"))
     assert "Daily digest set" in reply and "error id" not in reply
+
+
+async def test_digest_now_after_a_crashed_send_was_skipped_does_not_post_twice(
+    world: World,
+) -> None:
+    """The bot died after posting and before recording it, and came back past the grace
+    window, so the day was skipped. `digest now` that day must find what got out (by
+    the channel history since the first claim) rather than post it again."""
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    _, due = real_time_schedule(world)
+    # a fixed offset that puts the due time at 01:00 local, so the whole test is one day
+    offset = (60 - (due.hour * 60 + due.minute)) % 1440
+    offset -= 1440 if offset > 14 * 60 else 0
+    sign, hours, minutes = "+" if offset >= 0 else "-", abs(offset) // 60, abs(offset) % 60
+    reply = embed_text(await set_digest(world, digests, "01:00", f"UTC{sign}{hours}:{minutes:02d}"))
+    assert "Daily digest set" in reply
+    world.clock.now = due
+    store = world.bot.store
+
+    async def die(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    store.finish_delivery = die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await tick(world)
+    posted = len(digests_in(world, digests))
+    assert posted >= 1
+    await world.restart()
+    await quiet(world)
+    world.clock.now = due + timedelta(hours=7)
+    assert (await tick(world)).skipped == [world.guild]
+    again = embed_text(await world.ask("!digest now", user=world.mod))
+    assert "already posted" in again
+    assert len(digests_in(world, digests)) == posted
