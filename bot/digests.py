@@ -6,7 +6,14 @@ store holds the subscriptions and one delivery row per server per local day. A d
 *claimed* (row 'sending') before its digest is posted and marked 'sent' after, so a
 crash between the two is recovered on the next tick by looking for the posted message
 (Discord nonces make a retried post a no-op) instead of posting twice. A bot that was
-down past the grace window skips that day and logs it.
+down past the grace window skips that day and logs it (a skipped day was not posted:
+`digest now` can still post it).
+
+The loop must not die and must not spin: one server's schedule that cannot be worked
+out is logged with an error id and left out, a failed pass is retried a minute later,
+a day still due after the pass that handled it backs off, and `run_forever` restarts
+the loop should it ever end. The only process-wide state (back-off times, what was
+logged) is in memory and may be lost on a restart.
 """
 
 from __future__ import annotations
