@@ -202,7 +202,7 @@ class Store:
     async def _aliases(self) -> list[tuple[str, int]]:
         if self._alias_cache is None:
             found = await self._all("SELECT folded, entity_id FROM aliases")
-            # Two-letter aliases ("Un", "US") would match half of every typo; exact
+            # Two-letter aliases ("UN", "US") would match half of every typo; exact
             # lookup still finds them.
             self._alias_cache = [
                 (row["folded"], row["entity_id"]) for row in found if len(row["folded"]) > 2

@@ -154,6 +154,9 @@ async def test_counts(store: Store, bundle) -> None:
         ("  kim   jung   un ", "Kim Jong Un"),
         ("UN", "United Nations"),
         ("un", "United Nations"),
+        ("Ким Чен Ын", "Kim Jong Un"),
+        ("КНДР", "North Korea"),
+        ("조선민주주의인민공화국", "North Korea"),
         ("김정은", "Kim Jong Un"),
         ("푸틴", "Vladimir Putin"),
         ("putin", "Vladimir Putin"),
@@ -175,6 +178,12 @@ async def test_find_entity_by_alias(store: Store, typed: str, canonical: str) ->
     assert match.entity is not None, typed
     assert match.entity.name == canonical
     assert match.suggestions == ()
+
+
+@pytest.mark.parametrize("typed", ["조선", "Un sanctions"])
+async def test_ambiguous_or_unknown_names_resolve_to_nobody(store: Store, typed: str) -> None:
+    # 조선 also means the Joseon dynasty or Korea as a whole.
+    assert (await store.find_entity(typed)).entity is None
 
 
 async def test_found_entity_carries_role_and_aliases(store: Store) -> None:

@@ -1,0 +1,19 @@
+"""Names, holders and search as a member sees them, through the fake Discord.
+
+Each test here began as a regression test for issue 10 (sections 4 and 6) and failed
+on the code before its fix.
+"""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import World, embed_text
+from tests.e2e.test_commands import title
+
+
+async def test_who_un_answers_the_united_nations_not_kim(world: World) -> None:
+    answer = await world.ask("!who UN")
+    assert title(answer) == "United Nations"
+    slash = await world.slash("who", {"name": "un"}, user=world.dave)
+    assert title(slash) == "United Nations"
+    assert "Kim Jong Un" != title(slash)
+    assert "U.N. sanctions" in embed_text(slash)
