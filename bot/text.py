@@ -84,6 +84,27 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).casefold()
 
 
+# What may surround a name as typed ("putin?", "'kim'", "(Trump)"): quotes are already
+# straight after fold. A full stop is stripped last, because aliases end with one ("U.S.").
+_EDGE_PUNCTUATION = "?!,;:'\"()[]{}<>«»¿¡"
+_POSSESSIVE = re.compile(r"(?<=\w)'s?$")
+
+
+def lookup_keys(text: str) -> list[str]:
+    """Folded keys to try, in order, for a name as someone typed it: as typed, without
+    surrounding punctuation ("putin?"), without a possessive ("Kim's", "analysts'"), and
+    without a final full stop. Inner punctuation stays ("N. Korea", "Kim Jong-un")."""
+    key = fold(text)
+    bare = key.strip(_EDGE_PUNCTUATION).strip()
+    plain = _POSSESSIVE.sub("", bare).strip()
+    candidates = [key, bare, plain, plain.rstrip(".").strip()]
+    keys: list[str] = []
+    for candidate in candidates:
+        if candidate and candidate not in keys and any(c.isalnum() for c in candidate):
+            keys.append(candidate)
+    return keys
+
+
 def strip_control(text: str) -> str:
     """Remove control characters (keeping newlines and tabs) from user input."""
     return _CONTROL.sub("", text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,7 @@ from bot.text import (
     closest_passage,
     find_quote,
     fold,
+    lookup_keys,
     normalise_for_match,
     quote_matches_span,
     quoted,
@@ -185,3 +187,31 @@ def test_closest_passage_finds_a_near_miss_deep_in_a_large_source() -> None:
     near = closest_passage(text, "The U.S. State Department will keep a careful eye on it")
     assert near is not None
     assert near.startswith("The U.S. State Department will keep a watchful eye")
+
+
+# --- names as people type them ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("putin?", "putin"),
+        ("Kim's", "kim"),
+        ("Kim’s", "kim"),
+        ("'kim'", "kim"),
+        ("“Kim”", "kim"),
+        ("(Putin)!", "putin"),
+        ("analysts'", "analysts"),
+        ("U.S.", "u.s."),
+    ],
+)
+def test_lookup_keys_end_with_the_bare_name(typed: str, key: str) -> None:
+    keys = lookup_keys(typed)
+    assert keys[0] == fold(typed)  # the literal spelling is tried first
+    assert key in keys
+
+
+def test_lookup_keys_keep_inner_punctuation() -> None:
+    assert lookup_keys("N. Korea")[0] == "n. korea"
+    assert lookup_keys("") == []
+    assert lookup_keys("???") == []

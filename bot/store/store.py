@@ -49,7 +49,7 @@ from bot.schedule import rezoned_last_day
 from bot.store import changes, database, rows
 from bot.store.changes import QuotaCheck
 from bot.store.importer import ImportReport, import_bundle
-from bot.text import fold
+from bot.text import fold, lookup_keys
 
 log = logging.getLogger(__name__)
 
@@ -234,13 +234,18 @@ class Store:
     async def find_entity(self, name: str, *, suggestions: int = 5) -> EntityMatch:
         """Look an entity up by any alias, ignoring case and accents; on a miss,
         suggest close names ("putn" -> Vladimir Putin)."""
-        key = fold(name)
-        if not key:
+        keys = lookup_keys(name)
+        if not keys:
             return EntityMatch(None)
-        row = await self._one("SELECT entity_id FROM aliases WHERE folded = ?", (key,))
-        if row is not None:
-            return EntityMatch(await self.entity(row["entity_id"]))
-        return EntityMatch(None, await self.suggest_names(key, suggestions))
+        found = await self._all(
+            f"SELECT folded, alias, entity_id FROM aliases WHERE folded IN ({_placeholders(keys)})",
+            keys,
+        )
+        by_key = {row["folded"]: row for row in found}
+        for key in keys:  # the most literal spelling wins ("U.S." before "u.s")
+            if key in by_key:
+                return EntityMatch(await self.entity(by_key[key]["entity_id"]))
+        return EntityMatch(None, await self.suggest_names(keys[-1], suggestions))
 
     async def suggest_names(self, folded: str, limit: int = 5) -> tuple[str, ...]:
         aliases = await self._aliases()

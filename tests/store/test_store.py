@@ -171,6 +171,12 @@ async def test_counts(store: Store, bundle) -> None:
         ("HA NOI", "Hanoi"),
         ("U.N.", "United Nations"),
         ("kim-jong-un", "Kim Jong Un"),
+        ("putin?", "Vladimir Putin"),
+        ("Kim's", "Kim Jong Un"),
+        ("'kim'", "Kim Jong Un"),
+        ("“Putin”", "Vladimir Putin"),
+        ("U.S.", "United States"),
+        ("UN?", "United Nations"),
     ],
 )
 async def test_find_entity_by_alias(store: Store, typed: str, canonical: str) -> None:
