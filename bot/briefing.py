@@ -270,6 +270,10 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
     answer = Answer(title=entity.name)
     if entity.aliases:
         answer.intro = f"Also written: {', '.join(entity.aliases[:8])}"
+    if _is_short_name(entity, match.alias):
+        others = await store.names_with_word(match.alias, entity.id)
+        note = _short_name_note(name, entity, match.alias, others)
+        answer.intro = f"{note}\n{answer.intro}".strip()
     facts = await store.facts_about(entity.id, guild_id)
     if entity.role:
         answer.sections = [Section("Role", [role_line(answer, entity, detail=True)])]
@@ -286,6 +290,22 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
     if not facts and not meetings:
         answer.intro += "\nThe sources say nothing more about them yet."
     return await _attach_sources(store, answer, guild_id)
+
+
+def _is_short_name(entity: Entity, alias: str) -> bool:
+    """A person found by one word of their name ("Kim", "Putin"), not the whole of it."""
+    words = entity.name.casefold().split()
+    return entity.type == "person" and len(words) > 1 and alias.casefold() in words
+
+
+def _short_name_note(typed: str, entity: Entity, alias: str, others: list[str]) -> str:
+    shown = typed.strip()
+    if not others:
+        return f"“{shown}” is taken to mean {entity.name}, the only {alias} in the briefing."
+    return (
+        f"“{shown}” is taken to mean {entity.name}; the briefing also has "
+        f"{', '.join(others)} (ask by full name)."
+    )
 
 
 async def key_actors(store: Store, guild_id: int | None) -> Answer:

@@ -209,6 +209,7 @@ class EntityMatch:
 
     entity: Entity | None
     suggestions: tuple[str, ...] = field(default=())
+    alias: str = ""  # the spelling that matched, as stored ("Kim")
 
 
 @dataclass(frozen=True, slots=True)

@@ -244,8 +244,21 @@ class Store:
         by_key = {row["folded"]: row for row in found}
         for key in keys:  # the most literal spelling wins ("U.S." before "u.s")
             if key in by_key:
-                return EntityMatch(await self.entity(by_key[key]["entity_id"]))
+                row = by_key[key]
+                return EntityMatch(await self.entity(row["entity_id"]), alias=row["alias"])
         return EntityMatch(None, await self.suggest_names(keys[-1], suggestions))
+
+    async def names_with_word(self, word: str, entity_id: int, limit: int = 5) -> list[str]:
+        """Canonical names of other entities with `word` as a whole word in one of their
+        names ("Kim" -> Kim Yo Jong), to say whether a bare surname was ambiguous."""
+        pattern = "% " + _like_prefix(fold(word)).removesuffix("%") + " %"
+        found = await self._all(
+            "SELECT DISTINCT e.name FROM aliases a JOIN entities e ON e.id = a.entity_id "
+            "WHERE a.entity_id != :e AND (' ' || a.folded || ' ') LIKE :pattern ESCAPE '\\' "
+            "ORDER BY e.name LIMIT :limit",
+            {"e": entity_id, "pattern": pattern, "limit": limit},
+        )
+        return [row["name"] for row in found]
 
     async def suggest_names(self, folded: str, limit: int = 5) -> tuple[str, ...]:
         aliases = await self._aliases()
