@@ -27,7 +27,7 @@ from bot.models import (
 )
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
-from bot.text import one_line, quoted
+from bot.text import holder_matches, one_line, quoted
 from bot.usertext import user
 
 MAX_QUERY = 200
@@ -260,6 +260,9 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
         raise BadInput(f"That name is too long (at most {MAX_NAME} characters).")
     match = await store.find_entity(name)
     if match.entity is None:
+        held = await holder(store, name, guild_id)
+        if held is not None:
+            return held
         return Answer(
             title=f"No entry for “{user(name.strip())}”",
             intro="The briefing has no one by that name, and nothing is made up to fill the gap.",
@@ -289,6 +292,27 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
         )
     if not facts and not meetings:
         answer.intro += "\nThe sources say nothing more about them yet."
+    return await _attach_sources(store, answer, guild_id)
+
+
+async def holder(store: Store, name: str, guild_id: int | None) -> Answer | None:
+    """The views the sources attribute to a holder named like `name` ("analysts",
+    "European leaders"), or None if no fact is attributed to anyone by that name."""
+    holders = [h for h in await store.holders(guild_id) if holder_matches(name, h)]
+    if not holders:
+        return None
+    facts = await store.facts_attributed_to(holders, guild_id)
+    named = ", ".join(f"“{h}”" for h in holders)
+    answer = Answer(
+        title=holders[0] if len(holders) == 1 else f"Views held by “{name.strip()}”",
+        intro=(
+            f"{named}: not a person or body the briefing profiles, but the sources attribute "
+            "these views or words to them."
+        ),
+    )
+    answer.sections = facts_by_kind(answer, facts)
+    if len(facts) >= ANSWER_LIMIT:
+        answer.intro += f"\nShowing the first {ANSWER_LIMIT} facts; `search` finds the rest."
     return await _attach_sources(store, answer, guild_id)
 
 

@@ -105,6 +105,32 @@ def lookup_keys(text: str) -> list[str]:
     return keys
 
 
+# Words that carry no meaning in a search or a holder's name ("the", "of"). Capitalised
+# OR, AND and NOT are search operators, read before this list is consulted.
+_STOP = """a an and are as at be been but by can could did do does for from had has have he
+her his i if in into is it its me my no not of on or our she so than that the their them
+then there these they this those to was we were what when which who whom whose why will
+with would you your"""
+STOP_WORDS = frozenset(_STOP.split())
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, punctuation dropped: "Many (U.S.) officials" ->
+    ["many", "u", "s", "officials"]."""
+    return "".join(c if c.isalnum() else " " for c in fold(text)).split()
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def holder_matches(query: str, holder: str) -> bool:
+    """Whether every meaningful word typed appears in a holder's name, singular or
+    plural: "officials" finds "Many officials", "european leader" "Some European leaders"."""
+    wanted = {_stem(w) for w in words(query) if w not in STOP_WORDS}
+    return bool(wanted) and wanted <= {_stem(w) for w in words(holder)}
+
+
 def strip_control(text: str) -> str:
     """Remove control characters (keeping newlines and tabs) from user input."""
     return _CONTROL.sub("", text)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot import briefing
+from bot import briefing, moderation
+from bot.models import Change
 from bot.store import Store
 from tests.conftest import FIXED_NOW
 
@@ -42,3 +43,62 @@ async def test_a_full_name_in_another_script_gets_no_note(store: Store) -> None:
         answer = await briefing.who(store, spelling, None, FIXED_NOW)
         assert answer.title == "Kim Jong Un"
         assert "taken to mean" not in answer.intro
+
+
+# --- holders of views -----------------------------------------------------------------
+
+
+def _fact_ids(answer: briefing.Answer) -> set[int]:
+    return {ref.fact_id for ref in answer.refs if ref.fact_id is not None}
+
+
+async def _fact_id(store: Store, key: str) -> int:
+    return next(f.id for f in await store.facts_in_scope(None) if f.key == key)
+
+
+async def test_who_analysts_shows_the_views_attributed_to_them(store: Store) -> None:
+    answer = await briefing.who(store, "analysts", None, FIXED_NOW)
+    assert answer.found
+    assert answer.title == "Analysts"
+    assert _fact_ids(answer) == {await _fact_id(store, "analysts-global-force")}
+    labels = [line.label for section in answer.sections for line in section.lines]
+    assert labels == ["Attributed view: Analysts"]
+    assert "not a person or body" in answer.intro
+
+
+async def test_holders_match_on_words_so_officials_finds_many_officials(store: Store) -> None:
+    for typed, key in [
+        ("officials", "officials-ploy"),
+        ("critics", "critics-self-defence"),
+        ("European leaders", "europeans-allies-against-us"),
+        ("european leader", "europeans-allies-against-us"),
+        ("the critics?", "critics-self-defence"),
+    ]:
+        answer = await briefing.who(store, typed, None, FIXED_NOW)
+        assert answer.found, typed
+        assert await _fact_id(store, key) in _fact_ids(answer), typed
+
+
+async def test_a_name_that_is_neither_entity_nor_holder_is_still_no_entry(store: Store) -> None:
+    answer = await briefing.who(store, "astronauts", None, FIXED_NOW)
+    assert not answer.found
+    assert answer.refs == []
+
+
+async def test_a_servers_own_holders_stay_in_that_server(store: Store) -> None:
+    change = Change(actor_id=7, guild_id=42, at=FIXED_NOW)
+    await moderation.add_fact(
+        store,
+        change,
+        subject="Kim Jong Un",
+        statement="Seoul's pundits expect little from the meeting.",
+        kind="attributed",
+        source=1,
+        quote="Many believe the outcome of this meeting is far too predictable.",
+        attributed_to="Seoul pundits",
+    )
+    assert "Seoul pundits" in await store.holders(42)
+    assert "Seoul pundits" not in await store.holders(43)
+    assert (await briefing.who(store, "pundits", 42, FIXED_NOW)).found
+    assert not (await briefing.who(store, "pundits", 43, FIXED_NOW)).found
+    assert not (await briefing.who(store, "pundits", None, FIXED_NOW)).found

@@ -402,6 +402,30 @@ class Store:
         )
         return await self._hydrate(found)
 
+    async def holders(self, guild_id: int | None) -> list[str]:
+        """Everyone a visible fact attributes a view or a quote to ("Analysts")."""
+        found = await self._all(
+            "SELECT DISTINCT f.attributed_to FROM facts f WHERE f.attributed_to IS NOT NULL "
+            f"AND f.attributed_to != '' AND f.retracted = 0 AND {_visible('f')} "
+            "ORDER BY f.attributed_to",
+            {"guild": guild_id},
+        )
+        return [row["attributed_to"] for row in found]
+
+    async def facts_attributed_to(
+        self, holders: list[str], guild_id: int | None, limit: int = ANSWER_LIMIT
+    ) -> list[Fact]:
+        """Visible facts whose `attributed_to` is one of `holders`, exactly."""
+        if not holders:
+            return []
+        found = await self._all(
+            f"{_FACT_SELECT} WHERE f.attributed_to IN ({_placeholders(holders)}) "
+            f"AND f.retracted = 0 AND (+f.guild_id IS NULL OR +f.guild_id = ?) "
+            "ORDER BY f.id LIMIT ?",
+            [*holders, guild_id, limit],
+        )
+        return await self._hydrate(found)
+
     async def topics(self, guild_id: int | None) -> list[tuple[str, int]]:
         found = await self._all(
             "SELECT t.topic, COUNT(*) AS n FROM fact_topics t JOIN facts f ON f.id = t.fact_id "

@@ -22,3 +22,13 @@ async def test_who_ignores_punctuation_and_possessives(world: World) -> None:
     assert title(await world.ask("!who putin?")) == "Vladimir Putin"
     assert title(await world.ask("!who Kim's")) == "Kim Jong Un"
     assert title(await world.slash("who", {"name": "'kim'"}, user=world.dave)) == "Kim Jong Un"
+
+
+async def test_who_analysts_shows_their_views_not_no_entry(world: World) -> None:
+    answer = await world.ask("!who analysts")
+    assert title(answer) == "Analysts"
+    text = embed_text(answer)
+    assert "Attributed view: Analysts" in text
+    assert "No entry" not in text
+    leaders = await world.slash("who", {"name": "European leaders"}, user=world.dave)
+    assert "Some European leaders" in embed_text(leaders)
