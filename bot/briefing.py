@@ -25,6 +25,8 @@ from bot.models import (
     Source,
     When,
 )
+from bot.query import MAX_TERMS, Query, Results
+from bot.query import parse as parse_query
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
 from bot.text import holder_matches, one_line, quoted
@@ -435,20 +437,78 @@ async def timeline(store: Store, guild_id: int | None, now: datetime) -> Answer:
 # --- search, facts, sources ------------------------------------------------------------
 
 
+SEARCH_PAGE = 10
+
+
 async def search(store: Store, query: str, guild_id: int | None) -> Answer:
+    """Facts matching a query (syntax: bot.query), one page of SEARCH_PAGE at a time,
+    saying how many matched in all, which words matched nothing and which were left out."""
     if not query.strip():
         raise BadInput("Search for something, e.g. `search sanctions`.")
     if len(query) > MAX_QUERY:
         raise BadInput(f"That search is too long (at most {MAX_QUERY} characters).")
-    facts = await store.search(query, guild_id)
-    answer = Answer(title=f"Search: {user(query.strip())}")
-    if not facts:
-        answer.intro = "Nothing in the briefing matches that."
-        answer.found = False
+    parsed = parse_query(query)
+    answer = Answer(title=f"Search: {user(query.strip())}", found=False)
+    if not parsed.clauses:
+        answer.intro = _nothing_to_search(parsed.ignored)
         return answer
-    answer.intro = f"{len(facts)} best match{'es' if len(facts) != 1 else ''}, most relevant first."
-    answer.sections = [Section("Results", [fact_line(answer, fact) for fact in facts])]
+    notes = _query_notes(parsed)
+    offset = (parsed.page - 1) * SEARCH_PAGE
+    results = await store.search_page(parsed, guild_id, offset, SEARCH_PAGE)
+    if results.unmatched:
+        unmatched = ", ".join(f"“{user(word)}”" for word in results.unmatched)
+        notes.insert(0, f"Nothing matched {unmatched}.")
+    if not results.facts:
+        answer.intro = " ".join([_nothing_found(results.total, parsed.page), *notes]).strip()
+        return answer
+    answer.found = True
+    answer.intro = " ".join([*notes, _page_line(parsed, results, offset)]).strip()
+    answer.sections = [Section("Results", [fact_line(answer, fact) for fact in results.facts])]
     return await _attach_sources(store, answer, guild_id)
+
+
+def _query_notes(parsed: Query) -> list[str]:
+    notes = []
+    if parsed.ignored:
+        ignored = ", ".join(f"“{user(word)}”" for word in parsed.ignored)
+        notes.append(f"Common words left out: {ignored}.")
+    if parsed.truncated:
+        notes.append(f"Only the first {MAX_TERMS} words were searched.")
+    return notes
+
+
+def _nothing_to_search(ignored: tuple[str, ...]) -> str:
+    if not ignored:
+        return "There is no word to search for in that; try e.g. `search sanctions`."
+    shown = ", ".join(f"“{user(word)}”" for word in ignored)
+    verb = "is" if len(ignored) == 1 else "are"
+    return f"{shown} {verb} too common to search for; add a word that says more."
+
+
+def _nothing_found(total: int, page: int) -> str:
+    if total == 0:
+        return "Nothing in the briefing matches that."
+    pages = -(-total // SEARCH_PAGE)
+    return (
+        f"There is no page {page}: {total} {_plural(total, 'match', 'matches')} make "
+        f"{pages} {_plural(pages, 'page', 'pages')}."
+    )
+
+
+def _page_line(parsed: Query, results: Results, offset: int) -> str:
+    loose = "No fact has every word, so these have some of the words. " if results.loosened else ""
+    shown = len(results.facts)
+    if offset == 0 and shown == results.total:
+        count = f"{shown} {_plural(shown, 'match', 'matches')}"
+        return f"{loose}{count}, most relevant first."
+    line = f"{loose}Matches {offset + 1}–{offset + shown} of {results.total}, most relevant first."
+    if offset + shown < results.total:
+        line += f" For the next ones, add `page:{parsed.page + 1}` to the search."
+    return line
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
 
 
 async def fact(store: Store, fact_id: int, guild_id: int | None) -> Answer:

@@ -13,7 +13,7 @@ from bot.core import BriefingBot
 
 class Search(commands.Cog):
     @commands.hybrid_command(name="search", description="Full-text search over the facts")
-    @app_commands.describe(query="Words to look for, e.g. sanctions russia")
+    @app_commands.describe(query='Words, "a phrase", OR, NOT, page:2 (e.g. sanctions OR russia)')
     @member_cooldown()
     async def search(
         self, ctx: BriefingContext, *, query: commands.Range[str, 1, briefing.MAX_QUERY]

@@ -104,7 +104,7 @@ async def test_search(console: Console) -> None:
     _assert_no_traceback(reply)
     assert reply.startswith("Search: sanctions\n")
     # The six live sanctions facts (facts 8 and 13 are withdrawn).
-    assert "6 best matches, most relevant first." in reply
+    assert "6 matches, most relevant first." in reply
     assert "Citations:" in reply
 
 

@@ -102,3 +102,65 @@ async def test_a_servers_own_holders_stay_in_that_server(store: Store) -> None:
     assert (await briefing.who(store, "pundits", 42, FIXED_NOW)).found
     assert not (await briefing.who(store, "pundits", 43, FIXED_NOW)).found
     assert not (await briefing.who(store, "pundits", None, FIXED_NOW)).found
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _result_ids(answer: briefing.Answer) -> list[int]:
+    return [ref.fact_id for ref in answer.refs if ref.fact_id is not None]
+
+
+async def test_search_un_sanctions_finds_the_un_sanctions_facts(store: Store) -> None:
+    answer = await briefing.search(store, "UN sanctions", None)
+    wanted = {await _fact_id(store, "un-sanctions"), await _fact_id(store, "state-dept-statement")}
+    assert set(_result_ids(answer)) == wanted  # not Kim's "Un's objective … sanctions"
+
+
+async def test_search_or_ranks_facts_with_either_word_not_he_or_she(store: Store) -> None:
+    answer = await briefing.search(store, "sanctions OR russia", None)
+    child = await _fact_id(store, "child-parent-analogy")  # "he or she"
+    ids = _result_ids(answer)
+    assert child not in ids[:5]
+    texts = [line.text.casefold() for s in answer.sections for line in s.lines]
+    assert all("sanction" in t or "russia" in t for t in texts[:5]), texts[:5]
+
+
+async def test_search_not_excludes(store: Store) -> None:
+    answer = await briefing.search(store, "sanctions NOT russia", None)
+    texts = [line.text.casefold() for s in answer.sections for line in s.lines]
+    assert texts and not any("russia" in t for t in texts)
+
+
+async def test_search_a_quoted_phrase(store: Store) -> None:
+    answer = await briefing.search(store, '"economic sanctions"', None)
+    assert answer.found
+    quotes = [ref.quote.casefold() for ref in answer.refs]
+    assert all("economic sanctions" in q for q in quotes), quotes
+
+
+async def test_search_only_stop_words_finds_nothing_and_says_why(store: Store) -> None:
+    answer = await briefing.search(store, "the", None)
+    assert not answer.found
+    assert answer.refs == []
+    assert "“the”" in answer.intro and "too common" in answer.intro
+
+
+async def test_search_says_which_words_matched_nothing(store: Store) -> None:
+    answer = await briefing.search(store, "nuclear test", None)
+    assert "Nothing matched “test”" in answer.intro
+    assert answer.found  # the facts about "nuclear", said to be a looser match
+    assert "have some of the words" in answer.intro
+
+
+async def test_search_says_when_results_are_cut_and_pages_on(store: Store) -> None:
+    first = await briefing.search(store, "kim", None)
+    assert "1–10 of 15" in first.intro
+    assert "add `page:2` to the search" in first.intro
+    second = await briefing.search(store, "kim page:2", None)
+    assert "11–15 of 15" in second.intro
+    assert "page:3" not in second.intro
+    assert not set(_result_ids(first)) & set(_result_ids(second))
+    assert len(set(_result_ids(first)) | set(_result_ids(second))) == 15
+    past = await briefing.search(store, "kim page:3", None)
+    assert not past.found and "2 pages" in past.intro

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 
 from bot.curation import Bundle
 from bot.dates import FIRST_YEAR, LAST_YEAR, as_local
-from bot.errors import BriefingError, StoreUnavailable
+from bot.errors import BadInput, BriefingError, StoreUnavailable
 from bot.models import (
     AuditEntry,
     Change,
@@ -45,6 +45,8 @@ from bot.models import (
     Usage,
     When,
 )
+from bot.query import Clause, Query, Results, Term
+from bot.query import parse as parse_query
 from bot.schedule import rezoned_last_day
 from bot.store import changes, database, rows
 from bot.store.changes import QuotaCheck
@@ -435,17 +437,78 @@ class Store:
         return [(row["topic"], row["n"]) for row in found]
 
     async def search(self, query: str, guild_id: int | None, limit: int = 10) -> list[Fact]:
-        """Full-text search over facts (statements, quotes, topics, names), best first."""
-        for expression in fts_expressions(query):
-            found = await self._all(
-                f"{_FACT_SELECT} JOIN facts_fts ON facts_fts.rowid = f.id "
-                f"WHERE facts_fts MATCH :q AND f.retracted = 0 AND {_visible('f')} "
-                "ORDER BY bm25(facts_fts, 4.0, 2.0, 1.0, 2.0), f.id LIMIT :limit",
-                {"q": expression, "guild": guild_id, "limit": limit},
+        """The first `limit` facts for a query as typed (see bot.query for the syntax)."""
+        try:
+            parsed = parse_query(query)
+        except BadInput:
+            return []
+        return (await self.search_page(parsed, guild_id, 0, limit)).facts
+
+    async def search_page(
+        self, query: Query, guild_id: int | None, offset: int, limit: int
+    ) -> Results:
+        """Facts matching a parsed query, best first, from `offset`: each term's matches
+        are looked up once, combined as the query says, then ranked by FTS5's bm25."""
+        matches = {term: await self._term_matches(term, guild_id) for term in query.terms()}
+        negated = {t for c in query.clauses for t in c.must_not if t not in matches}
+        matches |= {term: await self._term_matches(term, guild_id) for term in negated}
+        found = _combine(query.clauses, matches)
+        loosened = False
+        if not found and not query.explicit and len(matches) > 1:
+            found = _combine(query.clauses, matches, every=False)
+            loosened = bool(found)
+        unmatched = tuple(term.text for term in query.terms() if not matches[term])
+        ranked = await self._rank(found, [t for t in query.terms() if matches[t]])
+        page = ranked[offset : offset + limit]
+        rows_by_id = {
+            row["id"]: row
+            for row in await self._all(
+                f"{_FACT_SELECT} WHERE f.id IN ({_placeholders(page)})", page
             )
-            if found:
-                return await self._hydrate(found)
-        return []
+        }
+        facts = await self._hydrate([rows_by_id[i] for i in page if i in rows_by_id])
+        return Results(facts, len(ranked), unmatched, loosened)
+
+    async def _term_matches(self, term: Term, guild_id: int | None) -> set[int]:
+        """Visible facts a term matches: its text in the full-text index and, when it is
+        someone's name ("UN", "state department"), the facts about them. A name of two
+        letters or fewer ("UN", "US") matches by the facts about them only: as text it
+        would find "Un's" and "us"."""
+        keys = term.name_keys()
+        named = await self._one(
+            f"SELECT entity_id, folded FROM aliases WHERE folded IN ({_placeholders(keys)}) "
+            "ORDER BY length(folded) DESC LIMIT 1",
+            keys,
+        )
+        conditions = []
+        if named is None or len(named["folded"]) > 2:
+            conditions.append("f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :q)")
+        if named is not None:
+            conditions.append(
+                "f.subject_id = :e OR f.id IN (SELECT fact_id FROM fact_entities"
+                " WHERE entity_id = :e)"
+            )
+        found = await self._all(
+            f"SELECT f.id FROM facts f WHERE f.retracted = 0 AND {_visible('f')} "
+            f"AND ({' OR '.join(conditions)})",
+            {"q": term.fts(), "e": named["entity_id"] if named else None, "guild": guild_id},
+        )
+        return {row["id"] for row in found}
+
+    async def _rank(self, fact_ids: set[int], terms: list[Term]) -> list[int]:
+        """Best first by bm25 over the terms' text (statement weighs most); facts found
+        only as someone's name come after, oldest first."""
+        scores: dict[int, float] = {}
+        if terms and fact_ids:
+            expression = " OR ".join(term.fts() for term in terms)
+            for row in await self._all(
+                "SELECT rowid, bm25(facts_fts, 4.0, 2.0, 1.0, 2.0) AS score FROM facts_fts "
+                "WHERE facts_fts MATCH ?",
+                (expression,),
+            ):
+                if row["rowid"] in fact_ids:
+                    scores[row["rowid"]] = row["score"]
+        return sorted(fact_ids, key=lambda fact_id: (scores.get(fact_id, 0.0), fact_id))
 
     # --- meetings ----------------------------------------------------------------------
 
@@ -878,25 +941,19 @@ def usable_when(when: When) -> None:
     as_local(when.start, when.tz)
 
 
-def fts_expressions(query: str) -> Iterable[str]:
-    """FTS5 queries to try in turn for what a user typed: all words, then any word.
-
-    Every word is quoted, so FTS5 syntax in the input (quotes, `*`, NEAR, AND/OR) is
-    searched for as text and can never break or widen the query.
-    """
-    words = [word for word in _words(query) if word][:12]
-    if not words:
-        return []
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    quoted[-1] += "*"  # the last word may be half typed
-    strict = " ".join(quoted)
-    loose = " OR ".join(quoted)
-    return [strict] if len(quoted) == 1 else [strict, loose]
-
-
-def _words(query: str) -> list[str]:
-    cleaned = "".join(char if char.isalnum() else " " for char in fold(query))
-    return cleaned.split()
+def _combine(
+    clauses: tuple[Clause, ...], matches: dict[Term, set[int]], *, every: bool = True
+) -> set[int]:
+    """Facts matching any clause; a clause needs all its terms (or, with every=False,
+    any of them) and none of its NOT terms."""
+    found: set[int] = set()
+    for clause in clauses:
+        sets = [matches[term] for term in clause.must]
+        hits = set.intersection(*sets) if every else set.union(*sets)
+        for term in clause.must_not:
+            hits -= matches[term]
+        found |= hits
+    return found
 
 
 def _like_prefix(key: str) -> str:

@@ -32,3 +32,25 @@ async def test_who_analysts_shows_their_views_not_no_entry(world: World) -> None
     assert "No entry" not in text
     leaders = await world.slash("who", {"name": "European leaders"}, user=world.dave)
     assert "Some European leaders" in embed_text(leaders)
+
+
+async def test_search_the_finds_nothing_and_says_it_is_too_common(world: World) -> None:
+    answer = await world.ask("!search the")
+    text = embed_text(answer)
+    assert "too common" in text
+    assert "(fact " not in text
+
+
+async def test_search_kim_says_10_of_15_and_pages_on(world: World) -> None:
+    first = embed_text(await world.ask("!search kim"))
+    assert "1–10 of 15" in first
+    assert first.count("(fact ") == 10
+    second = embed_text(await world.slash("search", {"query": "kim page:2"}, user=world.dave))
+    assert "11–15 of 15" in second
+    assert second.count("(fact ") == 5
+
+
+async def test_search_un_sanctions_finds_the_un_sanctions_facts(world: World) -> None:
+    text = embed_text(await world.ask("!search UN sanctions", user=world.dave))
+    assert "1–2 of 2" in text or "2 matches" in text
+    assert "U.N. sanctions" in text
