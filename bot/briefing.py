@@ -455,7 +455,7 @@ async def search(store: Store, query: str, guild_id: int | None) -> Answer:
     notes = _query_notes(parsed)
     offset = (parsed.page - 1) * SEARCH_PAGE
     results = await store.search_page(parsed, guild_id, offset, SEARCH_PAGE)
-    if results.unmatched:
+    if results.unmatched and len(results.unmatched) < len(parsed.terms()):
         unmatched = ", ".join(f"“{user(word)}”" for word in results.unmatched)
         notes.insert(0, f"Nothing matched {unmatched}.")
     if not results.facts:
@@ -588,8 +588,15 @@ async def about(store: Store, guild_id: int | None, started: datetime, now: date
     lines = [
         Line(f"Version {__version__}"),
         Line(
-            f"{counts.facts} facts, {counts.meetings} meetings, {counts.sources} sources, "
-            f"{counts.entities} entities"
+            ", ".join(
+                f"{count} {_plural(count, one, many)}"
+                for count, one, many in [
+                    (counts.facts, "fact", "facts"),
+                    (counts.meetings, "meeting", "meetings"),
+                    (counts.sources, "source", "sources"),
+                    (counts.entities, "entity", "entities"),
+                ]
+            )
         ),
         Line(f"Up for {hours}h {rest // 60}m"),
     ]

@@ -17,6 +17,26 @@ class CommandInfo:
     usage: str
     summary: str
     example: str
+    details: str = ""  # what `help <name>` adds to the summary
+    arguments: str = "none"  # "none", "number" or "text": what the command takes
+
+
+_WHO_DETAILS = (
+    "Any name or spelling works: Kim, Kim Jung Un, 김정은, Ким Чен Ын, DPRK, UN, State Dept; "
+    "punctuation and possessives are ignored (putin?, Kim's). A bare surname says who it "
+    "was taken to mean. Holders of views are found too: `who analysts`, `who critics`, "
+    "`who European leaders` show the views the sources attribute to them."
+)
+_SEARCH_DETAILS = (
+    "A fact must have every word (if none has them all, facts with some are shown, and the "
+    'answer says so); the last word may be half typed. "quoted words" must appear '
+    "together. OR between words means either (`sanctions OR russia`); AND is the default; "
+    "NOT or a leading minus leaves a word out (`sanctions NOT russia`, `sanctions -russia`). "
+    "Operators count in capitals only. Common words (the, of, or…) are left out, and the "
+    "answer names them and any word that matched nothing. A name finds the facts about "
+    "that person or body (`UN sanctions`). Ten results a page: the answer says how many "
+    "matched and gives the next page, e.g. `search kim page:2`."
+)
 
 
 COMMANDS: tuple[CommandInfo, ...] = (
@@ -25,6 +45,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "who [name]",
         "Key actors, or one person or body: role, cited facts, meetings.",
         "who putin",
+        _WHO_DETAILS,
+        "text",
     ),
     CommandInfo(
         "sanctions",
@@ -43,18 +65,40 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "search",
         "search <words>",
         "Full-text search over the facts, best first.",
-        "search sanctions russia",
+        "search sanctions OR russia",
+        _SEARCH_DETAILS,
+        "text",
     ),
-    CommandInfo("fact", "fact <id>", "One fact with its verbatim quote and source.", "fact 12"),
+    CommandInfo(
+        "fact",
+        "fact <id>",
+        "One fact with its verbatim quote and source.",
+        "fact 12",
+        arguments="number",
+    ),
     CommandInfo("sources", "sources", "The sources the briefing is built from.", "sources"),
     CommandInfo(
-        "source", "source <id>", "One source: title, date, publisher, opening.", "source 1"
+        "source",
+        "source <id>",
+        "One source: title, date, publisher, opening.",
+        "source 1",
+        arguments="number",
     ),
     CommandInfo(
-        "meeting", "meeting <id>", "One meeting and how its date was worked out.", "meeting 2"
+        "meeting",
+        "meeting <id>",
+        "One meeting and how its date was worked out.",
+        "meeting 2",
+        arguments="number",
     ),
     CommandInfo("about", "about", "Version, counts and uptime.", "about"),
-    CommandInfo("help", "help", "This list.", "help"),
+    CommandInfo(
+        "help",
+        "help [command]",
+        "This list, or more on one command.",
+        "help search",
+        arguments="text",
+    ),
 )
 
 NAMES = tuple(command.name for command in COMMANDS)
@@ -146,6 +190,13 @@ def close_command(name: str) -> str | None:
         name.lower(), TOP_LEVEL_NAMES, scorer=fuzz.ratio, score_cutoff=CLOSE_MATCH
     )
     return match[0] if match else None
+
+
+def find(name: str) -> CommandInfo | None:
+    """The command called `name` ("who", "!who", "/search", "fact add"), if any."""
+    wanted = " ".join(name.strip().lstrip("!/").lower().split())
+    known = COMMANDS + MODERATOR_COMMANDS
+    return next((command for command in known if command.name == wanted), None)
 
 
 def closest(name: str) -> str | None:

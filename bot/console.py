@@ -35,6 +35,20 @@ def _number(argument: str, what: str) -> int:
     return int(cleaned)
 
 
+def _check_arguments(command: str, argument: str, prefix: str) -> None:
+    """Refuse words a command would otherwise ignore (`fact 12 extra`, `about now`)."""
+    info = catalog.find(command)
+    if info is None or info.name != command or info.arguments == "text":
+        return
+    allowed = 1 if info.arguments == "number" else 0
+    extra = argument.split()[allowed:]
+    if extra:
+        raise BadInput(
+            f"too many arguments: “{' '.join(extra)[:40]}” is not needed. "
+            f"Usage: `{prefix}{info.usage}`"
+        )
+
+
 class Console:
     """Answers command lines against a store, as a member of no server (shared facts)."""
 
@@ -44,11 +58,13 @@ class Console:
         clock: Clock = utc_now,
         prefix: str = "!",
         stale_after: timedelta = timedelta(days=briefing.STALE_AFTER_DAYS),
+        width: int | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.prefix = prefix
         self.stale_after = stale_after
+        self.width = width  # None: the terminal's width, asked for each answer
         self.started = clock()
         self.guild_id: int | None = None
 
@@ -73,7 +89,7 @@ class Console:
         if not command:
             return ""
         if command == "help":
-            return text.render_help(self.prefix)
+            return self._help(argument)
         first = argument.split(" ")[0].lower()
         if command in {"audit", "modrole", "digest", "sync"} or (
             f"{command} {first}" in catalog.MODERATOR_NAMES
@@ -90,9 +106,11 @@ class Console:
                 f"there is no command `{command[:40]}`.{hint} Try `{self.prefix}help`."
             )
         try:
+            _check_arguments(command, argument, self.prefix)
             now = self.clock()
             answer = await handler(self.store, argument.strip(), now)
-            return text.render(briefing.anchor(answer, now, self.stale_after), self.prefix)
+            anchored = briefing.anchor(answer, now, self.stale_after)
+            return text.render(anchored, self.prefix, self.width)
         except BriefingError as error:
             return text.render_error(str(error))
         except Exception:
@@ -101,6 +119,17 @@ class Console:
             return text.render_error(
                 f"something went wrong (error id {error_id}); it has been logged."
             )
+
+    def _help(self, argument: str) -> str:
+        if not argument.strip():
+            return text.render_help(self.prefix, self.width)
+        info = catalog.find(argument) or catalog.find(argument.split()[0])
+        if info is not None:
+            return text.render_command_help(info, self.prefix, self.width)
+        name = argument.split()[0].lstrip(self.prefix + "/").lower()[:40]
+        guess = catalog.closest(name)
+        hint = f" Did you mean `{self.prefix}{guess}`?" if guess else ""
+        return text.render_error(f"there is no command `{name}`.{hint} Try `{self.prefix}help`.")
 
     async def repl(self) -> None:
         interactive = sys.stdin.isatty()

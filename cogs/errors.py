@@ -12,6 +12,7 @@ from collections.abc import Callable
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import escape_markdown
 
 from bot import catalog
 from bot.context import BriefingContext
@@ -58,6 +59,9 @@ def message_for(ctx: BriefingContext, error: BaseException) -> str | None:
         error.original, commands.RangeError
     ):
         return f"`{error.flag.name}` is out of range. Usage: {usage(ctx)}"
+    if isinstance(error, commands.TooManyArguments):
+        extra = escape_markdown(ctx.view.buffer[ctx.view.index :].strip()[:40])
+        return f"Too many arguments: “{extra}” is not needed. Usage: {usage(ctx)}"
     if isinstance(error, commands.RangeError | OverflowError):  # OverflowError: a forged id
         return f"That value is out of range. Usage: {usage(ctx)}"
     if isinstance(error, commands.UserInputError | app_commands.TransformerError):

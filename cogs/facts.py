@@ -146,7 +146,9 @@ class Facts(commands.Cog):
             values.get("quote", ""),
         )
 
-    @commands.hybrid_group(name="fact", fallback="show", invoke_without_command=True)
+    @commands.hybrid_group(
+        name="fact", fallback="show", invoke_without_command=True, ignore_extra=False
+    )
     @member_cooldown()
     async def fact(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """One fact with its verbatim quote and source."""

@@ -150,7 +150,7 @@ async def test_sources(console: Console) -> None:
 async def test_help_lists_every_command(console: Console) -> None:
     reply = await console.answer("!help")
     assert reply.splitlines()[0] == "Commands"
-    listed = [line.split()[0] for line in reply.splitlines()[2:] if line.startswith("  ")]
+    listed = [line.split()[0] for line in reply.splitlines()[2:] if line.startswith("  !")]
     assert sorted(name.removeprefix("!") for name in listed) == sorted(NAMES)
     for name in NAMES:
         assert f"!{name}" in reply
@@ -255,3 +255,58 @@ def test_build_then_check_on_good_data(tmp_path: Path) -> None:
     check = _run("check")
     assert check.returncode == 0
     assert check.stdout.startswith("check passed: 1 source(s), 11 entities,")
+
+
+# --- reading in a terminal (issue 10, section 6) ----------------------------------------
+
+WIDE_ANSWERS = ["!fact 12", "!who kim", "!sources", "!search kim", "!about", "!help", "!help who"]
+
+
+@pytest.mark.parametrize("width", [60, 100])
+async def test_every_line_fits_the_width_given(store: Store, width: int) -> None:
+    console = Console(store, clock=lambda: FIXED_NOW, width=width)
+    for line in WIDE_ANSWERS:
+        reply = await console.answer(line)
+        too_long = [text for text in reply.splitlines() if len(text) > width]
+        assert not too_long, (line, too_long)
+
+
+async def test_the_width_is_the_terminals(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "70")  # what shutil.get_terminal_size reads first
+    reply = await Console(store, clock=lambda: FIXED_NOW).answer("!fact 12")
+    assert max(len(text) for text in reply.splitlines()) <= 70
+    assert "Sources:" in reply and "URL unknown" in _flat(reply)
+
+
+async def test_fact_shows_its_quote_once(console: Console) -> None:
+    reply = await console.answer("!fact 12")
+    assert _flat(reply).count("The United States is committed to working") == 1
+    assert "Verbatim from the source:" in reply
+
+
+async def test_about_says_1_source_not_1_sources(console: Console) -> None:
+    reply = _flat(await console.answer("!about"))
+    assert "1 source," in reply
+    assert "1 sources" not in reply
+
+
+async def test_help_for_one_command(console: Console) -> None:
+    reply = await console.answer("!help who")
+    assert reply.splitlines()[0] == "!who [name]"
+    assert "e.g. !who putin" in reply
+    assert "!sanctions" not in reply
+    search = _flat(await console.answer("!help search"))
+    assert "OR" in search and "NOT" in search and "page:2" in search
+    assert (await console.answer("!help !fact")).splitlines()[0] == "!fact <id>"
+    unknown = await console.answer("!help whom")
+    assert unknown == "Sorry: there is no command `whom`. Did you mean `!who`? Try `!help`."
+
+
+@pytest.mark.parametrize(
+    ("line", "extra"),
+    [("!fact 12 extra", "extra"), ("!source 1 2", "2"), ("!about now", "now")],
+)
+async def test_too_many_arguments_says_so(console: Console, line: str, extra: str) -> None:
+    reply = await console.answer(line)
+    assert reply.startswith(f"Sorry: too many arguments: “{extra}” is not needed."), reply
+    assert "Usage: `!" in reply

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 from bot.briefing import Answer, Line, describe_source
-from bot.catalog import COMMANDS, MODERATOR_NAMES
+from bot.catalog import COMMANDS, MODERATOR_NAMES, CommandInfo
 from bot.render.common import describe_when, label_text
 from bot.text import quoted
 from bot.usertext import plain, render_marked
 
-WIDTH = 88
+WIDTH = 88  # when the output is not a terminal (piped, tests) and COLUMNS is unset
+MIN_WIDTH = 40
+
+
+def terminal_width() -> int:
+    """The terminal's width (or COLUMNS), never below MIN_WIDTH."""
+    return max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
+
+
+def _fill(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Wrap each paragraph of `text`, keeping its own line breaks; long words (URLs) are
+    broken only if they cannot fit on a line of their own."""
+    out: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        wrapped = textwrap.wrap(
+            paragraph, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+        )
+        out += wrapped or [first.rstrip()]
+    return out
 
 
 def _strip_markdown(text: str) -> str:
@@ -38,51 +57,67 @@ def line_text(line: Line) -> str:
     return text
 
 
-def render(answer: Answer, prefix: str = "!") -> str:
+def _shown_in_full(answer: Answer) -> set[str]:
+    """Markers whose quote a line already shows verbatim (`fact`'s "Verbatim from the
+    source"), so the Citations list does not repeat it."""
+    texts = {plain(line.text) for section in answer.sections for line in section.lines}
+    return {ref.marker for ref in answer.refs if quoted(ref.quote) in texts}
+
+
+def render(answer: Answer, prefix: str = "!", width: int | None = None) -> str:
+    width = width or terminal_width()
     title = plain(answer.title)
-    out = [title, "=" * min(len(title), WIDTH)]
+    out = _fill(title, width)
+    out.append("=" * min(len(title), width))
     if answer.freshness:
-        out.append(f"{answer.freshness}.")
+        out += _fill(f"{answer.freshness}.", width)
     if answer.intro:
-        out.append(_strip_markdown(answer.intro))
+        out += _fill(_strip_markdown(answer.intro), width)
     if answer.suggestions:
-        out.append("Did you mean: " + ", ".join(answer.suggestions) + "?")
+        out += _fill("Did you mean: " + ", ".join(answer.suggestions) + "?", width)
     for section in answer.sections:
-        out += ["", section.heading + ":"]
+        out += ["", *_fill(section.heading + ":", width)]
         for line in section.lines:
-            out.append(
-                textwrap.fill(
-                    line_text(line), WIDTH, initial_indent="  - ", subsequent_indent="    "
-                )
-            )
-    if answer.refs:
+            out += _fill(line_text(line), width, "  - ", "    ")
+    shown = _shown_in_full(answer)
+    refs = [ref for ref in answer.refs if ref.marker not in shown]
+    if refs:
         out += ["", "Citations:"]
-        for ref in answer.refs:
+        for ref in refs:
             fact = f", fact {ref.fact_id}" if ref.fact_id else ""
-            out.append(
-                textwrap.fill(
-                    f"[{ref.marker}] S{ref.source_id}{fact}: {quoted(ref.quote)}",
-                    WIDTH,
-                    initial_indent="  ",
-                    subsequent_indent="      ",
-                )
-            )
+            text = f"[{ref.marker}] S{ref.source_id}{fact}: {quoted(ref.quote)}"
+            out += _fill(text, width, "  ", "      ")
     if answer.sources:
         out += ["", "Sources:"]
-        out += [f"  {plain(describe_source(source))}" for source in answer.sources]
+        for source in answer.sources:
+            out += _fill(plain(describe_source(source)), width, "  ", "      ")
     if answer.footer_note:
-        out += ["", answer.footer_note]
+        out += ["", *_fill(answer.footer_note, width)]
     return "\n".join(out)
 
 
-def render_help(prefix: str = "!") -> str:
+def render_help(prefix: str = "!", width: int | None = None) -> str:
+    width = width or terminal_width()
     out = ["Commands", "========"]
+    # Continuation lines line up under the summaries when there is room for them.
+    hang = " " * (26 if width >= 70 else 6)
     for command in COMMANDS:
-        out.append(
-            f"  {prefix}{command.usage:<22} {command.summary}  e.g. {prefix}{command.example}"
-        )
+        text = f"{prefix}{command.usage:<22} {command.summary}  e.g. {prefix}{command.example}"
+        out += _fill(text, width, "  ", hang)
     out.append("")
-    out.append("Moderators change the briefing on Discord: " + ", ".join(MODERATOR_NAMES) + ".")
+    moderators = "Moderators change the briefing on Discord: " + ", ".join(MODERATOR_NAMES) + "."
+    out += _fill(moderators, width)
+    out += _fill(f"More on one command: {prefix}help <command>, e.g. {prefix}help search.", width)
+    return "\n".join(out)
+
+
+def render_command_help(command: CommandInfo, prefix: str = "!", width: int | None = None) -> str:
+    width = width or terminal_width()
+    out = _fill(f"{prefix}{command.usage}", width)
+    out += _fill(command.summary, width)
+    if command.details:
+        out += ["", *_fill(command.details, width)]
+    out += ["", *_fill(f"e.g. {prefix}{command.example}", width)]
     return "\n".join(out)
 
 

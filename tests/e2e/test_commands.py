@@ -210,10 +210,10 @@ async def test_about_shows_version_and_counts(world: World) -> None:
         assert title(answer) == "About this briefing bot"
         assert f"Version {bot_package.__version__}" in text
         assert (
-            f"{counts.facts} facts, {counts.meetings} meetings, {counts.sources} sources, "
+            f"{counts.facts} facts, {counts.meetings} meetings, 1 source, "
             f"{counts.entities} entities"
         ) in text
-        assert counts.facts > 0 and counts.meetings > 0
+        assert counts.facts > 1 and counts.meetings > 1 and counts.sources == 1
 
 
 async def test_help_lists_every_command_and_is_private_as_slash(world: World) -> None:

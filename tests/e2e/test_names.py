@@ -54,3 +54,27 @@ async def test_search_un_sanctions_finds_the_un_sanctions_facts(world: World) ->
     text = embed_text(await world.ask("!search UN sanctions", user=world.dave))
     assert "1–2 of 2" in text or "2 matches" in text
     assert "U.N. sanctions" in text
+
+
+# --- reading (issue 10, section 6) ------------------------------------------------------
+
+
+async def test_help_who_shows_help_for_who(world: World) -> None:
+    answer = await world.ask("!help who")
+    assert title(answer) == "!who [name]"
+    text = embed_text(answer)
+    assert "who analysts" in text and "e.g. `!who putin`" in text
+    assert "!sanctions" not in text
+    slash = await world.slash("help", {"command": "search"}, user=world.dave)
+    assert title(slash) == "!search <words>"
+    assert "page:2" in embed_text(slash)
+    unknown = embed_text(await world.ask("!help whom", user=world.dave))
+    assert "There is no command `whom`" in unknown and "`!who`" in unknown
+
+
+async def test_fact_with_an_extra_word_says_too_many_arguments(world: World) -> None:
+    text = embed_text(await world.ask("!fact 12 extra"))
+    assert "Too many arguments: “extra” is not needed." in text
+    assert "Usage: `!fact <id>`" in text
+    about = embed_text(await world.ask("!about now", user=world.dave))
+    assert "Too many arguments: “now” is not needed." in about
