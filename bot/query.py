@@ -64,6 +64,19 @@ class Query:
     truncated: bool = False  # more than MAX_TERMS terms; the rest were not searched
     base: str = ""  # the query without page:N, to tell the reader how to page on
 
+    def fts(self, *, every: bool = True) -> str:
+        """The whole query as one FTS5 expression of quoted terms (for queries that name
+        no one): clauses ORed, a clause's terms ANDed (ORed with every=False), NOT
+        terms subtracted."""
+        clauses = []
+        for clause in self.clauses:
+            joiner = " AND " if every else " OR "
+            expression = "(" + joiner.join(term.fts() for term in clause.must) + ")"
+            if clause.must_not:
+                expression += " NOT (" + " OR ".join(t.fts() for t in clause.must_not) + ")"
+            clauses.append(f"({expression})")
+        return " OR ".join(clauses)
+
     def terms(self) -> list[Term]:
         """Every term a fact could match, each once."""
         seen: list[Term] = []

@@ -66,6 +66,12 @@ ANSWER_LIMIT = 150
 _FACT_SELECT = """
 SELECT f.*, e.name AS subject_name FROM facts f JOIN entities e ON e.id = f.subject_id
 """
+# The same, for a search page, with how many facts matched in all (`hits` is the
+# search's materialised result, so the count costs no second search).
+_COUNTED_SELECT = """
+SELECT f.*, e.name AS subject_name, (SELECT COUNT(*) FROM hits) AS matched
+FROM facts f JOIN entities e ON e.id = f.subject_id
+"""
 _CITATION_SELECT = """
 SELECT c.*, s.title AS source_title FROM citations c JOIN sources s ON s.id = c.source_id
 """
@@ -447,68 +453,107 @@ class Store:
     async def search_page(
         self, query: Query, guild_id: int | None, offset: int, limit: int
     ) -> Results:
-        """Facts matching a parsed query, best first, from `offset`: each term's matches
-        are looked up once, combined as the query says, then ranked by FTS5's bm25."""
-        matches = {term: await self._term_matches(term, guild_id) for term in query.terms()}
-        negated = {t for c in query.clauses for t in c.must_not if t not in matches}
-        matches |= {term: await self._term_matches(term, guild_id) for term in negated}
-        found = _combine(query.clauses, matches)
+        """Facts matching a parsed query, best first (FTS5's bm25), from `offset`, with
+        how many match in all. SQLite combines the terms, ranks and counts in one query;
+        a query that names no one goes to the full-text index as one FTS5 expression."""
+        if not query.clauses:
+            return Results([], 0)
+        conditions, params = await self._term_conditions(query, guild_id)
+        params |= {"limit": limit, "offset": offset}
+        names_someone = any(key.startswith("e") for key in params)
+        page = self._page_by_names if names_someone else self._page_by_text
+        found, total = await page(query, conditions, params, every=True)
         loosened = False
-        if not found and not query.explicit and len(matches) > 1:
-            found = _combine(query.clauses, matches, every=False)
-            loosened = bool(found)
-        unmatched = tuple(term.text for term in query.terms() if not matches[term])
-        ranked = await self._rank(found, [t for t in query.terms() if matches[t]])
-        page = ranked[offset : offset + limit]
-        rows_by_id = {
-            row["id"]: row
-            for row in await self._all(
-                f"{_FACT_SELECT} WHERE f.id IN ({_placeholders(page)})", page
-            )
-        }
-        facts = await self._hydrate([rows_by_id[i] for i in page if i in rows_by_id])
-        return Results(facts, len(ranked), unmatched, loosened)
+        if total == 0 and not query.explicit and len(query.terms()) > 1:
+            found, total = await page(query, conditions, params, every=False)
+            loosened = total > 0
+        unmatched: list[str] = []
+        if query.explicit or loosened or (total == 0 and len(query.terms()) > 1):
+            for term in query.terms():  # a plain AND query with results matched them all
+                if not await self._count_matches(conditions[term], params, limit=1):
+                    unmatched.append(term.text)
+        return Results(await self._hydrate(found), total, tuple(unmatched), loosened)
 
-    async def _term_matches(self, term: Term, guild_id: int | None) -> set[int]:
-        """Visible facts a term matches: its text in the full-text index and, when it is
-        someone's name ("UN", "state department"), the facts about them. A name of two
-        letters or fewer ("UN", "US") matches by the facts about them only: as text it
-        would find "Un's" and "us"."""
-        keys = term.name_keys()
-        named = await self._one(
-            f"SELECT entity_id, folded FROM aliases WHERE folded IN ({_placeholders(keys)}) "
-            "ORDER BY length(folded) DESC LIMIT 1",
-            keys,
-        )
-        conditions = []
-        if named is None or len(named["folded"]) > 2:
-            conditions.append("f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :q)")
-        if named is not None:
-            conditions.append(
-                "f.subject_id = :e OR f.id IN (SELECT fact_id FROM fact_entities"
-                " WHERE entity_id = :e)"
-            )
+    async def _page_by_text(
+        self, query: Query, conditions: dict[Term, str], params: dict, *, every: bool
+    ) -> tuple[list[sqlite3.Row], int]:
+        expression = query.fts(every=every)
         found = await self._all(
-            f"SELECT f.id FROM facts f WHERE f.retracted = 0 AND {_visible('f')} "
-            f"AND ({' OR '.join(conditions)})",
-            {"q": term.fts(), "e": named["entity_id"] if named else None, "guild": guild_id},
+            "WITH hits AS MATERIALIZED (SELECT f.id, bm25(facts_fts, 4.0, 2.0, 1.0, 2.0) AS"
+            " score FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts"
+            f" MATCH :q AND f.retracted = 0 AND {_visible('f')})"
+            f" {_COUNTED_SELECT} JOIN hits ON hits.id = f.id"
+            " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
+            {**params, "q": expression},
         )
-        return {row["id"] for row in found}
+        where = "f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :q)"
+        return found, await self._total(found, where, {**params, "q": expression})
 
-    async def _rank(self, fact_ids: set[int], terms: list[Term]) -> list[int]:
-        """Best first by bm25 over the terms' text (statement weighs most); facts found
-        only as someone's name come after, oldest first."""
-        scores: dict[int, float] = {}
-        if terms and fact_ids:
-            expression = " OR ".join(term.fts() for term in terms)
-            for row in await self._all(
-                "SELECT rowid, bm25(facts_fts, 4.0, 2.0, 1.0, 2.0) AS score FROM facts_fts "
-                "WHERE facts_fts MATCH ?",
-                (expression,),
-            ):
-                if row["rowid"] in fact_ids:
-                    scores[row["rowid"]] = row["score"]
-        return sorted(fact_ids, key=lambda fact_id: (scores.get(fact_id, 0.0), fact_id))
+    async def _page_by_names(
+        self, query: Query, conditions: dict[Term, str], params: dict, *, every: bool
+    ) -> tuple[list[sqlite3.Row], int]:
+        """Facts found by text or by whom they are about; those whose text matches rank
+        first (by bm25), then the rest, oldest first."""
+        where = _query_where(query.clauses, conditions, every=every)
+        ranking = " OR ".join(term.fts() for term in query.terms())
+        found = await self._all(
+            "WITH scores AS MATERIALIZED (SELECT rowid, bm25(facts_fts, 4.0, 2.0, 1.0, 2.0)"
+            " AS score FROM facts_fts WHERE facts_fts MATCH :ranking),"
+            " hits AS MATERIALIZED (SELECT f.id, COALESCE(r.score, 0) AS score FROM facts f"
+            " LEFT JOIN scores r ON r.rowid = f.id"
+            f" WHERE f.retracted = 0 AND {_visible('f')} AND ({where}))"
+            f" {_COUNTED_SELECT} JOIN hits ON hits.id = f.id"
+            " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
+            {**params, "ranking": ranking},
+        )
+        return found, await self._total(found, where, params)
+
+    async def _total(self, found: list[sqlite3.Row], where: str, params: dict) -> int:
+        """The count the page query carried, or, for a page past the end, a count."""
+        if found:
+            return int(found[0]["matched"])
+        return await self._count_matches(where, params) if params["offset"] else 0
+
+    async def _count_matches(self, where: str, params: dict, limit: int = -1) -> int:
+        """How many visible facts meet `where` (counting stops at `limit`, -1: none)."""
+        row = await self._one(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM facts f WHERE f.retracted = 0"
+            f" AND {_visible('f')} AND ({where}) LIMIT :count_limit)",
+            {**params, "count_limit": limit},
+        )
+        return int(row[0]) if row else 0
+
+    async def _term_conditions(
+        self, query: Query, guild_id: int | None
+    ) -> tuple[dict[Term, str], dict[str, object]]:
+        """An SQL condition on `f` for each term, and the parameters they share. A term
+        matches its text in the full-text index and, when it is someone's name ("UN",
+        "state department"), the facts about them. A name of two letters or fewer ("UN",
+        "US") matches by the facts about them only: as text it would find "Un's", "us"."""
+        negated = [term for clause in query.clauses for term in clause.must_not]
+        conditions: dict[Term, str] = {}
+        params: dict[str, object] = {"guild": guild_id}
+        for number, term in enumerate(dict.fromkeys([*query.terms(), *negated])):
+            keys = term.name_keys()
+            named = await self._one(
+                f"SELECT entity_id, folded FROM aliases WHERE folded IN ({_placeholders(keys)})"
+                " ORDER BY length(folded) DESC LIMIT 1",
+                keys,
+            )
+            parts = []
+            if named is None or len(named["folded"]) > 2:
+                params[f"t{number}"] = term.fts()
+                parts.append(
+                    f"f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :t{number})"
+                )
+            if named is not None:
+                params[f"e{number}"] = named["entity_id"]
+                parts.append(
+                    f"f.subject_id = :e{number} OR f.id IN (SELECT fact_id FROM fact_entities"
+                    f" WHERE entity_id = :e{number})"
+                )
+            conditions[term] = " OR ".join(parts)
+        return conditions, params
 
     # --- meetings ----------------------------------------------------------------------
 
@@ -941,19 +986,19 @@ def usable_when(when: When) -> None:
     as_local(when.start, when.tz)
 
 
-def _combine(
-    clauses: tuple[Clause, ...], matches: dict[Term, set[int]], *, every: bool = True
-) -> set[int]:
-    """Facts matching any clause; a clause needs all its terms (or, with every=False,
-    any of them) and none of its NOT terms."""
-    found: set[int] = set()
+def _query_where(
+    clauses: tuple[Clause, ...], conditions: dict[Term, str], *, every: bool = True
+) -> str:
+    """The query as one SQL condition (built from our own fragments; every value typed is
+    a bound parameter): any clause; a clause needs all its terms (with every=False, any)
+    and none of its NOT terms."""
+    joiner = " AND " if every else " OR "
+    parts = []
     for clause in clauses:
-        sets = [matches[term] for term in clause.must]
-        hits = set.intersection(*sets) if every else set.union(*sets)
-        for term in clause.must_not:
-            hits -= matches[term]
-        found |= hits
-    return found
+        must = joiner.join(f"({conditions[term]})" for term in clause.must)
+        exclude = "".join(f" AND NOT ({conditions[term]})" for term in clause.must_not)
+        parts.append(f"(({must}){exclude})")
+    return " OR ".join(parts) or "0"
 
 
 def _like_prefix(key: str) -> str:
