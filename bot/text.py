@@ -131,6 +131,14 @@ def holder_matches(query: str, holder: str) -> bool:
     return bool(wanted) and wanted <= {_stem(w) for w in words(holder)}
 
 
+def holder_completes(typed: str, holder: str) -> bool:
+    """Whether a holder's name could be what someone is typing: each word typed starts
+    a word of the name ("analy" -> "Analysts", "europ lead" -> "Some European leaders")."""
+    wanted = words(typed)
+    names = words(holder)
+    return bool(wanted) and all(any(n.startswith(w) for n in names) for w in wanted)
+
+
 def strip_control(text: str) -> str:
     """Remove control characters (keeping newlines and tabs) from user input."""
     return _CONTROL.sub("", text)

@@ -10,7 +10,7 @@ from bot import briefing
 from bot.checks import member_cooldown
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.text import fold
+from bot.text import fold, holder_completes
 
 
 class Who(commands.Cog):
@@ -37,6 +37,10 @@ class Who(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         names = await self.bot.store.complete_names(current[:100], limit=25)
+        # Holders of views answer `who` too ("analysts"): offer them after the names.
+        holders = await self.bot.store.holders(interaction.guild_id)
+        names += [h for h in holders if h not in names and holder_completes(current[:100], h)]
+        names = names[:25]
         return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names]
 
 

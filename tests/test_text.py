@@ -12,6 +12,7 @@ from bot.text import (
     closest_passage,
     find_quote,
     fold,
+    holder_completes,
     lookup_keys,
     normalise_for_match,
     quote_matches_span,
@@ -215,3 +216,10 @@ def test_lookup_keys_keep_inner_punctuation() -> None:
     assert lookup_keys("N. Korea")[0] == "n. korea"
     assert lookup_keys("") == []
     assert lookup_keys("???") == []
+
+
+def test_holder_completes_on_word_prefixes() -> None:
+    assert holder_completes("analy", "Analysts")
+    assert holder_completes("europ lead", "Some European leaders")
+    assert not holder_completes("lead europa", "Some European leaders")
+    assert not holder_completes("", "Analysts")

@@ -78,3 +78,10 @@ async def test_fact_with_an_extra_word_says_too_many_arguments(world: World) -> 
     assert "Usage: `!fact <id>`" in text
     about = embed_text(await world.ask("!about now", user=world.dave))
     assert "Too many arguments: “now” is not needed." in about
+
+
+async def test_who_autocomplete_offers_holders_too(world: World) -> None:
+    offered = await world.fake.autocomplete(world.channel, world.alice, "who", "name", "analy")
+    assert "Analysts" in [choice["value"] for choice in offered]
+    critics = await world.fake.autocomplete(world.channel, world.alice, "who", "name", "crit")
+    assert "Critics of the United States" in [choice["value"] for choice in critics]
