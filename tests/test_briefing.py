@@ -312,7 +312,7 @@ async def test_search_answer(store: Store) -> None:
     answer = await briefing.search(store, "denuclearization", None)
     assert answer.found is True
     # Only the State Department's statement: fact 13, cut from inside it, is withdrawn.
-    assert answer.intro == "1 best match, most relevant first."
+    assert answer.intro == "1 match, most relevant first."
     await _assert_cited_verbatim(store, answer)
     nothing = await briefing.search(store, "zzzzqqq", None)
     assert nothing.found is False
