@@ -277,7 +277,7 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
         answer.intro = f"Also written: {', '.join(entity.aliases[:8])}"
     if _is_short_name(entity, match.alias):
         others = await store.names_with_word(match.alias, entity.id)
-        note = _short_name_note(name, entity, match.alias, others)
+        note = _short_name_note(entity, match.alias, others)
         answer.intro = f"{note}\n{answer.intro}".strip()
     facts = await store.facts_about(entity.id, guild_id)
     if entity.role:
@@ -304,9 +304,9 @@ async def holder(store: Store, name: str, guild_id: int | None) -> Answer | None
     if not holders:
         return None
     facts = await store.facts_attributed_to(holders, guild_id)
-    named = ", ".join(f"“{h}”" for h in holders)
+    named = ", ".join(f"“{user(h)}”" for h in holders)
     answer = Answer(
-        title=holders[0] if len(holders) == 1 else f"Views held by “{name.strip()}”",
+        title=user(holders[0]) if len(holders) == 1 else f"Views held by “{user(name.strip())}”",
         intro=(
             f"{named}: not a person or body the briefing profiles, but the sources attribute "
             "these views or words to them."
@@ -324,14 +324,13 @@ def _is_short_name(entity: Entity, alias: str) -> bool:
     return entity.type == "person" and len(words) > 1 and alias.casefold() in words
 
 
-def _short_name_note(typed: str, entity: Entity, alias: str, others: list[str]) -> str:
-    shown = typed.strip()
+def _short_name_note(entity: Entity, alias: str, others: list[str]) -> str:
+    # The alias as stored, not as typed: answers are cached under the folded name.
+    name, word = user(entity.name), user(alias)
     if not others:
-        return f"“{shown}” is taken to mean {entity.name}, the only {alias} in the briefing."
-    return (
-        f"“{shown}” is taken to mean {entity.name}; the briefing also has "
-        f"{', '.join(others)} (ask by full name)."
-    )
+        return f"“{word}” is taken to mean {name}, the only {word} in the briefing."
+    also = ", ".join(user(other) for other in others)
+    return f"“{word}” is taken to mean {name}; the briefing also has {also} (ask by full name)."
 
 
 async def key_actors(store: Store, guild_id: int | None) -> Answer:
