@@ -134,6 +134,18 @@ def _days(text: str, name: str, default: int) -> int:
     return days
 
 
+def _fetch_allow(text: str) -> str:
+    from bot.fetch import Allowlist
+
+    try:
+        Allowlist.parse(text)
+    except ValueError:
+        raise BadInput(
+            "BRIEFING_FETCH_ALLOW must be hosts or host:port pairs separated by commas."
+        ) from None
+    return text
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -145,6 +157,7 @@ class Config:
     log_level: str = "INFO"
     # Past this age of the newest source an answer rests on, it says it may be out of date.
     stale_after_days: int = 30
+    fetch_allow: str = ""  # BRIEFING_FETCH_ALLOW: hosts fetches may reach though not public
 
     @property
     def stale_after(self) -> timedelta:
@@ -175,4 +188,5 @@ class Config:
             stale_after_days=_days(
                 values.get("BRIEFING_STALE_AFTER_DAYS", ""), "BRIEFING_STALE_AFTER_DAYS", 30
             ),
+            fetch_allow=_fetch_allow(values.get("BRIEFING_FETCH_ALLOW", "")),
         )

@@ -50,6 +50,7 @@ from bot.query import parse as parse_query
 from bot.schedule import rezoned_last_day
 from bot.store import changes, database, rows
 from bot.store.changes import QuotaCheck
+from bot.store.feeds import FeedQueries
 from bot.store.importer import ImportReport, import_bundle
 from bot.text import fold, lookup_keys
 
@@ -85,7 +86,7 @@ def _placeholders(values: Sequence[object]) -> str:
     return ",".join("?" for _ in values)
 
 
-class Store:
+class Store(FeedQueries):
     """Open with `await Store.open(path)`; close with `await store.close()`."""
 
     def __init__(self, path: Path, reader: aiosqlite.Connection, writer: aiosqlite.Connection):

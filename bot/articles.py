@@ -1,0 +1,158 @@
+"""From a URL to a stored source: fetch, extract, bound and clean, store with provenance.
+
+Everything a page says about itself is untrusted: metadata is cleaned and cut to the
+same limits as typed input, the text is stored exactly as extracted (that is what facts
+cite, character for character) and refused when it is over the source size limit.
+The moderator then confirms or corrects the metadata (`confirm_metadata`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.briefing import Answer, Line, Section, describe_published
+from bot.errors import BadInput, NotFound
+from bot.extract import Extracted, extract
+from bot.feedmodels import FetchRecord
+from bot.fetch import PAGE_TYPES, Fetched, Fetcher
+from bot.models import Change, Precision, Published, Source, SourceDraft
+from bot.moderation import LIMITS, SOURCE_TEXT_MAX_BYTES, clean, parse_published, parse_url
+from bot.store import Store
+from bot.text import strip_control
+
+META_LIMIT = 200  # author, publisher: as long as a title
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    fetched: Fetched
+    extracted: Extracted
+
+
+def bounded(value: str | None, limit: int) -> str | None:
+    """Untrusted one-line text: control characters out, blanks squeezed, cut to `limit`."""
+    text = " ".join(strip_control(value or "").split())
+    if not text:
+        return None
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def fetch_article(fetcher: Fetcher, url: str, now: datetime) -> Article:
+    fetched = await fetcher.fetch(url, PAGE_TYPES, now)
+    return Article(fetched, await extract(fetched))
+
+
+def draft_of(article: Article) -> tuple[SourceDraft, bool]:
+    """The source to store, and whether its title is ours (the page gave none)."""
+    found = article.extracted
+    if len(found.text.encode()) > SOURCE_TEXT_MAX_BYTES:
+        raise BadInput(
+            f"The article's text is over {SOURCE_TEXT_MAX_BYTES // 1000} kB; nothing was saved."
+        )
+    title = bounded(found.title, LIMITS["title"])
+    url = bounded(article.fetched.final_url, LIMITS["url"])
+    published = Published(found.published, Precision.DAY, "") if found.published else None
+    draft = SourceDraft(
+        title=title or f"Page at {bounded(article.fetched.final_url, 150)}",
+        text=found.text,
+        published=published,
+        url=url,
+        publisher=bounded(found.publisher, META_LIMIT),
+        author=bounded(found.author, META_LIMIT),
+    )
+    return draft, title is None
+
+
+def record_of(article: Article) -> FetchRecord:
+    fetched = article.fetched
+    return FetchRecord(
+        url=fetched.url[: LIMITS["url"]],
+        final_url=fetched.final_url[: LIMITS["url"]],
+        content_type=fetched.content_type,
+        fetched_at=fetched.fetched_at,
+        body_sha256=fetched.sha256,
+        text_sha256=hashlib.sha256(article.extracted.text.encode()).hexdigest(),
+    )
+
+
+async def add_article(store: Store, fetcher: Fetcher, change: Change, url: str) -> int:
+    """Fetch `url` and store it as a source of `change`'s scope; returns its id."""
+    article = await fetch_article(fetcher, url, change.at)
+    draft, title_is_ours = draft_of(article)
+    return await store.add_fetched_source(draft, title_is_ours, record_of(article), change)
+
+
+async def confirm_metadata(
+    store: Store,
+    change: Change,
+    source_id: int,
+    *,
+    title: str | None = None,
+    author: str | None = None,
+    publisher: str | None = None,
+    published: str | None = None,
+    keep: bool = False,
+) -> None:
+    """Confirm a fetched source's metadata (`keep`), or replace it with what the
+    moderator typed (each field checked like any typed input; blank means unknown)."""
+    source = await fetched_source(store, source_id, change.guild_id)
+    if keep:
+        title, author, publisher = source.title, source.author, source.publisher
+        date = source.published
+    else:
+        title = clean(title, "title")
+        author = bounded(author, META_LIMIT)
+        publisher = bounded(publisher, META_LIMIT)
+        date = parse_published(published)
+    await store.correct_source_metadata(
+        source_id,
+        title=title or source.title,
+        author=author,
+        publisher=publisher,
+        published=date,
+        change=change,
+    )
+
+
+async def fetched_source(store: Store, source_id: int, guild_id: int | None) -> Source:
+    source = await store.source(source_id, guild_id, with_text=True)
+    if source is None or source.guild_id != guild_id or await store.source_fetch(source_id) is None:
+        raise NotFound(f"There is no fetched source S{source_id} of this server's.")
+    return source
+
+
+def check_url(url: str | None) -> str:
+    text = parse_url(url)
+    if not text:
+        raise BadInput("Give the page's address: `source add url: https://…`.")
+    return text
+
+
+# --- what the moderator is shown ------------------------------------------------------
+
+
+def extracted_answer(source: Source, record: FetchRecord, *, note: str = "") -> Answer:
+    """What was extracted, for the moderator to confirm or correct."""
+    text = source.text or ""
+    title = f"{source.title} (title ours: the page gave none)" if source.title_is_ours else None
+    lines = [
+        Line(f"Title: {title or source.title}"),
+        Line(f"Author: {source.author or 'not found'}"),
+        Line(f"Publisher: {source.publisher or 'not found'}"),
+        Line(f"Published: {describe_published(source)}"),
+        Line(f"Fetched: {record.final_url} at {record.fetched_at:%Y-%m-%d %H:%M} UTC"),
+        Line(f"Text: {len(text):,} characters, sha256 {record.body_sha256[:16]}… of the page"),
+    ]
+    opening = text.strip()[:500] + ("…" if len(text.strip()) > 500 else "")
+    confirmed = (
+        "Metadata confirmed by a moderator."
+        if record.confirmed_at
+        else "Check the metadata: **Confirm** it, or **Edit metadata** to correct it."
+    )
+    return Answer(
+        title=f"Source S{source.id}: fetched",
+        intro=f"{note}\n{confirmed}".strip(),
+        sections=[Section("Extracted", lines), Section("Opening", [Line(opening)])],
+    )
