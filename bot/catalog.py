@@ -112,9 +112,15 @@ def _mod(name: str, usage: str, summary: str, example: str) -> CommandInfo:
 MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
     _mod(
         "source add",
-        "source add title: … text: … [url: …] [published: …]",
-        "Add a source (or attach a .txt).",
-        "source add title: Wire report text: …",
+        "source add url: <https url> | source add title: … text: … [url: …] [published: …]",
+        "Fetch a page as a source (or paste it, or attach a .txt).",
+        "source add url: https://example.com/news/koreas-hotline",
+    ),
+    _mod(
+        "source edit",
+        "source edit <id> [title: …] [author: …] [publisher: …] [published: …]",
+        "Confirm or correct a fetched source's metadata.",
+        "source edit 2 author: Min-ji Park",
     ),
     _mod(
         "fact add",
@@ -173,6 +179,14 @@ MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
         "Digest status, stop, preview, post now.",
         "digest preview",
     ),
+    _mod(
+        "feed add",
+        "feed add <url> [#review-channel] [every]",
+        "Follow an RSS or Atom feed; new items get a Draft button.",
+        "feed add https://example.com/asia.rss #review 1h",
+    ),
+    _mod("feed list", "feed list", "The feeds this server follows.", "feed list"),
+    _mod("feed remove", "feed remove <id>", "Stop following a feed.", "feed remove 1"),
 )
 
 MODERATOR_NAMES = tuple(command.name for command in MODERATOR_COMMANDS)

@@ -18,13 +18,24 @@ class Flags(commands.FlagConverter, prefix="", delimiter=":", case_insensitive=T
 
 
 class SourceAddFlags(Flags):
-    title: str = commands.flag(description="Title of the source (at most 200 characters)")
+    title: str | None = commands.flag(
+        default=None, description="Title (at most 200 characters); left out with url: alone"
+    )
     published: str | None = commands.flag(default=None, description="Date, e.g. 2019-04-22")
-    url: str | None = commands.flag(default=None, description="Where it was published")
+    url: str | None = commands.flag(
+        default=None, description="Where it was published; given alone, the page is fetched"
+    )
     text: str | None = commands.flag(
         default=None, description="The full text (or attach a .txt file to the ! command)"
     )
     scope: str | None = commands.flag(default=None, description="global: shared (curators)")
+
+
+class SourceMetaFlags(Flags):
+    title: str | None = commands.flag(default=None, description="Corrected title")
+    author: str | None = commands.flag(default=None, description="Author (blank: unknown)")
+    publisher: str | None = commands.flag(default=None, description="Publisher")
+    published: str | None = commands.flag(default=None, description="Date, e.g. 2026-11-24")
 
 
 class FactAddFlags(Flags):

@@ -329,6 +329,14 @@ class FeedQueries:
         )
         return [item_row(row) for row in found]
 
+    async def feeds_with_pending(self) -> list[int]:
+        """Feeds with items queued or claimed but not known to be posted."""
+        found = await self._all(  # type: ignore[attr-defined]
+            "SELECT DISTINCT i.feed_id FROM feed_items i JOIN feeds f ON f.id = i.feed_id"
+            " WHERE i.state IN ('new', 'sending') AND f.paused = 0 ORDER BY i.feed_id"
+        )
+        return [int(row["feed_id"]) for row in found]
+
     async def claim_item(self, item_id: int, now: datetime) -> bool:
         """Mark an item as being posted, before it is; False if someone else has."""
         async with (
