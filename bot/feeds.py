@@ -90,13 +90,14 @@ def _link(value: object) -> str | None:
 
 
 def _published(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get() maps missing keys to others, with a warning.
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     if parsed:
         try:
             return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
         except (OverflowError, ValueError, TypeError):
             pass
-    return clean_line(entry.get("published") or entry.get("updated"), 40)
+    return clean_line(dict.get(entry, "published") or dict.get(entry, "updated"), 40)
 
 
 def parse_feed_sync(body: bytes, content_type: str, base_url: str) -> ParsedFeed:
