@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_HTML_CHARS = 2_000_000
 PARSE_SECONDS = 15.0
+MIN_TEXT_CHARS = 100  # less is a menu or an error page, not an article
 _PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
 
 
@@ -66,7 +67,7 @@ def extract_sync(html: str, url: str) -> Extracted:
         deduplicate=False,
     )
     text = (getattr(document, "text", None) or "").strip() if document is not None else ""
-    if not text:
+    if len(text) < MIN_TEXT_CHARS:
         raise ExtractFailed("I couldn't find an article's text on that page; nothing was saved.")
     return Extracted(
         title=_field(document.title),
