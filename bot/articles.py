@@ -9,6 +9,8 @@ The moderator then confirms or corrects the metadata (`confirm_metadata`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +25,8 @@ from bot.store import Store
 from bot.text import strip_control
 
 META_LIMIT = 200  # author, publisher: as long as a title
+FETCHES_PER_SERVER = 2  # pages one server may have in flight at once
+_in_flight: dict[int | None, int] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,21 @@ def bounded(value: str | None, limit: int) -> str | None:
     if not text:
         return None
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@contextmanager
+def fetch_slot(guild_id: int | None) -> Iterator[None]:
+    """At most FETCHES_PER_SERVER pages in flight per server: one server's moderators
+    cannot tie up the bot's fetching (each fetch is also bounded in time and size)."""
+    if _in_flight.get(guild_id, 0) >= FETCHES_PER_SERVER:
+        raise BadInput("This server already has pages being fetched; try again in a moment.")
+    _in_flight[guild_id] = _in_flight.get(guild_id, 0) + 1
+    try:
+        yield
+    finally:
+        _in_flight[guild_id] -= 1
+        if not _in_flight[guild_id]:
+            del _in_flight[guild_id]
 
 
 async def fetch_article(fetcher: Fetcher, url: str, now: datetime) -> Article:
@@ -79,7 +98,8 @@ def record_of(article: Article) -> FetchRecord:
 
 async def add_article(store: Store, fetcher: Fetcher, change: Change, url: str) -> int:
     """Fetch `url` and store it as a source of `change`'s scope; returns its id."""
-    article = await fetch_article(fetcher, url, change.at)
+    with fetch_slot(change.guild_id):
+        article = await fetch_article(fetcher, url, change.at)
     draft, title_is_ours = draft_of(article)
     return await store.add_fetched_source(draft, title_is_ours, record_of(article), change)
 

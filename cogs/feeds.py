@@ -14,7 +14,7 @@ import discord
 from discord.ext import commands
 
 from bot import articles
-from bot.checks import may_moderate, moderator_cooldown, moderator_only
+from bot.checks import limiter, may_moderate, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BadInput, BriefingError, NotFound
@@ -192,6 +192,9 @@ class Feeds(commands.Cog):
                 raise NotFound("That article is not one of this server's feed items.")
             if not await may_moderate(self.bot, interaction.user):
                 raise BadInput("Only this server's moderators can draft facts from a feed item.")
+            wait = limiter(self.bot, "moderator").hit(interaction.user.id)
+            if wait:
+                raise BadInput(f"You're asking a bit fast; try again in {wait:.0f}s.")
             await interaction.response.defer(ephemeral=True, thinking=True)
             source_id = await self._source_once(interaction, item)
         except Exception as error:

@@ -252,6 +252,11 @@ async def test_a_huge_page_is_cut_off_at_the_cap(site: Site) -> None:
         await fetcher(site).fetch(site.url("/huge-declared"), PAGE_TYPES, FIXED_NOW)
 
 
+async def test_a_compressed_bomb_is_cut_off_at_the_cap(site: Site) -> None:
+    with pytest.raises(FetchRefused, match="over 2 MB"):
+        await fetcher(site).fetch(site.url("/gzip-bomb"), PAGE_TYPES, FIXED_NOW)
+
+
 async def test_a_trickling_page_stops_at_the_time_cap_without_blocking(site: Site) -> None:
     ticks = 0
 

@@ -14,7 +14,9 @@ import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import discord
 import pytest
+from discord.ext import commands
 
 from bot.feeds import FeedDispatcher, PollReport
 from bot.models import Change
@@ -221,3 +223,31 @@ async def test_a_forged_draft_press_from_another_server_is_refused(
     assert "not one of this server's feed items" in embed_text(refused)
     assert not [path for path in site.paths() if path.startswith("/a/")]
     assert await world.bot.store.source(2, world.guild_b) is None
+
+
+class StandInReview(commands.Cog, name="Review"):
+    """The interface the review queue provides: open_review(interaction, source_id)."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[int | None, int]] = []
+
+    async def open_review(self, interaction: discord.Interaction, source_id: int) -> None:
+        self.opened.append((interaction.guild_id, source_id))
+        await interaction.followup.send(f"Review queue for S{source_id}", ephemeral=True)
+
+
+async def test_draft_hands_the_stored_source_to_the_review_queue(world: World, site: Site) -> None:
+    review_cog = StandInReview()
+    await world.bot.add_cog(review_cog)
+    review = await review_channel(world)
+    await follow(world, site, review)
+    await tick(world)
+    message = posts(world, review, "Koreas agree to reopen liaison hotline")[0]
+    clicked = await world.fake.click_button(
+        review, world.mod, int(message["id"]), button_ids(message)[0]
+    )
+    answer = await world.fake.wait_for_interaction_response(clicked, timeout=15)
+    assert embed_text(answer) == "Review queue for S2"
+    assert review_cog.opened == [(world.guild, 2)]
+    source = await world.bot.store.source(2, world.guild)
+    assert source is not None and source.title == "Koreas agree to reopen liaison hotline"

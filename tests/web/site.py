@@ -10,6 +10,7 @@ request, and answers conditional requests with 304.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -95,6 +96,7 @@ class Site:
             web.get("/bad-bytes", self.bad_bytes),
             web.get("/meta-charset", self.meta_charset),
             web.get("/bogus-charset", self.bogus_charset),
+            web.get("/gzip-bomb", self.gzip_bomb),
         ]
 
     # --- articles ---------------------------------------------------------------------
@@ -252,6 +254,13 @@ class Site:
             "<body><p>Пхеньян и Москва</p></body></html>"
         )
         return web.Response(body=html.encode("cp1251"), headers={"Content-Type": "text/html"})
+
+    async def gzip_bomb(self, request: web.Request) -> web.Response:
+        """20 MB of zeros, sent gzip-compressed as about 20 kB."""
+        body = gzip.compress(b"\0" * 20_000_000, compresslevel=9)
+        return web.Response(
+            body=body, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        )
 
     async def bogus_charset(self, request: web.Request) -> web.Response:
         body = "<html><body><p>Seoul — Pyongyang</p></body></html>".encode()
