@@ -117,12 +117,6 @@ MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
         "source add url: https://example.com/news/koreas-hotline",
     ),
     _mod(
-        "source edit",
-        "source edit <id> [title: …] [author: …] [publisher: …] [published: …]",
-        "Confirm or correct a fetched source's metadata.",
-        "source edit 2 author: Min-ji Park",
-    ),
-    _mod(
         "fact add",
         "fact add subject: … statement: … kind: … source: … quote: …",
         "Add a fact; the quote must be verbatim.",
@@ -178,6 +172,12 @@ MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
         "digest | digest off | preview | now",
         "Digest status, stop, preview, post now.",
         "digest preview",
+    ),
+    _mod(
+        "source edit",
+        "source edit <id> [title: …] [author: …] [publisher: …] [published: …]",
+        "Confirm or correct a fetched source's metadata.",
+        "source edit 2 author: Min-ji Park",
     ),
     _mod(
         "feed add",

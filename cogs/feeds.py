@@ -34,7 +34,7 @@ from bot.flags import RowId
 from bot.models import Change
 from bot.moderation import parse_url
 from bot.render.embeds import render_pages
-from bot.render.feeds import DRAFT_PREFIX, feed_line, item_embed, paused_text
+from bot.render.feeds import DRAFT_PREFIX, feed_line, item_embed, paused_text, plain
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +303,7 @@ class Feeds(commands.Cog):
             backlog=BACKLOG,
         )
         self.dispatcher.wake()
-        title = discord.utils.escape_markdown(parsed.title or link)
+        title = plain(parsed.title or link)
         await ctx.send_text(
             f"Following feed {feed_id}: {title}, read every {_every(interval)}. "
             f"It lists {len(parsed.items)} item(s); the newest {queued} will be posted to "

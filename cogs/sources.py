@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -27,7 +29,7 @@ from bot.core import BriefingBot
 from bot.errors import BadInput, BriefingError
 from bot.fetch import Allowlist, Fetcher
 from bot.flags import RowId, SourceAddFlags, SourceMetaFlags
-from bot.forms import FormBook, FormRefused, OpenForm, submitted_values
+from bot.forms import FormBook, OpenForm, submitted_values
 from bot.models import Change
 from bot.render.embeds import render_pages
 
@@ -233,15 +235,21 @@ class Sources(commands.Cog):
         elif kind is discord.InteractionType.modal_submit and self.forms.owns(custom_id):
             await self._answer(interaction, self._submitted, self.forms, custom_id)
 
-    async def _answer(self, interaction, handler, book, custom_id: str) -> None:  # type: ignore[no-untyped-def]
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        handler: Callable[[discord.Interaction, Any], Awaitable[None]],
+        book: FormBook[Any],
+        custom_id: str,
+    ) -> None:
         """Every press and submission gets an answer; only the opener's, in the server
-        it was opened in, before it expires, once."""
+        it was opened in, before it expires, once; and only while still a moderator."""
         try:
             form = book.take(custom_id, interaction.user.id, interaction.guild_id)
             if not await may_moderate(self.bot, interaction.user):
                 raise NotModerator(NOT_MODERATOR)
             await handler(interaction, form)
-        except (FormRefused, Exception) as error:
+        except Exception as error:  # FormRefused and BriefingError say why; others log
             await answer_privately(interaction, refusal(error))
 
     async def _pressed(
@@ -283,7 +291,7 @@ class Sources(commands.Cog):
         source = await articles.fetched_source(store, source_id, scope)
         record = await store.source_fetch(source_id)
         assert record is not None
-        answer = articles.extracted_answer(source, record, note=f"{note} S{source_id}:")
+        answer = articles.extracted_answer(source, record, note=note)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed)
 
 

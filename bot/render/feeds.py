@@ -17,7 +17,8 @@ DRAFT_PREFIX = "feed:draft:"
 
 
 def plain(text: str | None) -> str:
-    return discord.utils.escape_markdown(text or "", as_needed=False)
+    """Shown as typed: no markdown, and nothing that even looks like a mention."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
 
 
 def _date(published: str | None) -> str:

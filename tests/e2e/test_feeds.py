@@ -251,3 +251,17 @@ async def test_draft_hands_the_stored_source_to_the_review_queue(world: World, s
     assert review_cog.opened == [(world.guild, 2)]
     source = await world.bot.store.source(2, world.guild)
     assert source is not None and source.title == "Koreas agree to reopen liaison hotline"
+
+
+async def test_hostile_item_titles_show_as_text_and_never_ping(world: World, site: Site) -> None:
+    review = await review_channel(world)
+    await follow(world, site, review)
+    site.add_entry("x", f"@everyone **Breaking** <@{world.alice}> <b>now</b>", FIXED_NOW)
+    await tick(world, hours=1)
+    (message,) = posts(world, review, "")[2:]
+    title = message["embeds"][0]["title"]
+    assert "\\*\\*Breaking\\*\\*" in title
+    assert "@everyone" not in title.replace("@\u200beveryone", "")
+    assert f"<@{world.alice}>" not in title
+    assert "<b>" not in title
+    assert message["allowed_mentions"] == {"parse": []}
