@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import quotas
 from bot.briefing import Answer, Line, Section, describe_published
 from bot.errors import BadInput, NotFound
 from bot.extract import Extracted, extract
@@ -23,6 +24,7 @@ from bot.models import Change, Precision, Published, Source, SourceDraft
 from bot.moderation import LIMITS, SOURCE_TEXT_MAX_BYTES, clean, parse_published, parse_url
 from bot.store import Store
 from bot.text import strip_control
+from bot.usertext import user
 
 META_LIMIT = 200  # author, publisher: as long as a title
 FETCHES_PER_SERVER = 2  # pages one server may have in flight at once
@@ -71,7 +73,7 @@ def draft_of(article: Article) -> tuple[SourceDraft, bool]:
             f"The article's text is over {SOURCE_TEXT_MAX_BYTES // 1000} kB; nothing was saved."
         )
     title = bounded(found.title, LIMITS["title"])
-    url = bounded(article.fetched.final_url, LIMITS["url"])
+    url = shown_url(article.fetched.final_url)
     published = Published(found.published, Precision.DAY, "") if found.published else None
     draft = SourceDraft(
         title=title or f"Page at {bounded(article.fetched.final_url, 150)}",
@@ -82,6 +84,14 @@ def draft_of(article: Article) -> tuple[SourceDraft, bool]:
         author=bounded(found.author, META_LIMIT),
     )
     return draft, title is None
+
+
+def shown_url(url: str) -> str | None:
+    """The page's address as sources keep it (checked as a typed URL is), or None."""
+    try:
+        return parse_url(url)
+    except BadInput:
+        return None
 
 
 def record_of(article: Article) -> FetchRecord:
@@ -101,7 +111,14 @@ async def add_article(store: Store, fetcher: Fetcher, change: Change, url: str) 
     with fetch_slot(change.guild_id):
         article = await fetch_article(fetcher, url, change.at)
     draft, title_is_ours = draft_of(article)
-    return await store.add_fetched_source(draft, title_is_ours, record_of(article), change)
+    size = len(draft.text.encode())
+    return await store.add_fetched_source(
+        draft,
+        title_is_ours,
+        record_of(article),
+        change,
+        check=lambda usage: quotas.check_source(usage, size),
+    )
 
 
 async def confirm_metadata(
@@ -154,15 +171,16 @@ def check_url(url: str | None) -> str:
 
 
 def extracted_answer(source: Source, record: FetchRecord, *, note: str = "") -> Answer:
-    """What was extracted, for the moderator to confirm or correct."""
+    """What was extracted, for the moderator to confirm or correct. Everything the page
+    gave is marked as supplied text, so it shows literally."""
     text = source.text or ""
-    title = f"{source.title} (title ours: the page gave none)" if source.title_is_ours else None
+    ours = " (title ours: the page gave none)" if source.title_is_ours else ""
     lines = [
-        Line(f"Title: {title or source.title}"),
-        Line(f"Author: {source.author or 'not found'}"),
-        Line(f"Publisher: {source.publisher or 'not found'}"),
+        Line(f"Title: {user(source.title)}{ours}"),
+        Line(f"Author: {user(source.author) if source.author else 'not found'}"),
+        Line(f"Publisher: {user(source.publisher) if source.publisher else 'not found'}"),
         Line(f"Published: {describe_published(source)}"),
-        Line(f"Fetched: {record.final_url} at {record.fetched_at:%Y-%m-%d %H:%M} UTC"),
+        Line(f"Fetched: {source.url or 'URL not kept'} at {record.fetched_at:%Y-%m-%d %H:%M} UTC"),
         Line(f"Text: {len(text):,} characters, sha256 {record.body_sha256[:16]}… of the page"),
     ]
     opening = text.strip()[:500] + ("…" if len(text.strip()) > 500 else "")
@@ -174,5 +192,5 @@ def extracted_answer(source: Source, record: FetchRecord, *, note: str = "") -> 
     return Answer(
         title=f"Source S{source.id}: fetched",
         intro=f"{note}\n{confirmed}".strip(),
-        sections=[Section("Extracted", lines), Section("Opening", [Line(opening)])],
+        sections=[Section("Extracted", lines), Section("Opening", [Line(user(opening))])],
     )

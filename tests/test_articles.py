@@ -4,11 +4,12 @@ server's slow fetches leave another's alone."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import articles
+from bot import articles, quotas
 from bot.errors import BadInput
 from bot.fetch import Allowlist, Fetcher, FetchFailed, FetchLimits
 from bot.models import Change
@@ -47,3 +48,15 @@ async def test_a_server_has_at_most_two_fetches_in_flight(store: Store, site: Si
     # The slots are free again.
     assert await articles.add_article(store, quick, change(1), site.url("/opinion/sanctions"))
     assert articles._in_flight == {}
+
+
+async def test_fetched_sources_count_against_the_servers_quota(
+    store: Store, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quotas, "SERVER_QUOTA", dataclasses.replace(quotas.SERVER_QUOTA, sources=1))
+    fetcher = Fetcher(Allowlist.parse(site.allow))
+    change = Change(actor_id=1, guild_id=7, at=FIXED_NOW)
+    await articles.add_article(store, fetcher, change, site.url("/world/koreas-hotline"))
+    with pytest.raises(BadInput, match="its limit of 1"):
+        await articles.add_article(store, fetcher, change, site.url("/opinion/sanctions"))
+    assert len([s for s in await store.sources(7) if s.guild_id == 7]) == 1

@@ -77,10 +77,17 @@ class FeedQueries:
     # --- fetched sources ---------------------------------------------------------------
 
     async def add_fetched_source(
-        self, draft: SourceDraft, title_is_ours: bool, fetched: FetchRecord, change: Change
+        self,
+        draft: SourceDraft,
+        title_is_ours: bool,
+        fetched: FetchRecord,
+        change: Change,
+        check: changes.QuotaCheck | None = None,
     ) -> int:
-        """The source and where it came from, in one audited transaction."""
+        """The source and where it came from, in one audited transaction, within the
+        server's quota like any other source."""
         async with self.transaction() as conn:  # type: ignore[attr-defined]
+            await changes.check_quota(conn, change, check)
             source_id = await changes.insert_source(conn, draft, change)
             if title_is_ours:
                 await conn.execute(

@@ -49,7 +49,7 @@ async def test_source_add_url_shows_the_extracted_metadata(world: World, site: S
     assert "Author: Min-ji Park" in text
     assert "Publisher: Harbour Wire" in text
     assert "Published: 24 November 2026" in text
-    assert f"Fetched: {site.url(ARTICLE)} at 2026-11-27 12:00 UTC" in text
+    assert f"Fetched: <{site.url(ARTICLE)}> at 2026-11-27 12:00 UTC" in text
     assert "Check the metadata" in text
     assert set(buttons(reply)) == {"Confirm", "Edit metadata"}
     source = await world.bot.store.source(2, world.guild, with_text=True)
@@ -181,3 +181,11 @@ async def test_members_cannot_fetch(world: World, site: Site) -> None:
     reply = await add_article(world, site, user=world.alice)
     assert "Only this server's moderators" in embed_text(reply)
     assert site.requests == []
+
+
+async def test_a_pages_metadata_shows_literally(world: World, site: Site) -> None:
+    reply = await world.ask(f"!source add url: {site.url('/hostile-meta')}", user=world.mod)
+    text = embed_text(reply)
+    assert "\\*\\*Breaking\\*\\* \\[click me\\](https://evil.example/)" in text
+    assert "Publisher: \\_\\_Evil\\_\\_ News" in text
+    assert reply["allowed_mentions"] == {"parse": []}

@@ -97,6 +97,7 @@ class Site:
             web.get("/meta-charset", self.meta_charset),
             web.get("/bogus-charset", self.bogus_charset),
             web.get("/gzip-bomb", self.gzip_bomb),
+            web.get("/hostile-meta", self.hostile_meta),
         ]
 
     # --- articles ---------------------------------------------------------------------
@@ -254,6 +255,17 @@ class Site:
             "<body><p>Пхеньян и Москва</p></body></html>"
         )
         return web.Response(body=html.encode("cp1251"), headers={"Content-Type": "text/html"})
+
+    async def hostile_meta(self, request: web.Request) -> web.Response:
+        """Metadata written to abuse a renderer: markdown, a masked link, a mass mention."""
+        title = "**Breaking** [click me](https://evil.example/) @everyone"
+        body = "<p>" + "An ordinary paragraph of the story. " * 10 + "</p>"
+        html = (
+            f"<html><head><title>{escape(title)}</title>"
+            '<meta property="og:site_name" content="__Evil__ News &lt;@123456789012345678&gt;">'
+            f"</head><body><article><h1>{escape(title)}</h1>{body}</article></body></html>"
+        )
+        return web.Response(text=html, content_type="text/html")
 
     async def gzip_bomb(self, request: web.Request) -> web.Response:
         """20 MB of zeros, sent gzip-compressed as about 20 kB."""
