@@ -8,6 +8,7 @@ The moderator then confirms or corrects the metadata (`confirm_metadata`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,10 @@ from bot.text import strip_control
 from bot.usertext import user
 
 META_LIMIT = 200  # author, publisher: as long as a title
+# Where a fetched source's date comes from, said wherever the date is shown: the page's
+# own metadata, not a passage of its text.
+FROM_PAGE = "from the page's metadata"
+CONFIRMED = "from the page's metadata, confirmed by a moderator"
 FETCHES_PER_SERVER = 2  # pages one server may have in flight at once
 _in_flight: dict[int | None, int] = {}
 
@@ -74,7 +79,10 @@ def draft_of(article: Article) -> tuple[SourceDraft, bool]:
         )
     title = bounded(found.title, LIMITS["title"])
     url = shown_url(article.fetched.final_url)
-    published = Published(found.published, Precision.DAY, "") if found.published else None
+    published = None
+    if found.published:
+        when = found.published
+        published = Published(when, Precision.DAY, f"{when.day} {when:%B %Y} ({FROM_PAGE})")
     draft = SourceDraft(
         title=title or f"Page at {bounded(article.fetched.final_url, 150)}",
         text=found.text,
@@ -138,6 +146,9 @@ async def confirm_metadata(
     if keep:
         title, author, publisher = source.title, source.author, source.publisher
         date = source.published
+        if date is not None and date.note.endswith(f"({FROM_PAGE})"):
+            note = date.note.replace(f"({FROM_PAGE})", f"({CONFIRMED})")
+            date = dataclasses.replace(date, note=note)
     else:
         title = clean(title, "title")
         author = bounded(author, META_LIMIT)

@@ -48,7 +48,7 @@ async def test_source_add_url_shows_the_extracted_metadata(world: World, site: S
     assert "Title: Koreas agree to reopen liaison hotline, Seoul says" in text
     assert "Author: Min-ji Park" in text
     assert "Publisher: Harbour Wire" in text
-    assert "Published: 24 November 2026" in text
+    assert "Published: 24 November 2026 (from the page's metadata)" in text
     assert f"Fetched: <{site.url(ARTICLE)}> at 2026-11-27 12:00 UTC" in text
     assert "Check the metadata" in text
     assert set(buttons(reply)) == {"Confirm", "Edit metadata"}
@@ -88,6 +88,9 @@ async def test_confirm_is_for_the_moderator_who_added_it(world: World, site: Sit
     mine = await world.fake.click_button(world.channel, world.mod, int(reply["id"]), confirm)
     done = await world.fake.wait_for_interaction_response(mine, timeout=10)
     assert "Metadata confirmed." in embed_text(done)
+    assert "24 November 2026 (from the page's metadata, confirmed by a moderator)" in embed_text(
+        done
+    )
     record = await world.bot.store.source_fetch(2)
     assert record is not None and record.confirmed_by == world.mod
     again = await world.fake.click_button(world.channel, world.mod, int(reply["id"]), confirm)
