@@ -141,7 +141,8 @@ def _fetch_allow(text: str) -> str:
         Allowlist.parse(text)
     except ValueError:
         raise BadInput(
-            "BRIEFING_FETCH_ALLOW must be hosts or host:port pairs separated by commas."
+            "BRIEFING_FETCH_ALLOW must be hosts or host:port pairs separated by commas "
+            f"(e.g. 127.0.0.1:8123,localhost); not {text[:80]!r}"
         ) from None
     return text
 
@@ -158,14 +159,13 @@ class Config:
     # Past this age of the newest source an answer rests on, it says it may be out of date.
     stale_after_days: int = 30
     fetch_allow: str = ""  # BRIEFING_FETCH_ALLOW: hosts fetches may reach though not public
+    # The console's answers share the terminal with the log: warnings only there, unless
+    # BRIEFING_LOG_LEVEL (in the environment or .env) asks for something else.
+    console_log_level: str = "WARNING"
 
     @property
     def stale_after(self) -> timedelta:
         return timedelta(days=self.stale_after_days)
-
-    # The console's answers share the terminal with the log: warnings only there, unless
-    # BRIEFING_LOG_LEVEL (in the environment or .env) asks for something else.
-    console_log_level: str = "WARNING"
 
     @classmethod
     def from_env(
