@@ -167,7 +167,7 @@ def test_the_allowlist_lets_named_hosts_and_ports_through_only() -> None:
 
 def test_a_bad_allowlist_is_a_one_line_config_error() -> None:
     nowhere = Path("/nonexistent")  # no .env
-    with pytest.raises(BadInput, match="^BRIEFING_FETCH_ALLOW must be hosts") as raised:
+    with pytest.raises(BadInput, match=r"^BRIEFING_FETCH_ALLOW must be hosts") as raised:
         Config.from_env({"BRIEFING_FETCH_ALLOW": "127.0.0.1:notaport"}, dotenv=nowhere)
     assert "\n" not in str(raised.value)
     config = Config.from_env({"BRIEFING_FETCH_ALLOW": "127.0.0.1:8123,localhost"}, dotenv=nowhere)
