@@ -13,11 +13,12 @@ import pytest
 
 from bot import feeds
 from bot.errors import BadInput
-from bot.feedmodels import Feed, FeedItem
+from bot.feedmodels import Feed, FeedItem, ItemDraft
 from bot.feeds import FeedDispatcher, parse_feed_sync, parse_interval, read_feed
 from bot.fetch import Allowlist, Fetcher
 from bot.models import Change
 from bot.store import Store
+from bot.store import feeds as store_feeds
 from tests.conftest import FIXED_NOW
 from tests.web.site import Site
 
@@ -303,3 +304,41 @@ def test_published_dates_in_the_far_future_do_not_crash() -> None:
     parsed = parse_feed_sync(body, "application/rss+xml", "https://x.example/")
     assert [item.title for item in parsed.items] == ["A", "B"]
     assert parsed.items[1].published == "yesterday-ish"
+
+
+async def test_a_feed_remembers_a_bounded_number_of_items(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_feeds, "ITEMS_KEPT", 5)
+    clock = Clock()
+    feed_id = await store.add_feed(
+        "https://x.example/f", "", CHANNEL, 3600, Change(5, GUILD, clock())
+    )
+
+    async def poll(keys: range) -> int:
+        items = [ItemDraft(f"k{n}", f"Item {n}", None, None) for n in keys]
+        return await store.record_poll(
+            feed_id,
+            now=clock.now,
+            next_poll_at=clock.now,
+            title=None,
+            etag=None,
+            last_modified=None,
+            items=items,
+            backlog=0,
+        )
+
+    assert await poll(range(0, 4)) == 0  # the first read is only remembered
+    assert await poll(range(4, 12)) == 8  # eight new ones, queued
+    async with store.transaction() as conn:  # all posted but item 4
+        await conn.execute(
+            "UPDATE feed_items SET state = 'posted' WHERE state = 'new' AND title != 'Item 4'"
+        )
+    await poll(range(12, 13))
+    waiting = await store.items_to_post(feed_id, 100)
+    assert [item.title for item in waiting] == ["Item 4", "Item 12"]
+    rows = await store._all(
+        "SELECT title FROM feed_items WHERE feed_id = ? ORDER BY id", (feed_id,)
+    )
+    # The newest five are remembered, and an older one still waiting to be posted.
+    assert [row["title"] for row in rows] == ["Item 4", *(f"Item {n}" for n in range(8, 13))]

@@ -17,6 +17,10 @@ from bot.feedmodels import Feed, FeedItem, FetchRecord, ItemDraft
 from bot.models import Change, Published, SourceDraft
 from bot.store import changes
 
+# Items remembered per feed (to know what was already seen). A poll reads at most 100,
+# so an item this far back has long left the feed.
+ITEMS_KEPT = 1000
+
 
 def _at(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
@@ -291,6 +295,12 @@ class FeedQueries:
                 ) as cursor:
                     inserted = await cursor.fetchone()
                 queued += bool(inserted and inserted["state"] == "new")
+            await conn.execute(
+                "DELETE FROM feed_items WHERE feed_id = ? AND state IN ('seen', 'posted')"
+                " AND id <= (SELECT id FROM feed_items WHERE feed_id = ?"
+                " ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (feed_id, feed_id, ITEMS_KEPT),
+            )
             await conn.execute(
                 "UPDATE feeds SET polled_at = ?, next_poll_at = ?, etag = coalesce(?, etag),"
                 " last_modified = coalesce(?, last_modified), title = coalesce(?, title),"
