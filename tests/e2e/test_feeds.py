@@ -265,3 +265,19 @@ async def test_hostile_item_titles_show_as_text_and_never_ping(world: World, sit
     assert f"<@{world.alice}>" not in title
     assert "<b>" not in title
     assert message["allowed_mentions"] == {"parse": []}
+
+
+async def test_slash_feed_add_list_and_remove(world: World, site: Site) -> None:
+    review = await review_channel(world)
+    options = {"url": site.url("/feeds/news.atom"), "channel": review, "every": "30m"}
+    added = await world.slash("feed add", options, user=world.mod)
+    assert "Following feed 1: Peninsula Review, read every 30 min" in embed_text(added)
+    await tick(world)
+    assert len(posts(world, review)) == 2
+    listed = await world.slash("feed list", user=world.mod)
+    assert "every 30 min" in embed_text(listed)
+    removed = await world.slash("feed remove", {"feed_id": 1}, user=world.mod)
+    assert "Feed 1 removed" in embed_text(removed)
+    site.add_entry("later", "A later story", FIXED_NOW + timedelta(hours=1))
+    await tick(world, hours=1)
+    assert posts(world, review, "A later story") == []
