@@ -168,8 +168,17 @@ class Feeds(commands.Cog):
         channel = await self._channel(feed)
         since = (item.claimed_at or self.bot.clock()) - timedelta(minutes=1)
         after = discord.Object(discord.utils.time_snowflake(since))
-        wanted = f"{DRAFT_PREFIX}{item.id}"
-        async for message in channel.history(limit=100, after=after):  # type: ignore[attr-defined]
+        try:
+            return await self._find(channel, after, f"{DRAFT_PREFIX}{item.id}")
+        except discord.Forbidden:
+            # Without the history the bot cannot tell whether the post got out, and
+            # posting again might post it twice: stop and tell the moderators instead.
+            raise ChannelGone(f"the bot can no longer read <#{feed.channel_id}>") from None
+
+    async def _find(
+        self, channel: discord.abc.Messageable, after: discord.Object, wanted: str
+    ) -> int | None:
+        async for message in channel.history(limit=100, after=after):
             if self.bot.user is None or message.author.id != self.bot.user.id:
                 continue
             for row in message.components:

@@ -281,3 +281,33 @@ async def test_slash_feed_add_list_and_remove(world: World, site: Site) -> None:
     site.add_entry("later", "A later story", FIXED_NOW + timedelta(hours=1))
     await tick(world, hours=1)
     assert posts(world, review, "A later story") == []
+
+
+async def test_an_item_left_half_posted_is_not_posted_blind(world: World, site: Site) -> None:
+    """After a crash between claim and post, the bot looks for the post first; if it may
+    no longer read the channel's history it pauses the feed rather than risk a double."""
+    review = await review_channel(world)
+    await follow(world, site, review)
+    assert await world.bot.store.claim_item(1, world.clock())  # then the bot "died"
+    world.fake.fail_next("GET", rf"/channels/{review}/messages$", status=403, code=50001)
+    await tick(world)
+    assert posts(world, review, "Rail link talks resume at Kaesong") == []
+    notices = [m for m in world.fake.messages(review) if "is paused" in embed_text(m)]
+    assert len(notices) == 1 and "can no longer read" in embed_text(notices[0])
+    feed = await world.bot.store.feed(1)
+    assert feed is not None and feed.paused
+
+
+async def test_an_item_left_half_posted_is_found_not_reposted(world: World, site: Site) -> None:
+    review = await review_channel(world)
+    await follow(world, site, review)
+    await tick(world)
+    assert len(posts(world, review)) == 2
+    async with world.bot.store.transaction() as conn:  # as if the bot died before recording
+        await conn.execute("UPDATE feed_items SET state = 'sending' WHERE id = 1")
+    await world.restart()
+    await quiet(world, site)
+    await world.bot.get_cog("Feeds").dispatcher.recover()  # type: ignore[union-attr]
+    assert len(posts(world, review)) == 2
+    item = await world.bot.store.feed_item(1, world.guild)
+    assert item is not None and item.state == "posted"
