@@ -114,11 +114,28 @@ def record_of(article: Article) -> FetchRecord:
     )
 
 
-async def add_article(store: Store, fetcher: Fetcher, change: Change, url: str) -> int:
-    """Fetch `url` and store it as a source of `change`'s scope; returns its id."""
+async def add_article(
+    store: Store,
+    fetcher: Fetcher,
+    change: Change,
+    url: str,
+    *,
+    title: str | None = None,
+    published: str | None = None,
+) -> int:
+    """Fetch `url` and store it as a source of `change`'s scope; returns its id. A title
+    or date the moderator typed replaces what the page says (checked first, before any
+    fetching)."""
+    typed_title = clean(title, "title", required=False) or None
+    typed_date = parse_published(published)
     with fetch_slot(change.guild_id):
         article = await fetch_article(fetcher, url, change.at)
     draft, title_is_ours = draft_of(article)
+    if typed_title or typed_date:
+        draft = dataclasses.replace(
+            draft, title=typed_title or draft.title, published=typed_date or draft.published
+        )
+        title_is_ours = title_is_ours and not typed_title
     size = len(draft.text.encode())
     return await store.add_fetched_source(
         draft,

@@ -19,7 +19,7 @@ class Flags(commands.FlagConverter, prefix="", delimiter=":", case_insensitive=T
 
 class SourceAddFlags(Flags):
     title: str | None = commands.flag(
-        default=None, description="Title (at most 200 characters); left out with url: alone"
+        default=None, description="Title (at most 200 characters); with url:, replaces the page's"
     )
     published: str | None = commands.flag(default=None, description="Date, e.g. 2019-04-22")
     url: str | None = commands.flag(

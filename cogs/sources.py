@@ -152,8 +152,8 @@ class Sources(commands.Cog):
         """Add a source; its text is stored verbatim so quotes can be checked."""
         scope = await write_scope(ctx, flags.scope)
         text = flags.text or await attached_text(ctx) or ""
-        if flags.url and not text and not flags.title:
-            await self.add_from_url(ctx, flags.url, scope)
+        if flags.url and not text:
+            await self.add_from_url(ctx, flags, scope)
             return
         source_id = await moderation.add_source(
             ctx.store,
@@ -169,12 +169,21 @@ class Sources(commands.Cog):
             note=f"Added source S{source_id} ({where}). Cite it with `source: {source_id}`.",
         )
 
-    async def add_from_url(self, ctx: BriefingContext, url: str, scope: int | None) -> None:
-        """Fetch, extract and store the page; show what was found, with buttons to
-        confirm or correct it."""
+    async def add_from_url(
+        self, ctx: BriefingContext, flags: SourceAddFlags, scope: int | None
+    ) -> None:
+        """Fetch, extract and store the page (a typed title or date replaces the page's);
+        show what was found, with buttons to confirm or correct it."""
         fetcher = Fetcher(Allowlist.parse(self.bot.config.fetch_allow))
-        link = articles.check_url(url)
-        source_id = await articles.add_article(ctx.store, fetcher, ctx.change(scope), link)
+        link = articles.check_url(flags.url)
+        source_id = await articles.add_article(
+            ctx.store,
+            fetcher,
+            ctx.change(scope),
+            link,
+            title=flags.title,
+            published=flags.published,
+        )
         where = "this server only" if scope else "shared with every server"
         note = f"Added source S{source_id} ({where}) from the page."
         await self.show_review(ctx, source_id, scope, note)

@@ -192,3 +192,19 @@ async def test_a_pages_metadata_shows_literally(world: World, site: Site) -> Non
     assert "\\*\\*Breaking\\*\\* \\[click me\\](https://evil.example/)" in text
     assert "Publisher: \\_\\_Evil\\_\\_ News" in text
     assert reply["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_typed_title_and_date_replace_the_pages(world: World, site: Site) -> None:
+    reply = await world.ask(
+        f"!source add title: Hotline to reopen published: 2026-11-23 url: {site.url(ARTICLE)}",
+        user=world.mod,
+    )
+    text = embed_text(reply)
+    assert "Title: Hotline to reopen" in text
+    assert "Published: 23 November 2026" in text and "metadata)" not in text
+    assert "Author: Min-ji Park" in text  # what was not typed comes from the page
+    bad = await world.ask(
+        f"!source add published: someday url: {site.url(ARTICLE)}", user=world.mod
+    )
+    assert "Could not read `someday` as a date" in embed_text(bad)
+    assert site.paths().count(ARTICLE) == 1  # refused before fetching
