@@ -94,17 +94,19 @@ async def start_bot_process(
     *,
     wrapper: tuple[str, ...] = (),
     log_level: str = "INFO",
+    extra_env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """The README's run command as a real process, pointed at the fake by
     DISCORD_API_BASE. Its log goes to a file, not a pipe: a pipe nobody reads yet would
-    fill and stall the bot. ``wrapper``: a command that execs the rest (e.g. setpriv)."""
+    fill and stall the bot. ``wrapper``: a command that execs the rest (e.g. setpriv);
+    ``extra_env``: more variables (e.g. BRIEFING_FETCH_ALLOW)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BRIEFING_"))}
     env |= {
         "DISCORD_TOKEN": token,
         "DISCORD_API_BASE": fake.api_base,
         "BRIEFING_DB": str(db),
         "BRIEFING_LOG_LEVEL": log_level,
-    }
+    } | (extra_env or {})
     return await asyncio.create_subprocess_exec(
         *wrapper,
         sys.executable,
