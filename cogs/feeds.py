@@ -282,7 +282,8 @@ class Feeds(commands.Cog):
         guild = ctx.guild
         assert guild is not None
         target = channel or ctx.channel
-        if not isinstance(target, discord.TextChannel) or target.guild.id != guild.id:
+        mentioned = every is not None and re.fullmatch(r"<#\d+>|\d{15,20}", every.strip())
+        if mentioned or not isinstance(target, discord.TextChannel) or target.guild != guild:
             raise BadInput("Name a text channel of this server for the new items.")
         self._check_channel(ctx, target)
         interval = parse_interval(every)

@@ -131,6 +131,10 @@ async def test_feed_add_refuses_what_it_cannot_follow(world: World, site: Site) 
     assert "at most every 15 minutes" in embed_text(fast)
     internal = await world.ask("!feed add http://169.254.169.254/feed.xml", user=world.mod)
     assert "not a public web server" in embed_text(internal)
+    elsewhere = await world.ask(
+        f"!feed add {site.url('/feeds/news.rss')} <#{world.channel_b}>", user=world.mod
+    )
+    assert "channel of this server" in embed_text(elsewhere)
     assert await world.bot.store.feeds(world.guild) == []
 
 
