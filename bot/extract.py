@@ -1,30 +1,30 @@
 """An article's main text and metadata from a fetched page, with trafilatura.
 
 trafilatura is only ever given the text of a page the bot fetched itself (bot/fetch.py);
-it is never given a URL to fetch. Parsing runs in a small thread pool of its own, on at
-most `MAX_HTML_CHARS` characters, and the caller waits at most `PARSE_SECONDS`: a page
-built to be slow to parse can keep one worker busy, but never the event loop.
+it is never given a URL to fetch. Parsing runs in worker threads of its own (two at a
+time, bot/workers.py), on at most `MAX_HTML_CHARS` characters, and the caller waits at
+most `PARSE_SECONDS`: a page built to be slow to parse can keep a worker busy, but
+never the event loop, nor the bot's exit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import BadInput
 from bot.fetch import Fetched
 from bot.text import strip_control
+from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
 MAX_HTML_CHARS = 2_000_000
 PARSE_SECONDS = 15.0
 MIN_TEXT_CHARS = 100  # less is a menu or an error page, not an article
-_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
+_PARSERS = Workers("extract", 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +91,8 @@ async def extract(fetched: Fetched) -> Extracted:
     """Extract off the event loop, within PARSE_SECONDS."""
     if fetched.content_type == "text/plain":
         return plain_text(fetched)
-    loop = asyncio.get_running_loop()
-    work = loop.run_in_executor(_PARSERS, _extract_page, fetched)
     try:
-        async with asyncio.timeout(PARSE_SECONDS):
-            return await work
+        return await _PARSERS.run(PARSE_SECONDS, _extract_page, fetched)
     except TimeoutError:
         log.warning("extraction of %s took over %.0f s; gave up", fetched.final_url, PARSE_SECONDS)
         raise ExtractFailed("That page took too long to read; nothing was saved.") from None

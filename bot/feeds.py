@@ -21,7 +21,6 @@ import io
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from bot.fetch import FEED_TYPES, Fetched, Fetcher, FetchLimits
 from bot.store import Store
 from bot.store.feeds import item_key
 from bot.text import strip_control
+from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ CONCURRENT_POLLS = 4
 FEED_LIMITS = FetchLimits(max_bytes=5_000_000, total_seconds=30.0)
 PARSE_SECONDS = 20.0
 TITLE_MAX = 200
-_PARSERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedparse")
+_PARSERS = Workers("feedparse", 1)
 _TAG = re.compile(r"<[^>]{0,200}>")
 
 
@@ -123,13 +123,10 @@ def parse_feed_sync(body: bytes, content_type: str, base_url: str) -> ParsedFeed
 
 
 async def parse_feed(fetched: Fetched) -> ParsedFeed:
-    loop = asyncio.get_running_loop()
-    work = loop.run_in_executor(
-        _PARSERS, parse_feed_sync, fetched.body, fetched.content_type, fetched.final_url
-    )
     try:
-        async with asyncio.timeout(PARSE_SECONDS):
-            return await work
+        return await _PARSERS.run(
+            PARSE_SECONDS, parse_feed_sync, fetched.body, fetched.content_type, fetched.final_url
+        )
     except TimeoutError:
         raise NotAFeed("That feed took too long to read.") from None
 

@@ -4,6 +4,7 @@ network of trafilatura's own, bounded in time; and what is stored from it."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -131,3 +132,23 @@ def test_an_article_over_the_source_limit_is_refused() -> None:
     found = Extracted("T", None, None, None, "word " * 50_000)
     with pytest.raises(BadInput, match="over 200 kB"):
         articles.draft_of(articles.Article(fetched(b"x"), found))
+
+
+async def test_a_parse_still_busy_does_not_hold_up_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parse left running after its timeout is in a daemon thread, so stopping the bot
+    (SIGTERM: out within 5 s) does not wait for it."""
+    release = threading.Event()
+
+    def stuck(html: str, url: str) -> Extracted:
+        release.wait(30)
+        raise AssertionError("abandoned")
+
+    monkeypatch.setattr(extract, "extract_sync", stuck)
+    monkeypatch.setattr(extract, "PARSE_SECONDS", 0.2)
+    with pytest.raises(ExtractFailed):
+        await extract.extract(fetched(b"<html></html>"))
+    busy = [t for t in threading.enumerate() if t.name.startswith("extract")]
+    try:
+        assert busy and all(t.daemon for t in busy)
+    finally:
+        release.set()
