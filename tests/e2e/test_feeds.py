@@ -317,3 +317,19 @@ async def test_an_item_left_half_posted_is_found_not_reposted(world: World, site
     assert len(posts(world, review)) == 2
     item = await world.bot.store.feed_item(1, world.guild)
     assert item is not None and item.state == "posted"
+
+
+async def test_a_feed_of_10000_items_is_followed_within_bounds(world: World, site: Site) -> None:
+    review = await review_channel(world)
+    url = site.url("/feeds/huge.rss")
+    await world.fake.send_message(world.channel, world.mod, f"!feed add {url} <#{review}>")
+    # While that feed is fetched and parsed, the bot answers someone else.
+    await world.fake.send_message(world.channel, world.alice, "!who putin")
+    first = await world.fake.wait_for_message(world.channel, timeout=30)
+    second = await world.fake.wait_for_message(world.channel, timeout=30)
+    assert "Vladimir Putin" in embed_text(first), "the feed held up another answer"
+    assert "It lists 100 item(s); the newest 3 will be posted" in embed_text(second)
+    await tick(world)
+    assert [embed_text(m).splitlines()[0] for m in posts(world, review)] == [
+        f"New article: Bulk item {n}" for n in (10000, 9999, 9998)
+    ]
