@@ -1,0 +1,607 @@
+"""Draft candidate facts from a source's text: rules and light NLP, no Discord, no models.
+
+A draft is a proposal for a moderator to accept, edit, split or skip; nothing here writes
+anywhere. Each candidate cites an exact span of the text (checked verbatim against it),
+says what kind of claim it is and why, names whose view or words it is, the entities it
+mentions (from the store's aliases, passed in) and any relative date it contains,
+resolved against the source's publication date and marked as inferred.
+
+Kinds, in the order they are decided:
+- quote: a quotation (in quotation marks) with a named speaker next to it;
+- attributed: the text gives the view to someone else ("analysts speculate", "critics
+  argue", "many officials believe", "according to ..."), who becomes the holder;
+- opinion: the author's own voice (hedges, evaluative words, rhetorical questions, first
+  person, normative "should", figurative comparisons);
+- reported: everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from itertools import pairwise
+
+from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
+
+from bot.models import Kind
+from bot.text import normalise_quote_char
+
+# --- sentences -------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Words that end in a full stop without ending a sentence.
+ABBREVIATIONS = frozenset(
+    _words(
+        """mr mrs ms dr prof gen sen rep gov lt col maj capt sgt adm cmdr st jr sr rev hon pres
+    vs etc e.g i.e cf al approx dept univ corp inc ltd co no nos fig jan feb mar apr jun jul
+    aug sep sept oct nov dec"""
+    )
+)
+# After a dotted acronym ("U.S.", "U.N.") a sentence ends only if one of these follows.
+SENTENCE_OPENERS = frozenset(
+    _words(
+        """the this that these those it its he she they we i his her their our a an but and
+    yet so in on at for after before when while if as meanwhile however there here
+    many some most several analysts officials critics"""
+    )
+)
+OPEN_QUOTES = '“‘"«'
+CLOSE_QUOTES = '”’"»'
+_TERMINAL = re.compile(r"[.!?]+")
+_WORD_BEFORE = re.compile(r"([\w.’'-]+)$")
+# Lines this short with no closing punctuation are page furniture ("Share This").
+FURNITURE_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with their exact [start, end) spans, trimmed of surrounding blanks.
+    Lines are hard boundaries; a full stop after an abbreviation, an initial or a dotted
+    acronym is not, and nothing inside an open quotation is."""
+    sentences: list[Sentence] = []
+    for line_start, line in _lines(text):
+        begin = 0
+        for cut in _cuts(line):
+            sentences.extend(_trimmed(text, line_start + begin, line_start + cut))
+            begin = cut
+        sentences.extend(_trimmed(text, line_start + begin, line_start + len(line)))
+    return sentences
+
+
+def _lines(text: str) -> Iterable[tuple[int, str]]:
+    start = 0
+    for line in text.splitlines(keepends=True):
+        yield start, line
+        start += len(line)
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Sentence]:
+    while start < end and (text[start].isspace() or text[start] == "\ufeff"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Sentence(start, end, text[start:end])] if end > start else []
+
+
+def _cuts(line: str) -> list[int]:
+    """Offsets in `line` where a sentence ends (just after its closing punctuation and
+    any closing quotation marks). A quotation mark that never closes is ignored."""
+    cuts: list[int] = []
+    depth = 0
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if char in ".!?":
+            match = _TERMINAL.match(line, i)
+            end = match.end() if match else i + 1
+            while end < len(line) and line[end] in CLOSE_QUOTES + ")]":
+                if line[end] in "”»" or (line[end] == '"' and depth > 0):
+                    depth = max(0, depth - 1)
+                end += 1
+            if depth == 0 and _ends_sentence(line, i, end):
+                cuts.append(end)
+            i = end
+            continue
+        if char in "“«" or (char == '"' and depth == 0):
+            depth += 1 if _closes_later(line, i) else 0
+        elif char in "”»" or char == '"':
+            depth = max(0, depth - 1)
+        i += 1
+    return cuts
+
+
+def _closes_later(line: str, i: int) -> bool:
+    closing = "”»" if line[i] in "“«" else '"'
+    return any(c in closing for c in line[i + 1 :])
+
+
+def _next_starts_sentence(line: str, end: int) -> bool:
+    rest = line[end:]
+    stripped = rest.lstrip(" \t\u00a0")
+    if len(stripped) == len(rest):  # no blank after the punctuation
+        return False
+    return bool(stripped) and (stripped[0].isupper() or stripped[0] in OPEN_QUOTES)
+
+
+def _ends_sentence(line: str, dot: int, end: int) -> bool:
+    if end < len(line.rstrip()) and not _next_starts_sentence(line, end):
+        return False
+    if line[dot] != "." or line.startswith("...", dot):
+        return True
+    word = _WORD_BEFORE.search(line[:dot])
+    token = word.group(1) if word else ""
+    bare = token.lower().strip("’'")
+    if bare in ABBREVIATIONS:
+        return False
+    if len(bare) == 1 and bare.isalpha() and token.isupper():  # an initial: "N. Korea"
+        return False
+    if "." in token:  # a dotted acronym: "U.S." ends a sentence only before an opener
+        following = line[end:].split()
+        next_word = following[0].lower().strip("“\"'‘") if following else ""
+        return not following or next_word in SENTENCE_OPENERS
+    return True
+
+
+# --- quotations and speakers -----------------------------------------------------------
+
+_QUOTATION = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+_SPEECH = (
+    r"said|says|told|added|stated|declared|insisted|noted|warned|explained|"
+    r"continued|replied|wrote|asked|argued|remarked|announced"
+)
+_NAME = r"(?:[A-Z][\w.’'-]*|of|the|for|and|de|von|al)"
+_PHRASE = rf"(?:the\s+)?[A-Z][\w.’'-]*(?:[\s\u00a0]+{_NAME}){{0,7}}"
+# ,” said Foreign Minister Lee Jae-won / ,” Lee said / ,” U.S. State Department
+_AFTER_VERB_FIRST = re.compile(rf"^[\s,\u00a0]*(?:{_SPEECH})[\s\u00a0]+(?P<who>{_PHRASE})")
+_AFTER_NAME_FIRST = re.compile(
+    rf"^[\s,\u00a0]*(?P<who>{_PHRASE}|he|she|they)[\s\u00a0]+(?:{_SPEECH})\b"
+)
+_AFTER_BARE = re.compile(rf"^[\s,\u00a0]*(?P<who>{_PHRASE})[\s\u00a0.]*$")
+_BEFORE = re.compile(
+    rf"(?P<who>{_PHRASE}|[Hh]e|[Ss]he|[Tt]hey)[\s\u00a0]+(?:{_SPEECH})[\s\u00a0]*[:,]?[\s\u00a0]*$"
+)
+PRONOUNS = {"he", "she", "they"}
+
+
+def quotation_and_speaker(text: str) -> tuple[tuple[int, int], str] | None:
+    """The first quotation in a sentence (its span within the sentence) and who speaks
+    it, if a speaker is named right before or after it; None otherwise."""
+    match = _QUOTATION.search(text)
+    if match is None or len(match.group(1).split()) < 4:
+        return None
+    after = text[match.end() :]
+    before = text[: match.start()]
+    for pattern, part in (
+        (_AFTER_VERB_FIRST, after),
+        (_AFTER_NAME_FIRST, after),
+        (_AFTER_BARE, after),
+    ):
+        found = pattern.search(part)
+        if found:
+            return (match.start(), match.end()), _clean_holder(found.group("who"))
+    found = _BEFORE.search(before)
+    if found:
+        return (match.start(), match.end()), _clean_holder(found.group("who"))
+    return None
+
+
+# --- attribution -----------------------------------------------------------------------
+
+_VIEW_VERBS = (
+    r"speculate[sd]?|argue[sd]?|believe[sd]?|contend(?:s|ed)?|think|thinks|thought|"
+    r"suspect(?:s|ed)?|fear(?:s|ed)?|doubt(?:s|ed)?|predict(?:s|ed)?|expect(?:s|ed)?|"
+    r"claim(?:s|ed)?|maintain(?:s|ed)?|worry|worries|worried|hope[sd]?|insist(?:s|ed)?|"
+    r"suggest(?:s|ed)?|see|sees|view(?:s|ed)?|say|says|said|warn(?:s|ed)?|"
+    r"(?:are|is|were|was)\s+(?:of\s+the\s+(?:opinion|view|belief)|convinced|skeptical|"
+    r"sceptical|confident|worried|concerned)"
+)
+# Nouns that name people holding views, without naming anyone in particular.
+GROUP_NOUNS = (
+    r"analysts?|experts?|critics?|officials?|observers?|diplomats?|leaders?|"
+    r"commentators?|economists?|scholars?|academics?|lawmakers?|legislators?|"
+    r"politicians?|residents?|sceptics?|skeptics?|supporters?|opponents?|people|"
+    r"observers?|insiders?|sources?|investors?|traders?|activists?|voters?|citizens?|"
+    r"defectors?|many|some|others|most|few|several"
+)
+_CLAUSE_LEAD = r"(?:(?:but|and|yet|as|while|although|though|because|since|so|still)\s+)?"
+_ATTRIBUTION = re.compile(
+    rf"^\W*{_CLAUSE_LEAD}(?P<who>[^,;:“\"]{{1,80}}?)\s+(?:also\s+|still\s+|now\s+)?"
+    rf"(?P<verb>{_VIEW_VERBS})\b",
+    re.IGNORECASE,
+)
+_GROUP = re.compile(rf"\b(?:{GROUP_NOUNS})\b", re.IGNORECASE)
+_ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;]{2,80})", re.IGNORECASE)
+# Verbs that report speech rather than give a view; with a group noun they still count.
+_NEUTRAL_SPEECH = {"say", "says", "said"}
+_FIRST_PERSON_HOLDER = re.compile(r"^(?:i|we|many of us|some of us)$", re.IGNORECASE)
+_HOLDER_LEAD = re.compile(r"^(?:but|and|yet|as|while|although|though|because|since|so)\s+", re.I)
+
+
+def attribution(text: str) -> tuple[str, str] | None:
+    """(holder, verb) when a clause gives a view to someone other than the author:
+    a group ("analysts", "many officials") or a named party, before a verb of belief
+    or argument; or "according to X"."""
+    match = _ATTRIBUTION.search(text)
+    if match:
+        who = _clean_holder(match.group("who"))
+        verb = match.group("verb").lower()
+        if _is_holder(who, verb):
+            return who, verb
+    according = _ACCORDING.search(text)
+    if according:
+        return _clean_holder(according.group("who")), "according to"
+    return None
+
+
+def _is_holder(who: str, verb: str) -> bool:
+    words = who.split()
+    if not words or len(words) > 8 or _FIRST_PERSON_HOLDER.match(who):
+        return False
+    if re.search(r"\b(?:that|which|who|is|are|was|were|has|have|will|would)\b", who, re.I):
+        return False
+    group = bool(_GROUP.search(who))
+    if verb in _NEUTRAL_SPEECH:
+        # "Analysts say …" gives a view; "The ministry said …" reports a statement.
+        return group and not re.search(r"\b(?:officials?|sources?)\b", who, re.I)
+    named = who[0].isupper() and who.split()[0].lower() not in SENTENCE_OPENERS
+    return group or named
+
+
+def _clean_holder(who: str) -> str:
+    text = re.sub(r"[\s\u00a0]+", " ", who).strip(" ,.;:")
+    return _HOLDER_LEAD.sub("", text)
+
+
+# --- the author's voice ----------------------------------------------------------------
+
+OPINION_CUES = (
+    # hedges and stance adverbs
+    r"no doubt|doubtless|undoubtedly|perhaps|maybe|arguably|seemingly|apparently|"
+    r"presumably|surely|clearly|obviously|of course|in fact|indeed|frankly|"
+    r"it seems|seems to|appears to|may be|might|could be|would be wise|"
+    r"self[- ]evident|evidently|"
+    # evaluative words
+    r"crippling|desperat\w*|predictable|greatest|best interest|worst|reckless|foolish|"
+    r"naive|naïve|absurd|shameful|disgrace\w*|disastrous|dangerous|alarming|troubling|"
+    r"welcome|laudable|admirable|brave|bold|cynical|hypocri\w*|misguided|"
+    r"short-sighted|shortsighted|wrong-headed|pointless|futile|far too|too little|"
+    r"ploy|charade|farce|sadly|unfortunately|fortunately|thankfully|regrettabl\w*|"
+    r"clear indication|remarkabl\w*|extraordinar\w*|"
+    # normative
+    r"should|ought to|must not|must|needs to|need to|it is time|"
+    # figurative comparison
+    r"much like|just as|like a"
+)
+_OPINION = re.compile(rf"\b(?:{OPINION_CUES})\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|me|my|we|We|our|Our|us)\b")
+
+
+def opinion_cue(text: str) -> str | None:
+    """The first sign of the author's own voice outside quotation marks, in words."""
+    outside = _QUOTATION.sub(" ", text)
+    if outside.rstrip(" ”’\"').").endswith("?"):
+        return "a question the author asks"
+    found = _OPINION.search(outside)
+    if found:
+        return f"the author's wording “{found.group(0)}”"
+    person = _FIRST_PERSON.search(outside)
+    if person:
+        return f"the author speaks in the first person (“{person.group(0)}”)"
+    return None
+
+
+# --- entities --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """One name the store knows for an entity."""
+
+    alias: str
+    entity_id: int
+    name: str  # the entity's canonical name
+    type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    entity_id: int
+    name: str
+    type: str
+
+
+def find_mentions(text: str, aliases: Sequence[Alias]) -> list[Mention]:
+    """Entities named in `text`, longest name first, never overlapping. Names of three
+    letters or fewer ("Un", "US") match only as written; longer ones ignore case."""
+    plain = "".join(normalise_quote_char(c) for c in text)  # same length as text
+    folded = plain.casefold() if len(plain.casefold()) == len(plain) else plain
+    taken = [False] * len(text)
+    found: list[Mention] = []
+    for alias in sorted(aliases, key=lambda a: len(a.alias), reverse=True):
+        name = "".join(normalise_quote_char(c) for c in alias.alias)
+        exact = len(name) <= 3
+        haystack, needle = (plain, name) if exact else (folded, name.casefold())
+        if not needle.strip():
+            continue
+        pattern = re.compile(rf"(?<![\w.]){re.escape(needle)}(?![\w])")
+        for match in pattern.finditer(haystack):
+            start, end = match.span()
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = [True] * (end - start)
+            found.append(Mention(start, end, alias.entity_id, alias.name, alias.type))
+    return sorted(found, key=lambda m: m.start)
+
+
+# --- dates -----------------------------------------------------------------------------
+
+WEEKDAYS = {
+    "monday": MO,
+    "tuesday": TU,
+    "wednesday": WE,
+    "thursday": TH,
+    "friday": FR,
+    "saturday": SA,
+    "sunday": SU,
+}
+_RELATIVE = re.compile(
+    r"\b(?:(?P<which>this|next|last|on|coming|past)[\s\u00a0]+)?"
+    r"(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b(?P<near>yesterday|today|tomorrow)\b"
+    r"|\b(?P<rel>this|next|last)[\s\u00a0]+(?P<unit>week|month|year)\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(
+    r"\b(?:said|was|were|met|held|told|took|had|made|gave|came|went|began|ended|"
+    r"signed|agreed|announced|visited|arrived|left|\w+ed)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InferredDate:
+    """A relative date in the text, resolved against the source's date: an inference."""
+
+    phrase: str
+    start: int
+    end: int
+    value: date | None
+    precision: str  # day, week, month, year
+    reasoning: str
+
+
+def resolve_dates(
+    text: str, offset: int, published: date | None, precision: str = "day"
+) -> list[InferredDate]:
+    """Relative dates in `text` (a sentence at `offset` in the source), resolved."""
+    found = []
+    for match in _RELATIVE.finditer(text):
+        phrase = re.sub(r"[\s\u00a0]+", " ", match.group(0))
+        start, end = offset + match.start(), offset + match.end()
+        if published is None:
+            reason = f"“{phrase}” is relative, and the source has no date to resolve it from"
+            found.append(InferredDate(phrase, start, end, None, "day", reason))
+            continue
+        value, unit, rule = _resolve(match, published, past=bool(_PAST.search(text)))
+        dated = _show(published, "day" if precision == "day" else precision)
+        known = "" if precision == "day" else f" (known only to the {precision})"
+        reason = (
+            f"“{phrase}” read as {_show(value, unit)}: {rule} the source's date, {dated}{known}"
+        )
+        found.append(InferredDate(phrase, start, end, value, unit, reason))
+    return found
+
+
+def _resolve(match: re.Match[str], published: date, *, past: bool) -> tuple[date, str, str]:
+    if match.group("near"):
+        step = {"yesterday": -1, "today": 0, "tomorrow": 1}[match.group("near").lower()]
+        return published + timedelta(days=step), "day", f"{match.group('near').lower()} from"
+    if match.group("unit"):
+        unit, rel = match.group("unit").lower(), match.group("rel").lower()
+        step = {"this": 0, "next": 1, "last": -1}[rel]
+        if unit == "week":
+            monday = published + relativedelta(weekday=MO(-1))
+            return monday + timedelta(weeks=step), "week", f"the {rel} week from"
+        if unit == "month":
+            first = published.replace(day=1) + relativedelta(months=step)
+            return first, "month", f"the {rel} month from"
+        return published.replace(month=1, day=1, year=published.year + step), "year", "from"
+    weekday = WEEKDAYS[match.group("day").lower()]
+    which = (match.group("which") or "").lower()
+    if which in {"last", "past"}:
+        value = published + relativedelta(days=-1, weekday=weekday(-1))
+        return value, "day", f"the {match.group('day')} before"
+    if which in {"", "on"} and past:  # "agreed on Tuesday": the latest, maybe that day
+        value = published + relativedelta(weekday=weekday(-1))
+        return (
+            value,
+            "day",
+            f"the sentence is in the past tense: the {match.group('day')} on or before",
+        )
+    if which == "next":
+        value = published + relativedelta(days=+1, weekday=weekday(+1))
+        return value, "day", f"the first {match.group('day')} after"
+    value = published + relativedelta(weekday=weekday(+1))
+    return value, "day", f"the first {match.group('day')} on or after"
+
+
+def _show(value: date, unit: str) -> str:
+    if unit == "week":
+        return f"the week of {value.day} {value:%B %Y}"
+    if unit == "month":
+        return f"{value:%B %Y}"
+    if unit == "year":
+        return f"{value.year}"
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+# --- candidates ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A proposed fact: what it cites, what kind it is and why, whose it is."""
+
+    start: int
+    end: int
+    quote: str  # text[start:end], exactly
+    kind: Kind
+    reason: str  # why this kind, in plain words
+    holder: str | None = None
+    subject_id: int | None = None
+    subject: str | None = None
+    entity_ids: tuple[int, ...] = ()
+    dates: tuple[InferredDate, ...] = field(default=())
+
+    @property
+    def statement(self) -> str:
+        """A first statement for the moderator to edit: the cited words, tidied."""
+        text = re.sub(r"[\s\u00a0]+", " ", self.quote).strip()
+        text = text.strip('“”"').strip()
+        if text and text[0].islower():
+            text = text[0].upper() + text[1:]
+        if text and text[-1] not in ".!?":
+            text += "."
+        return text[:500]
+
+
+# A clause may start at a comma followed by one of these, or at a semicolon.
+_CLAUSE_BREAK = re.compile(
+    r",[\s\u00a0]+(?=(?:no doubt|perhaps|clearly|surely|undoubtedly|of course|apparently|"
+    r"seemingly|arguably|presumably|as|because|since|whereas|although|though|but)\b)"
+    r"|;[\s\u00a0]+",
+    re.IGNORECASE,
+)
+MAX_CANDIDATE = 1000  # a fact's quote limit (bot.moderation.LIMITS)
+
+
+def draft(
+    text: str,
+    aliases: Sequence[Alias] = (),
+    published: date | None = None,
+    precision: str = "day",
+) -> list[Candidate]:
+    """Candidate facts for every sentence of `text`, in order."""
+    candidates: list[Candidate] = []
+    context = _Context()
+    for sentence in split_sentences(text):
+        if _is_furniture(sentence.text):
+            continue
+        pieces = [classify(text, s, e, context) for s, e in _clauses(text, sentence)]
+        for piece in _merged(text, pieces):
+            piece = _bounded(text, piece)
+            piece = _with_entities(piece, aliases, context)
+            dates = resolve_dates(piece.quote, piece.start, published, precision)
+            candidates.append(replace(piece, dates=tuple(dates)))
+    return candidates
+
+
+def _bounded(text: str, piece: Candidate) -> Candidate:
+    """A fact's quote is at most MAX_CANDIDATE characters: cut a longer one at a word."""
+    if piece.end - piece.start <= MAX_CANDIDATE:
+        return piece
+    cut = text.rfind(" ", piece.start, piece.start + MAX_CANDIDATE)
+    end = cut if cut > piece.start else piece.start + MAX_CANDIDATE
+    return replace(piece, end=end, quote=text[piece.start : end])
+
+
+def _is_furniture(sentence: str) -> bool:
+    return len(sentence.split()) < FURNITURE_WORDS and sentence[-1] not in '.!?”"’'
+
+
+def _clauses(text: str, sentence: Sentence) -> list[tuple[int, int]]:
+    """Where a sentence may be cut into separate claims (never inside a quotation)."""
+    quotation = _QUOTATION.search(sentence.text)
+    cuts = [0]
+    for match in _CLAUSE_BREAK.finditer(sentence.text):
+        if quotation and quotation.start() <= match.start() < quotation.end():
+            continue
+        cuts.append(match.end())
+    cuts.append(len(sentence.text))
+    spans = []
+    for begin, finish in pairwise(cuts):
+        piece = _trimmed(text, sentence.start + begin, sentence.start + finish)
+        if piece:
+            end = piece[0].end
+            while end > piece[0].start and text[end - 1] in ",;":
+                end -= 1
+            spans.append((piece[0].start, end))
+    return spans
+
+
+class _Context:
+    """What earlier sentences established: the last named speaker and subject."""
+
+    def __init__(self) -> None:
+        self.speaker: str | None = None
+        self.subject: tuple[int, str] | None = None
+
+
+def classify(text: str, start: int, end: int, context: _Context | None = None) -> Candidate:
+    """One clause's kind, holder and the reason for the kind."""
+    context = context or _Context()
+    piece = text[start:end]
+    quote = quotation_and_speaker(piece)
+    if quote is not None:
+        speaker = quote[1]
+        if speaker.lower() in PRONOUNS:
+            speaker = context.speaker or speaker
+        context.speaker = speaker
+        return Candidate(
+            start, end, piece, Kind.QUOTE, f"a quotation with its speaker, {speaker}", speaker
+        )
+    attributed = attribution(piece)
+    if attributed is not None:
+        holder, verb = attributed
+        reason = f"the text gives the view to {holder} (“{verb}”)"
+        return Candidate(start, end, piece, Kind.ATTRIBUTED, reason, holder)
+    cue = opinion_cue(piece)
+    if cue is not None:
+        return Candidate(start, end, piece, Kind.OPINION, cue)
+    return Candidate(start, end, piece, Kind.REPORTED, "stated as fact, with no opinion cue")
+
+
+def _with_entities(candidate: Candidate, aliases: Sequence[Alias], context: _Context) -> Candidate:
+    mentions = find_mentions(candidate.quote, aliases)
+    holder = (candidate.holder or "").casefold()
+    ids = tuple(dict.fromkeys(m.entity_id for m in mentions))
+    subjects = [m for m in mentions if m.name.casefold() not in holder] or mentions
+    people = [m for m in subjects if m.type == "person"]
+    chosen = (people or subjects or [None])[0]
+    if chosen is not None:
+        context.subject = (chosen.entity_id, chosen.name)
+    subject = (chosen.entity_id, chosen.name) if chosen else context.subject
+    if subject is None:
+        return replace(candidate, entity_ids=ids)
+    return replace(candidate, subject_id=subject[0], subject=subject[1], entity_ids=ids)
+
+
+def _merged(text: str, pieces: list[Candidate]) -> list[Candidate]:
+    """Neighbouring clauses of one sentence with the same kind and holder are one claim."""
+    out: list[Candidate] = []
+    for piece in pieces:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.kind is piece.kind
+            and last.holder == piece.holder
+            and piece.end - last.start <= MAX_CANDIDATE
+        ):
+            out[-1] = replace(last, end=piece.end, quote=text[last.start : piece.end])
+            continue
+        out.append(piece)
+    return out
