@@ -198,14 +198,10 @@ def test_documents(folder: Path = TEST_DOCUMENTS) -> list[Document]:
             if start < 0:
                 raise ValueError(f"{item['file']}: label not in the text: {entry['text']!r}")
             labels.append(
-                Label(
-                    start, start + len(entry["text"]), Kind(entry["kind"]), entry.get("holder")
-                )
+                Label(start, start + len(entry["text"]), Kind(entry["kind"]), entry.get("holder"))
             )
         published = date.fromisoformat(item["published"]) if item.get("published") else None
-        documents.append(
-            Document(item["file"], item["genre"], text, published, "day", labels)
-        )
+        documents.append(Document(item["file"], item["genre"], text, published, "day", labels))
     return documents
 
 

@@ -203,7 +203,9 @@ _VIEW_VERBS = (
     r"speculate[sd]?|argue[sd]?|believe[sd]?|contend(?:s|ed)?|think|thinks|thought|"
     r"suspect(?:s|ed)?|fear(?:s|ed)?|doubt(?:s|ed)?|predict(?:s|ed)?|expect(?:s|ed)?|"
     r"claim(?:s|ed)?|maintain(?:s|ed)?|worry|worries|worried|hope[sd]?|insist(?:s|ed)?|"
-    r"suggest(?:s|ed)?|see|sees|view(?:s|ed)?|say|says|said|warn(?:s|ed)?|"
+    r"suggest(?:s|ed)?|say|says|said|warn(?:s|ed)?|"
+    r"(?:see|sees|saw|view|views|viewed)\s+(?=(?:\w+\s+){1,3}as\b)|"
+    r"(?:share|shares|shared)\s+(?:\w+\s+)?(?:view|views|belief|concern|fear)s?|"
     r"(?:are|is|were|was)\s+(?:of\s+the\s+(?:opinion|view|belief)|convinced|skeptical|"
     r"sceptical|confident|worried|concerned)"
 )
@@ -222,6 +224,11 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 _GROUP = re.compile(rf"\b(?:{GROUP_NOUNS})\b", re.IGNORECASE)
+_VIEW_HOLDERS = re.compile(
+    r"\b(?:analysts?|experts?|critics?|observers?|commentators?|economists?|scholars?|"
+    r"sceptics?|skeptics?|many|some|others)\b",
+    re.IGNORECASE,
+)
 _ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;]{2,80})", re.IGNORECASE)
 # Verbs that report speech rather than give a view; with a group noun they still count.
 _NEUTRAL_SPEECH = {"say", "says", "said"}
@@ -240,7 +247,8 @@ def attribution(text: str) -> tuple[str, str] | None:
         if _is_holder(who, verb):
             return who, verb
     according = _ACCORDING.search(text)
-    if according:
+    if according and _VIEW_HOLDERS.search(according.group("who")):
+        # "according to analysts" gives a view; "according to the ministry" a source.
         return _clean_holder(according.group("who")), "according to"
     return None
 
@@ -278,7 +286,13 @@ OPINION_CUES = (
     r"welcome|laudable|admirable|brave|bold|cynical|hypocri\w*|misguided|"
     r"short-sighted|shortsighted|wrong-headed|pointless|futile|far too|too little|"
     r"ploy|charade|farce|sadly|unfortunately|fortunately|thankfully|regrettabl\w*|"
-    r"clear indication|remarkabl\w*|extraordinar\w*|"
+    r"clear indication|clear sign|clear signal|clear message|clear violation|clear breach|"
+    r"remarkabl\w*|extraordinar\w*|mistake|mistaken|blunder\w*|grave|irresponsibl\w*|"
+    r"unacceptabl\w*|outrageous|deplorabl\w*|appalling|wise|unwise|sensible|flawed|"
+    r"ill-advised|ill-conceived|disappointing|encouraging|worrying|shocking|"
+    r"strongly|deeply|utterly|simply|merely|only hope|"
+    # the author acting by speaking: "condemns", "we urge"
+    r"condemns|condemn|deplores|urges|urge|calls on|regrets|"
     # normative
     r"should|ought to|must not|must|needs to|need to|it is time|"
     # figurative comparison
@@ -560,10 +574,15 @@ def classify(text: str, start: int, end: int, context: _Context | None = None) -
         speaker = quote[1]
         if speaker.lower() in PRONOUNS:
             speaker = context.speaker or speaker
+        else:
+            speaker = full_name(speaker, text[:start])
         context.speaker = speaker
         return Candidate(
             start, end, piece, Kind.QUOTE, f"a quotation with its speaker, {speaker}", speaker
         )
+    if context.speaker and _STANDALONE.match(piece):
+        reason = f"a quotation on its own, taken as the last named speaker's, {context.speaker}"
+        return Candidate(start, end, piece, Kind.QUOTE, reason, context.speaker)
     attributed = attribution(piece)
     if attributed is not None:
         holder, verb = attributed
@@ -573,6 +592,37 @@ def classify(text: str, start: int, end: int, context: _Context | None = None) -
     if cue is not None:
         return Candidate(start, end, piece, Kind.OPINION, cue)
     return Candidate(start, end, piece, Kind.REPORTED, "stated as fact, with no opinion cue")
+
+
+# A sentence that is one quotation and nothing else continues the last speaker's words.
+_STANDALONE = re.compile(r"^[“\"][^”\"]{12,}[”\"]$")
+TITLES = frozenset(
+    _words(
+        """mr mrs ms miss dr prof professor president minister ambassador secretary general
+    senator governor chairman chairwoman spokesman spokeswoman spokesperson envoy
+    foreign defence defense prime deputy vice chief director premier king queen
+    representative rep sen gen col lt"""
+    )
+)
+
+
+def full_name(speaker: str, before: str) -> str:
+    """A speaker's name without titles, and a surname alone ("Kang") expanded to the
+    fullest name the text gave earlier ("Kang Ji-won", "Ellen Marsh")."""
+    words = speaker.split()
+    while len(words) > 1 and words[0].lower().strip(".") in TITLES:
+        words = words[1:]
+    if len(words) != 1 or not words[0][:1].isupper():
+        return " ".join(words) or speaker
+    name = re.escape(words[0])
+    cap = r"[A-Z][\w’'-]+"
+    pattern = re.compile(rf"(?:{cap}[\s\u00a0]+)*\b{name}\b(?:[\s\u00a0]+{cap})*")
+    longest = words[0]
+    for match in pattern.finditer(before):
+        found = [w for w in match.group(0).split() if w.lower().strip(".") not in TITLES]
+        if len(found) > len(longest.split()) and len(found) <= 4:
+            longest = " ".join(found)
+    return longest
 
 
 def _with_entities(candidate: Candidate, aliases: Sequence[Alias], context: _Context) -> Candidate:
