@@ -187,6 +187,12 @@ MODERATOR_COMMANDS: tuple[CommandInfo, ...] = (
     ),
     _mod("feed list", "feed list", "The feeds this server follows.", "feed list"),
     _mod("feed remove", "feed remove <id>", "Stop following a feed.", "feed remove 1"),
+    _mod(
+        "source draft",
+        "source draft <id>",
+        "Draft candidate facts from a source; review them privately: Accept, Edit, Skip, Split.",
+        "source draft 2",
+    ),
 )
 
 MODERATOR_NAMES = tuple(command.name for command in MODERATOR_COMMANDS)

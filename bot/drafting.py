@@ -485,7 +485,7 @@ class Candidate:
     def statement(self) -> str:
         """A first statement for the moderator to edit: the cited words, tidied."""
         text = re.sub(r"[\s\u00a0]+", " ", self.quote).strip()
-        text = text.strip('“”"').strip()
+        text = _DATELINE.sub("", text).strip('“”"').strip()
         if text and text[0].islower():
             text = text[0].upper() + text[1:]
         if text and text[-1] not in ".!?":
@@ -493,6 +493,11 @@ class Candidate:
         return text[:500]
 
 
+# "SEOUL, March 10 (Peninsula Wire) – ": where a wire report was filed, not a claim.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]+,[\s\u00a0]+[A-Z][a-z]{2,8}\.?[\s\u00a0]+\d{1,2}"
+    r"(?:[\s\u00a0]+\([^)]{1,60}\))?[\s\u00a0]+[–—-][\s\u00a0]+"
+)
 # A clause may start at a comma followed by one of these, or at a semicolon.
 _CLAUSE_BREAK = re.compile(
     r",[\s\u00a0]+(?=(?:no doubt|perhaps|clearly|surely|undoubtedly|of course|apparently|"
@@ -655,3 +660,35 @@ def _merged(text: str, pieces: list[Candidate]) -> list[Candidate]:
             continue
         out.append(piece)
     return out
+
+
+def candidate_for(
+    text: str,
+    start: int,
+    end: int,
+    aliases: Sequence[Alias] = (),
+    published: date | None = None,
+    precision: str = "day",
+) -> Candidate:
+    """One candidate for the span [start, end) of `text` (trimmed), drafted afresh: what
+    a split of a candidate becomes."""
+    pieces = _trimmed(text, start, end)
+    if not pieces:
+        return Candidate(start, start, "", Kind.REPORTED, "empty")
+    piece = pieces[0]
+    context = _Context()
+    candidate = classify(text, piece.start, piece.end, context)
+    candidate = _with_entities(candidate, aliases, context)
+    dates = resolve_dates(candidate.quote, candidate.start, published, precision)
+    return replace(candidate, dates=tuple(dates))
+
+
+def boundaries(text: str, start: int, end: int) -> list[int]:
+    """Where the span [start, end) of `text` may be cut: after each of its sentences
+    but the last, else at its clause breaks (commas before a new clause, semicolons)."""
+    span = Sentence(start, end, text[start:end])
+    sentences = [s for s in split_sentences(span.text)]
+    if len(sentences) > 1:
+        return [start + s.start for s in sentences[1:]]
+    clauses = _clauses(text, span)
+    return [clause_start for clause_start, _ in clauses[1:]]

@@ -245,6 +245,7 @@ async def add_fact(
     quote: str,
     attributed_to: str | None = None,
     topic: str | None = None,
+    entities: tuple[int, ...] = (),
 ) -> int:
     parsed_kind = parse_kind(kind)
     attributed = clean(attributed_to, "attributed_to", required=False) or None
@@ -256,6 +257,7 @@ async def add_fact(
         citations=(await verified_citation(store, source, quote, change.guild_id),),
         topics=parse_topics(topic),
         attributed_to=attributed,
+        entity_ids=entities,
     )
     return await store.add_fact(draft, change, check=quotas.check_fact)
 

@@ -303,6 +303,14 @@ class Sources(commands.Cog):
         answer = articles.extracted_answer(source, record, note=note)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed)
 
+    @source.command(name="draft", extras={"private": True})
+    @moderator_only()
+    async def draft(self, ctx: BriefingContext, source_id: SourceId) -> None:
+        """Draft candidate facts from a source and review them privately, one by one."""
+        if ctx.guild is None:
+            raise BadInput("Run `source draft` in a server: its facts go to that server.")
+        await ctx.bot.get_cog("Review").start(ctx, source_id, ctx.guild.id)  # type: ignore[union-attr]
+
 
 async def setup(bot: BriefingBot) -> None:
     await bot.add_cog(Sources(bot))

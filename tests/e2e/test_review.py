@@ -1,0 +1,243 @@
+"""`source draft`: a moderator reviews drafted candidates privately; members see the
+accepted facts; the digest lists them; nobody else can press the queue's buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.conftest import FIXED_NOW
+from tests.e2e.conftest import World, button_ids, embed_text
+from tests.e2e.test_digest import NEXT_9AM_KST, digests_in, new_channel, quiet, set_digest, tick
+
+ARTICLE = (
+    "SEOUL, Nov. 26 – North Korea and Russia agreed on Monday to open a rail link across "
+    "the Tumen River, the Russian foreign ministry said. "
+    "Analysts speculate that Kim Jong Un wants Russian grain before the winter. "
+    "“We will build this bridge together, whatever anyone says,” Vladimir Putin said. "
+    "The link is obviously a political gesture. "
+    "The first train is set to run next Thursday. "
+    "China has not commented on the plan."
+)
+EDITED = "Putin said Russia and North Korea would build the Tumen bridge together."
+
+
+async def add_article(world: World) -> int:
+    await world.fake.send_message(
+        world.channel,
+        world.mod,
+        "!source add title: Rail link across the Tumen published: 2026-11-26",
+        attachments={"rail.txt": ARTICLE.encode()},
+    )
+    reply = embed_text(await world.fake.wait_for_message(world.channel, timeout=10))
+    return int(re.search(r"Added source S(\d+)", reply).group(1))  # type: ignore[union-attr]
+
+
+def button(message: dict, action: str) -> str:
+    """The custom_id of the queue button for `action` (accept, edit, skip…)."""
+    found = [i for i in button_ids(message) if i.startswith("review:") and f":{action}:" in i]
+    assert found, button_ids(message)
+    return found[0]
+
+
+async def press(world: World, message: dict, action: str, user: int | None = None) -> dict:
+    click = await world.fake.click_button(
+        world.channel, user or world.mod, int(message["id"]), button(message, action)
+    )
+    return await world.fake.wait_for_interaction_response(click, timeout=10)
+
+
+async def open_queue(world: World, source_id: int) -> dict:
+    return await world.slash("source draft", {"source_id": source_id}, user=world.mod)
+
+
+def fact_number(message: dict) -> int:
+    return int(re.search(r"Added fact (\d+)", embed_text(message)).group(1))  # type: ignore[union-attr]
+
+
+async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
+    world: World,
+) -> None:
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    world.clock.now = FIXED_NOW + timedelta(minutes=5)
+    source_id = await add_article(world)
+
+    page = await open_queue(world, source_id)
+    assert page["ephemeral"]
+    text = embed_text(page)
+    assert f"Review S{source_id}: candidate 1 of 6" in text
+    assert "reported" in text and "North Korea and Russia agreed on Monday" in text
+    assert "Nothing is added until you press Accept" in text
+
+    first = await press(world, page, "accept")
+    first_id = fact_number(first)
+    assert "candidate 2 of 6" in embed_text(first)
+    assert "attributed" in embed_text(first) and "Analysts" in embed_text(first)
+    second = await press(world, first, "accept")
+    second_id = fact_number(second)
+    third_page = embed_text(second)
+    assert "quote" in third_page and "Vladimir Putin" in third_page
+
+    # Edit: a pre-filled form; the moderator rewrites the statement, then accepts.
+    edit_click = await world.fake.click_button(
+        world.channel, world.mod, second["id"], button(second, "edit")
+    )
+    modal = await world.fake.wait_for_interaction_callback(edit_click, timeout=10)
+    assert modal["type"] == 9
+    form_id = modal["data"]["custom_id"]
+    prefilled = str(modal["data"])
+    assert "whatever anyone says" in prefilled and "Vladimir Putin" in prefilled
+    submitted = await world.fake.submit_modal(
+        world.channel,
+        world.mod,
+        form_id,
+        {
+            "statement": EDITED,
+            "kind": "quote",
+            "holder": "Vladimir Putin",
+            "subject": "Putin",
+            "quote": "We will build this bridge together, whatever anyone says",
+        },
+    )
+    edited = await world.fake.wait_for_interaction_response(submitted, timeout=10)
+    assert "edited; press Accept" in embed_text(edited)
+    assert EDITED in embed_text(edited)
+    current = world.fake.find_message(int(second["id"]))
+    third = await press(world, current, "accept")
+    third_id = fact_number(third)
+
+    # Skip the rest.
+    page = third
+    for _ in range(3):
+        assert "pending" in embed_text(page)
+        page = await press(world, page, "skip")
+    assert "Every candidate is reviewed" in embed_text(page)
+    assert "3 accepted · 3 skipped · 0 pending" in embed_text(page)
+
+    # Members see the new facts, cited and labelled.
+    search = embed_text(await world.ask("!search rail link", user=world.alice))
+    assert "Tumen River" in search
+    putin = embed_text(await world.ask(f"!fact {third_id}", user=world.alice))
+    assert EDITED in putin and "whatever anyone says" in putin
+    assert "Vladimir Putin" in putin
+    analysts = embed_text(await world.ask(f"!fact {second_id}", user=world.dave))
+    assert "Analysts" in analysts and "Russian grain before the winter" in analysts
+    # Only three facts were added, and only in this server.
+    assert (await world.bot.store.counts(world.guild)).facts == 23 + 3
+    assert (await world.bot.store.counts(world.guild_b)).facts == 23
+    assert await world.bot.store.fact(first_id, world.guild_b) is None
+
+    # The next digest lists them as added.
+    world.clock.now = NEXT_9AM_KST
+    await tick(world)
+    digest = "\n".join(embed_text(m) for m in digests_in(world, digests))
+    for fact_id in (first_id, second_id, third_id):
+        assert f"(fact {fact_id})" in digest
+    assert "Quote: Vladimir Putin" in digest and "whatever anyone says" in digest
+
+
+async def test_nobody_but_the_opener_can_press_or_submit(world: World) -> None:
+    source_id = await add_article(world)
+    page = await open_queue(world, source_id)
+    accept = button(page, "accept")
+    # A moderator of another server forges a click on the queue's button there.
+    forged = await world.fake.click_button(world.channel_b, world.bmod, page["id"], accept)
+    refusal = await world.fake.wait_for_interaction_response(forged, timeout=10)
+    assert refusal["ephemeral"]
+    assert "belongs to the moderator who opened it" in embed_text(refusal)
+    # A member of this server too.
+    member = await world.fake.click_button(world.channel, world.alice, page["id"], accept)
+    assert "belongs to the moderator" in embed_text(
+        await world.fake.wait_for_interaction_response(member, timeout=10)
+    )
+    # And the edit form, submitted by the hostile moderator with the queue's form id.
+    edit_click = await world.fake.click_button(
+        world.channel, world.mod, page["id"], button(page, "edit")
+    )
+    modal = await world.fake.wait_for_interaction_callback(edit_click, timeout=10)
+    hostile = await world.fake.submit_modal(
+        world.channel_b,
+        world.bmod,
+        modal["data"]["custom_id"],
+        {
+            "statement": "Hijacked.",
+            "kind": "reported",
+            "holder": "",
+            "subject": "Kim",
+            "quote": "China has not commented on the plan",
+        },
+    )
+    answer = await world.fake.wait_for_interaction_response(hostile, timeout=10)
+    assert answer["ephemeral"] and "belongs to the moderator" in embed_text(answer)
+    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild_b)).facts == 23
+    # The queue is as it was: the opener still sees candidate 1, pending.
+    mine = await press(world, world.fake.find_message(int(page["id"])), "next")
+    assert "candidate 2 of 6" in embed_text(mine)
+    assert "Hijacked" not in embed_text(mine)
+
+
+async def test_members_cannot_draft(world: World) -> None:
+    source_id = await add_article(world)
+    reply = await world.ask(f"!source draft {source_id}", user=world.alice)
+    assert "moderators" in embed_text(reply)
+
+
+async def test_prefix_draft_offers_a_button_that_opens_the_queue_privately(world: World) -> None:
+    source_id = await add_article(world)
+    reply = await world.ask(f"!source draft {source_id}", user=world.mod)
+    assert "press the button to open it" in embed_text(reply)
+    assert not reply.get("embeds", [{}])[0].get("fields")  # the queue itself is not public
+    hostile = await world.fake.click_button(
+        world.channel_b, world.bmod, reply["id"], button(reply, "open")
+    )
+    assert "belongs to the moderator" in embed_text(
+        await world.fake.wait_for_interaction_response(hostile, timeout=10)
+    )
+    click = await world.fake.click_button(
+        world.channel, world.mod, reply["id"], button(reply, "open")
+    )
+    queue = await world.fake.wait_for_interaction_response(click, timeout=10)
+    assert queue["ephemeral"]
+    assert f"Review S{source_id}: candidate 1 of 6" in embed_text(queue)
+
+
+async def test_the_queue_survives_a_restart(world: World) -> None:
+    source_id = await add_article(world)
+    page = await open_queue(world, source_id)
+    page = await press(world, page, "skip")
+    await world.restart()
+    after = await press(world, page, "accept")
+    assert "Added fact" in embed_text(after)
+    assert "1 accepted · 1 skipped · 4 pending" in embed_text(after)
+
+
+async def test_split_cuts_a_candidate_at_a_phrase(world: World) -> None:
+    source_id = await add_article(world)
+    page = await open_queue(world, source_id)
+    click = await world.fake.click_button(
+        world.channel, world.mod, page["id"], button(page, "split")
+    )
+    modal = await world.fake.wait_for_interaction_callback(click, timeout=10)
+    submitted = await world.fake.submit_modal(
+        world.channel,
+        world.mod,
+        modal["data"]["custom_id"],
+        {"at": "the Russian foreign ministry said"},
+    )
+    split = await world.fake.wait_for_interaction_response(submitted, timeout=10)
+    text = embed_text(split)
+    assert "split in two" in text and "candidate 1 of 7" in text
+    nxt = await press(world, split, "next")
+    assert "the Russian foreign ministry said" in embed_text(nxt)
+
+
+async def test_an_expired_queue_says_to_draft_again(world: World) -> None:
+    source_id = await add_article(world)
+    page = await open_queue(world, source_id)
+    world.clock.now = world.clock.now + timedelta(days=2)
+    refusal = await press(world, page, "accept")
+    assert "expired" in embed_text(refusal) and "source draft" in embed_text(refusal)
+    assert (await world.bot.store.counts(world.guild)).facts == 23
