@@ -112,6 +112,13 @@ async def cmd_export(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_draft_eval(config: Config, args: argparse.Namespace) -> int:
+    from bot import drafteval
+
+    print(drafteval.report(args.data, details=args.details))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     top.add_argument("--db", type=Path, help="store path (default: $BRIEFING_DB or var/)")
@@ -126,6 +133,10 @@ def parser() -> argparse.ArgumentParser:
     out = sub.add_parser("export", help="write the store back to the curated TOML format")
     out.add_argument("--guild", type=int, help="include this server's own rows")
     out.add_argument("--out", type=Path, default=Path("export"), help="folder to write")
+    evaluation = sub.add_parser(
+        "draft-eval", help="measure drafted kinds and holders against the curated and test labels"
+    )
+    evaluation.add_argument("--details", action="store_true", help="list every disagreement")
     return top
 
 
@@ -151,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _configured(args)
         if args.command == "check":
             return cmd_check(config, args)
+        if args.command == "draft-eval":
+            return cmd_draft_eval(config, args)
         handlers = {
             "build": cmd_build,
             "console": cmd_console,

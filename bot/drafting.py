@@ -48,7 +48,7 @@ SENTENCE_OPENERS = frozenset(
     _words(
         """the this that these those it its he she they we i his her their our a an but and
     yet so in on at for after before when while if as meanwhile however there here
-    many some most several analysts officials critics"""
+    then many some most several analysts officials critics"""
     )
 )
 OPEN_QUOTES = '“‘"«'
@@ -172,28 +172,36 @@ _AFTER_BARE = re.compile(rf"^[\s,\u00a0]*(?P<who>{_PHRASE})[\s\u00a0.]*$")
 _BEFORE = re.compile(
     rf"(?P<who>{_PHRASE}|[Hh]e|[Ss]he|[Tt]hey)[\s\u00a0]+(?:{_SPEECH})[\s\u00a0]*[:,]?[\s\u00a0]*$"
 )
+# ,” the minister told reporters / ,” a senior official said
+_AFTER_ROLE = re.compile(
+    rf"^[\s,\u00a0]*(?P<who>(?:the|a|an)[\s\u00a0]+(?:[\w’'-]+[\s\u00a0]+){{0,3}}?[\w’'-]+)"
+    rf"[\s\u00a0]+(?:{_SPEECH})\b"
+)
+_SPOKEN = re.compile(r"[“\"]([^”\"]{2,})[”\"]")
 PRONOUNS = {"he", "she", "they"}
 
 
 def quotation_and_speaker(text: str) -> tuple[tuple[int, int], str] | None:
     """The first quotation in a sentence (its span within the sentence) and who speaks
-    it, if a speaker is named right before or after it; None otherwise."""
-    match = _QUOTATION.search(text)
-    if match is None or len(match.group(1).split()) < 4:
+    it, if a speaker is named right before or after it; None otherwise. A quotation
+    with no verb of speech beside it ("…,” U.S. State Department) needs four words, so
+    scare quotes around a phrase are not taken for a quotation."""
+    match = _SPOKEN.search(text)
+    if match is None:
         return None
     after = text[match.end() :]
     before = text[: match.start()]
-    for pattern, part in (
-        (_AFTER_VERB_FIRST, after),
-        (_AFTER_NAME_FIRST, after),
-        (_AFTER_BARE, after),
-    ):
-        found = pattern.search(part)
+    span = (match.start(), match.end())
+    for pattern in (_AFTER_VERB_FIRST, _AFTER_NAME_FIRST, _AFTER_ROLE):
+        found = pattern.search(after)
         if found:
-            return (match.start(), match.end()), _clean_holder(found.group("who"))
+            return span, _clean_holder(found.group("who"))
     found = _BEFORE.search(before)
     if found:
-        return (match.start(), match.end()), _clean_holder(found.group("who"))
+        return span, _clean_holder(found.group("who"))
+    found = _AFTER_BARE.search(after)
+    if found and len(match.group(1).split()) >= 4:
+        return span, _clean_holder(found.group("who"))
     return None
 
 
