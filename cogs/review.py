@@ -14,16 +14,17 @@ import contextlib
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
 from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot import moderation, review
+from bot.checks import limiter, may_moderate
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
+from bot.forms import submitted_values
 from bot.render.review import review_embed
 from bot.review import ACCEPTED, PENDING, Queue
 from bot.store import reviews
@@ -134,23 +135,6 @@ class SplitForm(discord.ui.Modal, title="Split the candidate"):
     def __init__(self, form_id: str) -> None:
         super().__init__(custom_id=form_id)
         self.stop()
-
-
-def submitted_values(data: dict[str, Any] | None) -> dict[str, str]:
-    """The text typed into each input of a submitted form, by the input's custom_id."""
-    return {
-        str(component["custom_id"]): str(component.get("value") or "")
-        for component in _walk((data or {}).get("components") or [])
-        if "custom_id" in component
-    }
-
-
-def _walk(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for component in components:
-        yield component
-        yield from _walk(component.get("components") or [])
-        if isinstance(component.get("component"), dict):
-            yield from _walk([component["component"]])
 
 
 class Review(commands.Cog):
@@ -307,6 +291,11 @@ class Review(commands.Cog):
             await interaction.response.send_modal(SplitForm(custom_id(queue, "splitform")))
             return
         if action == "accept":
+            wait = limiter(self.bot, "moderator").hit(user)
+            if wait:
+                raise BriefingError(
+                    f"You are adding facts quickly; try again in {wait:.0f} s. Nothing was changed."
+                )
             fact_id = await review.accept(store, queue, user, self.bot.clock())
             note = f"Added fact {fact_id} ({_where(queue.scope)})."
             queue.position = queue.next_pending(queue.position)
@@ -343,15 +332,7 @@ class Review(commands.Cog):
 
     async def _moderates(self, user: discord.abc.User) -> bool:
         """A curator, or a moderator of the server `user` clicked in, as they are now."""
-        if await self.bot.is_curator(user):
-            return True
-        if not isinstance(user, discord.Member):
-            return False
-        permissions = user.guild_permissions
-        if permissions.manage_guild or permissions.manage_messages or permissions.administrator:
-            return True
-        role_id = await self.bot.store.mod_role(user.guild.id)
-        return role_id is not None and any(role.id == role_id for role in user.roles)
+        return await may_moderate(self.bot, user)
 
 
 def _where(scope: int | None) -> str:

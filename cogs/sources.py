@@ -305,6 +305,7 @@ class Sources(commands.Cog):
 
     @source.command(name="draft", extras={"private": True})
     @moderator_only()
+    @moderator_cooldown()
     async def draft(self, ctx: BriefingContext, source_id: SourceId) -> None:
         """Draft candidate facts from a source and review them privately, one by one."""
         if ctx.guild is None:

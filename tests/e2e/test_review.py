@@ -118,7 +118,12 @@ async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
 
     # Members see the new facts, cited and labelled.
     search = embed_text(await world.ask("!search rail link", user=world.alice))
-    assert "Tumen River" in search
+    assert "*Reported:* North Korea and Russia agreed on Monday" in search
+    assert "Tumen River" in search and f"(fact {first_id})" in search
+    assert "S2: Rail link across the Tumen; 26 November 2026" in search
+    who = embed_text(await world.ask("!who putin", user=world.alice))
+    assert "*Quote: Vladimir Putin:*" in who and "whatever anyone says" in who
+    assert f"(fact {third_id})" in who
     putin = embed_text(await world.ask(f"!fact {third_id}", user=world.alice))
     assert EDITED in putin and "whatever anyone says" in putin
     assert "Vladimir Putin" in putin
