@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import discord
+
 from tests.conftest import FIXED_NOW
 from tests.e2e.conftest import World, button_ids, embed_text
 from tests.e2e.test_digest import NEXT_9AM_KST, digests_in, new_channel, quiet, set_digest, tick
@@ -246,3 +248,38 @@ async def test_an_expired_queue_says_to_draft_again(world: World) -> None:
     refusal = await press(world, page, "accept")
     assert "expired" in embed_text(refusal) and "source draft" in embed_text(refusal)
     assert (await world.bot.store.counts(world.guild)).facts == 23
+
+
+async def post_draft_button(world: World, source_id: int) -> dict:
+    """What a feed's "New article" post does: a Draft button whose handler calls
+    Review.open_review(interaction, source_id)."""
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        if (interaction.data or {}).get("custom_id") == f"test:draft:{source_id}":
+            await world.bot.get_cog("Review").open_review(interaction, source_id)  # type: ignore[union-attr]
+
+    world.bot.add_listener(on_interaction)
+    view = discord.ui.View()
+    view.add_item(discord.ui.Button(label="Draft", custom_id=f"test:draft:{source_id}"))
+    view.stop()
+    channel = world.bot.get_channel(world.channel)
+    sent = await channel.send("New article: Rail link across the Tumen", view=view)  # type: ignore[union-attr]
+    return world.fake.find_message(sent.id)  # type: ignore[return-value]
+
+
+async def test_a_feeds_draft_button_opens_the_queue_for_moderators_only(world: World) -> None:
+    source_id = await add_article(world)
+    post = await post_draft_button(world, source_id)
+    member = await world.fake.click_button(
+        world.channel, world.alice, int(post["id"]), f"test:draft:{source_id}"
+    )
+    refusal = await world.fake.wait_for_interaction_response(member, timeout=10)
+    assert refusal["ephemeral"] and "moderators" in embed_text(refusal)
+    click = await world.fake.click_button(
+        world.channel, world.mod, int(post["id"]), f"test:draft:{source_id}"
+    )
+    queue = await world.fake.wait_for_interaction_response(click, timeout=10)
+    assert queue["ephemeral"]
+    assert f"Review S{source_id}: candidate 1 of 6" in embed_text(queue)
+    accepted = await press(world, queue, "accept")
+    assert "Added fact 24 (this server only)" in embed_text(accepted)
