@@ -154,8 +154,9 @@ def _change(queue: Queue, actor_id: int, now: datetime) -> Change:
     return Change(actor_id=actor_id, guild_id=queue.scope, at=now)
 
 
-async def accept(store: Store, queue: Queue, actor_id: int, now: datetime) -> int:
-    """Add the current candidate as a fact, through the same path as `fact add`."""
+async def accept(store: Store, queue: Queue, actor_id: int, now: datetime) -> tuple[int, bool]:
+    """Add the current candidate as a fact, through the same path as `fact add`: the
+    fact's id, and False if a fact of this scope already cited exactly this span."""
     item = queue.current
     if item.state == ACCEPTED:
         raise BadInput(f"Already accepted as fact {item.fact_id}.")
@@ -165,7 +166,7 @@ async def accept(store: Store, queue: Queue, actor_id: int, now: datetime) -> in
     if existing is not None:
         # A double click, or a crash between the write and the queue's update.
         item.state, item.fact_id = ACCEPTED, existing
-        return existing
+        return existing, False
     fact_id = await moderation.add_fact(
         store,
         _change(queue, actor_id, now),
@@ -178,7 +179,7 @@ async def accept(store: Store, queue: Queue, actor_id: int, now: datetime) -> in
         entities=tuple(item.entity_ids),
     )
     item.state, item.fact_id = ACCEPTED, fact_id
-    return fact_id
+    return fact_id, True
 
 
 def skip(queue: Queue) -> None:

@@ -296,8 +296,12 @@ class Review(commands.Cog):
                 raise BriefingError(
                     f"You are adding facts quickly; try again in {wait:.0f} s. Nothing was changed."
                 )
-            fact_id = await review.accept(store, queue, user, self.bot.clock())
-            note = f"Added fact {fact_id} ({_where(queue.scope)})."
+            fact_id, added = await review.accept(store, queue, user, self.bot.clock())
+            note = (
+                f"Added fact {fact_id} ({_where(queue.scope)})."
+                if added
+                else f"Fact {fact_id} already cites exactly this passage; nothing was added."
+            )
             queue.position = queue.next_pending(queue.position)
         elif action == "skip":
             review.skip(queue)

@@ -68,7 +68,8 @@ async def test_another_servers_source_cannot_be_drafted(store: Store, source_id:
 async def test_accept_writes_once_through_fact_add(store: Store, source_id: int) -> None:
     queue = await new_queue(store, source_id)
     before = (await store.counts(GUILD)).facts
-    fact_id = await review.accept(store, queue, MOD, FIXED_NOW)
+    fact_id, added = await review.accept(store, queue, MOD, FIXED_NOW)
+    assert added
     fact = await store.fact(fact_id, GUILD)
     assert fact is not None and fact.guild_id == GUILD
     assert fact.citations[0].quote == queue.items[0].quote
@@ -76,7 +77,7 @@ async def test_accept_writes_once_through_fact_add(store: Store, source_id: int)
     assert (await store.audit_log(GUILD, 1))[0].action == "add"
     # A second press (or a retry after a crash) finds the fact instead of adding another.
     queue.items[0].state = PENDING
-    assert await review.accept(store, queue, MOD, FIXED_NOW) == fact_id
+    assert await review.accept(store, queue, MOD, FIXED_NOW) == (fact_id, False)
     assert (await store.counts(GUILD)).facts == before + 1
     assert (await store.counts(OTHER)).facts == before
 
