@@ -101,6 +101,10 @@ def _cuts(line: str) -> list[int]:
     cuts: list[int] = []
     depth = 0
     i = 0
+    last_close = {
+        "curly": max(line.rfind("”"), line.rfind("»")),
+        "straight": line.rfind('"'),
+    }
     while i < len(line):
         char = line[i]
         if char in ".!?":
@@ -115,32 +119,33 @@ def _cuts(line: str) -> list[int]:
             i = end
             continue
         if char in "“«" or (char == '"' and depth == 0):
-            depth += 1 if _closes_later(line, i) else 0
+            kind = "curly" if char in "“«" else "straight"
+            depth += 1 if last_close[kind] > i else 0
         elif char in "”»" or char == '"':
             depth = max(0, depth - 1)
         i += 1
     return cuts
 
 
-def _closes_later(line: str, i: int) -> bool:
-    closing = "”»" if line[i] in "“«" else '"'
-    return any(c in closing for c in line[i + 1 :])
+_NEXT = re.compile(r"([ \t\u00a0]*)(\S{0,40})")
+LOOK_BACK = 60  # characters looked at before a full stop, to find the word it ends
 
 
 def _next_starts_sentence(line: str, end: int) -> bool:
-    rest = line[end:]
-    stripped = rest.lstrip(" \t\u00a0")
-    if len(stripped) == len(rest):  # no blank after the punctuation
-        return False
-    return bool(stripped) and (stripped[0].isupper() or stripped[0] in OPEN_QUOTES)
+    blank, word = _NEXT.match(line, end).groups()  # type: ignore[union-attr]
+    return bool(blank) and bool(word) and (word[0].isupper() or word[0] in OPEN_QUOTES)
 
 
 def _ends_sentence(line: str, dot: int, end: int) -> bool:
-    if end < len(line.rstrip()) and not _next_starts_sentence(line, end):
+    """Whether the punctuation at `dot` (through `end`) ends a sentence. Looks only at
+    a few characters either side, so a long line costs time in proportion to it."""
+    following = _NEXT.match(line, end).group(2)  # type: ignore[union-attr]
+    at_end = not following
+    if not at_end and not _next_starts_sentence(line, end):
         return False
     if line[dot] != "." or line.startswith("...", dot):
         return True
-    word = _WORD_BEFORE.search(line[:dot])
+    word = _WORD_BEFORE.search(line, max(0, dot - LOOK_BACK), dot)
     token = word.group(1) if word else ""
     bare = token.lower().strip("’'")
     if bare in ABBREVIATIONS:
@@ -148,9 +153,7 @@ def _ends_sentence(line: str, dot: int, end: int) -> bool:
     if len(bare) == 1 and bare.isalpha() and token.isupper():  # an initial: "N. Korea"
         return False
     if "." in token:  # a dotted acronym: "U.S." ends a sentence only before an opener
-        following = line[end:].split()
-        next_word = following[0].lower().strip("“\"'‘") if following else ""
-        return not following or next_word in SENTENCE_OPENERS
+        return at_end or following.lower().strip("“\"'‘") in SENTENCE_OPENERS
     return True
 
 
@@ -525,7 +528,7 @@ def draft(
     """Candidate facts for every sentence of `text`, in order."""
     candidates: list[Candidate] = []
     context = _Context()
-    for sentence in split_sentences(text):
+    for sentence in _quotable(split_sentences(text)):
         if _is_furniture(sentence.text):
             continue
         pieces = [classify(text, s, e, context) for s, e in _clauses(text, sentence)]
@@ -535,6 +538,23 @@ def draft(
             dates = resolve_dates(piece.quote, piece.start, published, precision)
             candidates.append(replace(piece, dates=tuple(dates)))
     return candidates
+
+
+def _quotable(sentences: list[Sentence]) -> Iterable[Sentence]:
+    """Sentences, with any longer than a fact's quote may be cut into pieces at spaces,
+    so no rule ever looks at more than MAX_CANDIDATE characters at once."""
+    for sentence in sentences:
+        start = 0
+        body = sentence.text
+        while len(body) - start > MAX_CANDIDATE:
+            cut = body.rfind(" ", start + 1, start + MAX_CANDIDATE)
+            cut = cut if cut > start else start + MAX_CANDIDATE
+            yield Sentence(sentence.start + start, sentence.start + cut, body[start:cut])
+            start = cut
+            while start < len(body) and body[start].isspace():
+                start += 1
+        if start < len(body):
+            yield Sentence(sentence.start + start, sentence.end, body[start:])
 
 
 def _bounded(text: str, piece: Candidate) -> Candidate:

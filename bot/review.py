@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import weakref
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,7 +27,20 @@ QUEUE_LIFETIME = timedelta(hours=24)
 QUEUES_PER_MODERATOR = 3  # open queues per moderator per server; the oldest gives way
 QUEUES_PER_SERVER = 20
 MAX_CANDIDATES = 300
-DRAFT_SECONDS = 10.0  # drafting runs off the event loop and is given up on after this
+DRAFT_SECONDS = 30.0  # drafting runs off the event loop and is given up on after this
+# Drafting is CPU work (a 200 kB source takes 1-3 s): two at a time, whoever asks.
+DRAFTS_AT_ONCE = 2
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _drafting_slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _SLOTS:
+        _SLOTS[loop] = asyncio.Semaphore(DRAFTS_AT_ONCE)
+    return _SLOTS[loop]
+
 
 PENDING, ACCEPTED, SKIPPED = "pending", "accepted", "skipped"
 
@@ -135,10 +149,11 @@ async def draft_source(
     published = source.published.value if source.published else None
     precision = source.published.precision.value if source.published else "day"
     try:
-        candidates = await asyncio.wait_for(
-            asyncio.to_thread(drafting.draft, source.text, aliases, published, precision),
-            DRAFT_SECONDS,
-        )
+        async with _drafting_slots():
+            candidates = await asyncio.wait_for(
+                asyncio.to_thread(drafting.draft, source.text, aliases, published, precision),
+                DRAFT_SECONDS,
+            )
     except TimeoutError:
         raise BadInput(f"Source {source_id} took too long to draft; it may be too long.") from None
     if not candidates:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -231,8 +232,20 @@ def test_an_undated_source_leaves_relative_dates_unresolved() -> None:
     assert found.value is None and "no date" in found.reasoning
 
 
-def test_a_very_long_sentence_is_cut_to_a_quotable_length() -> None:
+def test_a_very_long_sentence_is_drafted_in_quotable_pieces() -> None:
     text = "The talks " + "went on and on " * 120 + "until dawn."
-    (candidate,) = drafting.draft(text)
-    assert len(candidate.quote) <= drafting.MAX_CANDIDATE
-    assert text.startswith(candidate.quote)
+    pieces = drafting.draft(text)
+    assert len(pieces) == 2
+    assert all(len(piece.quote) <= drafting.MAX_CANDIDATE for piece in pieces)
+    assert " ".join(piece.quote for piece in pieces) == text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["“a " * 70_000, "word, as " * 23_000, "U.S. " * 40_000, "a. " * 70_000, "x" * 200_000],
+)
+def test_hostile_text_drafts_in_time_proportional_to_it(hostile: str) -> None:
+    started = time.perf_counter()
+    pieces = drafting.draft(hostile[:200_000])
+    assert time.perf_counter() - started < 8  # about 1-3 s here; quadratic would be minutes
+    assert all(len(piece.quote) <= drafting.MAX_CANDIDATE for piece in pieces)
