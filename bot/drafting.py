@@ -494,13 +494,21 @@ class Candidate:
 
     @property
     def statement(self) -> str:
-        """A first statement for the moderator to edit: the cited words, tidied."""
+        """A first statement for the moderator to edit: the cited words, tidied, with
+        each relative date it resolved labelled as inferred."""
         text = re.sub(r"[\s\u00a0]+", " ", self.quote).strip()
         text = _DATELINE.sub("", text).strip('“”"').strip()
         if text and text[0].islower():
             text = text[0].upper() + text[1:]
         if text and text[-1] not in ".!?":
             text += "."
+        notes = [
+            f"“{d.phrase}”: {_show(d.value, d.precision)}, inferred from the source's date"
+            for d in self.dates
+            if d.value is not None
+        ]
+        if notes:
+            text = f"{text} ({'; '.join(notes)})"
         return text[:500]
 
 

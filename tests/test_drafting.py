@@ -221,6 +221,9 @@ def test_the_seed_articles_this_thursday_is_inferred_from_its_week(seed_text: st
     (inferred,) = meeting.dates
     assert inferred.value == date(2019, 4, 25)
     assert seed_text[inferred.start : inferred.end] == "this Thursday"
+    assert meeting.statement.endswith(
+        "(“this Thursday”: Thursday 25 April 2019, inferred from the source's date)"
+    )
     assert inferred.reasoning == (
         "“this Thursday” read as Thursday 25 April 2019: the first Thursday on or after "
         "the source's date, the week of 22 April 2019 (known only to the week)"

@@ -112,9 +112,14 @@ async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
 
     # Skip the rest.
     page = third
+    seen = []
     for _ in range(3):
         assert "pending" in embed_text(page)
+        seen.append(embed_text(page))
         page = await press(world, page, "skip")
+    (dated,) = [text for text in seen if "next Thursday" in text]
+    assert "Date (inferred)" in dated
+    assert "“next Thursday” read as Thursday 3 December 2026" in dated
     assert "Every candidate is reviewed" in embed_text(page)
     assert "3 accepted · 3 skipped · 0 pending" in embed_text(page)
 
