@@ -21,6 +21,7 @@ ARTICLE = (
     "The first train is set to run next Thursday. "
     "China has not commented on the plan."
 )
+SEED_FACTS = 21  # the curated facts every server sees (23, two of them withdrawn)
 EDITED = "Putin said Russia and North Korea would build the Tumen bridge together."
 
 
@@ -137,8 +138,8 @@ async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
     analysts = embed_text(await world.ask(f"!fact {second_id}", user=world.dave))
     assert "Analysts" in analysts and "Russian grain before the winter" in analysts
     # Only three facts were added, and only in this server.
-    assert (await world.bot.store.counts(world.guild)).facts == 23 + 3
-    assert (await world.bot.store.counts(world.guild_b)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == SEED_FACTS + 3
+    assert (await world.bot.store.counts(world.guild_b)).facts == SEED_FACTS
     assert await world.bot.store.fact(first_id, world.guild_b) is None
 
     # The next digest lists them as added.
@@ -183,8 +184,8 @@ async def test_nobody_but_the_opener_can_press_or_submit(world: World) -> None:
     )
     answer = await world.fake.wait_for_interaction_response(hostile, timeout=10)
     assert answer["ephemeral"] and "belongs to the moderator" in embed_text(answer)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
-    assert (await world.bot.store.counts(world.guild_b)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == SEED_FACTS
+    assert (await world.bot.store.counts(world.guild_b)).facts == SEED_FACTS
     # The queue is as it was: the opener still sees candidate 1, pending.
     mine = await press(world, world.fake.find_message(int(page["id"])), "next")
     assert "candidate 2 of 6" in embed_text(mine)
@@ -252,7 +253,7 @@ async def test_an_expired_queue_says_to_draft_again(world: World) -> None:
     world.clock.now = world.clock.now + timedelta(days=2)
     refusal = await press(world, page, "accept")
     assert "expired" in embed_text(refusal) and "source draft" in embed_text(refusal)
-    assert (await world.bot.store.counts(world.guild)).facts == 23
+    assert (await world.bot.store.counts(world.guild)).facts == SEED_FACTS
 
 
 async def post_draft_button(world: World, source_id: int) -> dict:
