@@ -13,7 +13,7 @@ import asyncio
 import secrets
 import weakref
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot import drafting, moderation
@@ -275,11 +275,3 @@ def _cut_point(text: str, item: Item, at: str) -> int:
     raise BadInput(
         "This candidate is one clause; give the phrase the second part should start with."
     )
-
-
-def describe_dates(dates: list[str]) -> list[str]:
-    return [f"Inferred: {reasoning}" for reasoning in dates]
-
-
-def published_label(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else "undated"

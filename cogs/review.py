@@ -97,7 +97,7 @@ class EditForm(discord.ui.Modal, title="Edit the candidate"):
         label="Kind: reported, quote, attributed or opinion", custom_id="kind", max_length=20
     )
     holder = discord.ui.TextInput(
-        label="Holder (whose words or view; quote/attributed)",
+        label="Holder (whose words or view)",
         custom_id="holder",
         required=False,
         max_length=moderation.LIMITS["attributed_to"],
@@ -118,7 +118,7 @@ class EditForm(discord.ui.Modal, title="Edit the candidate"):
         super().__init__(custom_id=form_id)
         self.statement.default = item.statement
         self.kind.default = item.kind
-        self.holder.default = item.holder or ""
+        self.holder.default = (item.holder or "")[: moderation.LIMITS["attributed_to"]]
         self.subject.default = item.subject or ""
         self.quote.default = item.quote[: moderation.LIMITS["quote"]]
         self.stop()  # answered by the cog's listener, by custom_id
@@ -270,9 +270,8 @@ class Review(commands.Cog):
             )
             await _refuse(interaction, refusal)
             return
-        if not 0 <= position < len(queue.items):
-            position = queue.position
-        queue.position = position
+        if action != "open" and 0 <= position < len(queue.items):
+            queue.position = position  # the candidate the pressed button was shown with
         queue.expires_at = now + review.QUEUE_LIFETIME
         await self._act(interaction, queue, action)
 

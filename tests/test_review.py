@@ -152,3 +152,21 @@ async def test_open_queues_are_bounded_per_moderator_and_server(
         await new_queue(store, source_id, moderator)
     rows = await store._all("SELECT COUNT(*) FROM review_queues WHERE guild_id = ?", (GUILD,))
     assert rows[0][0] == 5
+
+
+async def test_forms_and_buttons_stay_within_discords_limits(store: Store, source_id: int) -> None:
+    from cogs.review import EditForm, SplitForm, custom_id, queue_view
+
+    queue = await new_queue(store, source_id)
+    queue.items[0].holder = "h" * 300
+    edit = EditForm(custom_id(queue, "editform"), queue.current)
+    split = SplitForm(custom_id(queue, "splitform"))
+    for form in (edit, split):
+        assert len(form.title) <= 45 and len(form.custom_id) <= 100
+        for item in form.children:
+            assert len(item.label) <= 45  # type: ignore[attr-defined]
+            default = item.default or ""  # type: ignore[attr-defined]
+            assert len(default) <= (item.max_length or 4000)  # type: ignore[attr-defined]
+    queue.position = len(queue.items) - 1
+    for button in queue_view(queue).children:
+        assert len(button.custom_id or "") <= 100  # type: ignore[attr-defined]

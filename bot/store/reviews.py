@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import bot.review as model
 from bot.drafting import Alias
-from bot.store.store import Store, _visible
+from bot.store.store import Store
 
 if TYPE_CHECKING:
     from bot.review import Queue
@@ -36,14 +36,6 @@ async def fact_citing(
         {"source": source_id, "start": start, "end": end, "guild": guild_id},
     )
     return int(row[0]) if row else None
-
-
-async def source_visible(store: Store, source_id: int, guild_id: int | None) -> bool:
-    row = await store._one(
-        f"SELECT 1 FROM sources s WHERE s.id = :id AND {_visible('s')}",
-        {"id": source_id, "guild": guild_id},
-    )
-    return row is not None
 
 
 def _queue(row) -> Queue:
