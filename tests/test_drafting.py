@@ -252,3 +252,12 @@ def test_hostile_text_drafts_in_time_proportional_to_it(hostile: str) -> None:
     pieces = drafting.draft(hostile[:200_000])
     assert time.perf_counter() - started < 8  # about 1-3 s here; quadratic would be minutes
     assert all(len(piece.quote) <= drafting.MAX_CANDIDATE for piece in pieces)
+
+
+def test_split_points_are_sentence_then_clause_boundaries() -> None:
+    text = "Talks ended. Analysts doubt them, as many officials believe it is a ploy."
+    assert drafting.boundaries(text, 0, len(text)) == [13]
+    second = text.index("Analysts")
+    assert drafting.boundaries(text, second, len(text)) == [text.index("as many")]
+    piece = drafting.candidate_for(text, text.index("as many"), len(text))
+    assert (piece.kind, piece.holder) == (Kind.ATTRIBUTED, "many officials")
