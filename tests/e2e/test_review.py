@@ -3,6 +3,7 @@ accepted facts; the digest lists them; nobody else can press the queue's buttons
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -289,3 +290,17 @@ async def test_a_feeds_draft_button_opens_the_queue_for_moderators_only(world: W
     assert f"Review S{source_id}: candidate 1 of 6" in embed_text(queue)
     accepted = await press(world, queue, "accept")
     assert "Added fact 24 (this server only)" in embed_text(accepted)
+
+
+async def test_a_moderator_who_lost_the_role_can_no_longer_accept(world: World) -> None:
+    source_id = await add_article(world)
+    page = await open_queue(world, source_id)
+    world.fake.set_member_roles(world.guild, world.mod, [])
+    for _ in range(100):  # the member update reaches the bot over the gateway
+        member = world.bot.get_guild(world.guild).get_member(world.mod)  # type: ignore[union-attr]
+        if member is not None and not member.roles[1:]:
+            break
+        await asyncio.sleep(0.02)
+    refusal = await press(world, page, "accept")
+    assert refusal["ephemeral"] and "Only this server's moderators" in embed_text(refusal)
+    assert (await world.bot.store.counts(world.guild)).facts == SEED_FACTS
