@@ -165,7 +165,8 @@ class Review(commands.Cog):
         if interaction.guild_id is None or not await self._moderates(interaction.user):
             await _refuse(interaction, NOT_MODERATOR)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not interaction.response.is_done():  # the caller may have deferred already
+            await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             queue = await self._new_queue(
                 interaction.guild_id, interaction.user.id, interaction.guild_id, source_id
