@@ -497,6 +497,10 @@ class Candidate:
         """A first statement for the moderator to edit: the cited words, tidied, with
         each relative date it resolved labelled as inferred."""
         text = re.sub(r"[\s\u00a0]+", " ", self.quote).strip()
+        spoken = _SPOKEN.search(text) if self.kind is Kind.QUOTE and self.holder else None
+        if spoken is not None:
+            words = spoken.group(1).strip().rstrip(",")
+            return f"{self.holder}: “{words}”"[:500]
         text = _DATELINE.sub("", text).strip('“”"').strip()
         if text and text[0].islower():
             text = text[0].upper() + text[1:]
@@ -666,6 +670,10 @@ def full_name(speaker: str, before: str) -> str:
     return longest
 
 
+# A clause that names nobody but says "he" or "their" is about the last one named.
+_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers|himself|herself|they|them|their)\b", re.I)
+
+
 def _with_entities(candidate: Candidate, aliases: Sequence[Alias], context: _Context) -> Candidate:
     mentions = find_mentions(candidate.quote, aliases)
     holder = (candidate.holder or "").casefold()
@@ -675,7 +683,8 @@ def _with_entities(candidate: Candidate, aliases: Sequence[Alias], context: _Con
     chosen = (people or subjects or [None])[0]
     if chosen is not None:
         context.subject = (chosen.entity_id, chosen.name)
-    subject = (chosen.entity_id, chosen.name) if chosen else context.subject
+    carried = context.subject if _PRONOUN.search(candidate.quote) else None
+    subject = (chosen.entity_id, chosen.name) if chosen else carried
     if subject is None:
         return replace(candidate, entity_ids=ids)
     return replace(candidate, subject_id=subject[0], subject=subject[1], entity_ids=ids)

@@ -261,3 +261,10 @@ def test_split_points_are_sentence_then_clause_boundaries() -> None:
     assert drafting.boundaries(text, second, len(text)) == [text.index("as many")]
     piece = drafting.candidate_for(text, text.index("as many"), len(text))
     assert (piece.kind, piece.holder) == (Kind.ATTRIBUTED, "many officials")
+
+
+def test_a_quote_statement_names_its_speaker_and_an_unnamed_clause_has_no_subject() -> None:
+    quote, plain = drafting.draft("“We will build it,” Putin said. The link is a gesture.", ALIASES)
+    assert quote.statement == "Putin: “We will build it”"
+    assert quote.subject == "Vladimir Putin"
+    assert plain.subject is None  # nobody named, no pronoun: the moderator chooses
