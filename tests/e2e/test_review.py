@@ -138,6 +138,8 @@ async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
     assert "Vladimir Putin" in putin
     analysts = embed_text(await world.ask(f"!fact {second_id}", user=world.dave))
     assert "Analysts" in analysts and "Russian grain before the winter" in analysts
+    holders = embed_text(await world.ask("!who analysts", user=world.dave))
+    assert "Russian grain before the winter" in holders and f"(fact {second_id})" in holders
     # Only three facts were added, and only in this server.
     assert (await world.bot.store.counts(world.guild)).facts == SEED_FACTS + 3
     assert (await world.bot.store.counts(world.guild_b)).facts == SEED_FACTS
