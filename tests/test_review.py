@@ -170,3 +170,17 @@ async def test_forms_and_buttons_stay_within_discords_limits(store: Store, sourc
     queue.position = len(queue.items) - 1
     for button in queue_view(queue).children:
         assert len(button.custom_id or "") <= 100  # type: ignore[attr-defined]
+
+
+def test_the_review_page_shows_stored_text_literally() -> None:
+    from bot.render.review import review_embed
+
+    item = review.Item(
+        0, 30, "[click](https://evil.example) <@1>", "**Bold** claim", "reported", ""
+    )
+    queue = Queue("q", GUILD, MOD, GUILD, 1, [item], 0, FIXED_NOW, FIXED_NOW)
+    embed = review_embed(queue, "# Title [x](https://evil.example)")
+    shown = "\n".join([embed.description or ""] + [f.value or "" for f in embed.fields])
+    assert "\\[click\\](https://evil.example) \\<@1\\>" in shown
+    assert "\\*\\*Bold\\*\\* claim" in shown
+    assert "\\[x\\]" in shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.render.common import escape_markdown
 from bot.review import ACCEPTED, PENDING, SKIPPED, Queue
 from bot.text import quoted
 
@@ -18,7 +19,7 @@ COLOURS = {
 
 def _plain(text: str, limit: int = VALUE_MAX) -> str:
     """Stored text shown literally (no markdown), cut with a visible mark if long."""
-    shown = discord.utils.escape_markdown(text)
+    shown = escape_markdown(text)
     return shown if len(shown) <= limit else shown[: limit - 2] + " …"
 
 
