@@ -44,9 +44,15 @@ def button(message: dict, action: str) -> str:
     return found[0]
 
 
-async def press(world: World, message: dict, action: str, user: int | None = None) -> dict:
+async def press(
+    world: World,
+    message: dict,
+    action: str,
+    user: int | None = None,
+    channel: int | None = None,
+) -> dict:
     click = await world.fake.click_button(
-        world.channel, user or world.mod, int(message["id"]), button(message, action)
+        channel or world.channel, user or world.mod, int(message["id"]), button(message, action)
     )
     return await world.fake.wait_for_interaction_response(click, timeout=10)
 

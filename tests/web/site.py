@@ -29,6 +29,7 @@ class Entry:
     title: str
     published: datetime
     summary: str = "A short summary."
+    paragraphs: tuple[str, ...] = ()  # the article's own text; generated when empty
 
 
 @dataclass
@@ -54,8 +55,10 @@ class Site:
     def paths(self) -> list[str]:
         return [path for path, _ in self.requests]
 
-    def add_entry(self, slug: str, title: str, published: datetime) -> None:
-        self.entries.insert(0, Entry(slug, title, published))
+    def add_entry(
+        self, slug: str, title: str, published: datetime, paragraphs: tuple[str, ...] = ()
+    ) -> None:
+        self.entries.insert(0, Entry(slug, title, published, paragraphs=paragraphs))
 
     async def start(self, port: int = 0) -> Site:
         app = web.Application(middlewares=[self._record])
@@ -123,6 +126,8 @@ class Site:
             "to count as the main text of the article for the extractor to keep.</p>"
             for n in range(1, 6)
         )
+        if entry.paragraphs:
+            paragraphs = "".join(f"<p>{escape(text)}</p>" for text in entry.paragraphs)
         html = (
             f"<html><head><title>{escape(entry.title)}</title>"
             '<meta name="author" content="Staff Reporter">'
