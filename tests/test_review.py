@@ -184,3 +184,17 @@ def test_the_review_page_shows_stored_text_literally() -> None:
     assert "\\[click\\](https://evil.example) \\<@1\\>" in shown
     assert "\\*\\*Bold\\*\\* claim" in shown
     assert "\\[x\\]" in shown
+
+
+async def test_accept_honours_the_servers_fact_quota(
+    store: Store, source_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import quotas
+
+    monkeypatch.setattr(quotas, "SERVER_QUOTA", quotas.Quota(25, 2_000_000, 1, 300))
+    queue = await new_queue(store, source_id)
+    await review.accept(store, queue, MOD, FIXED_NOW)
+    queue.position = 1
+    with pytest.raises(BadInput, match="its limit of 1"):
+        await review.accept(store, queue, MOD, FIXED_NOW)
+    assert queue.items[1].state == PENDING
