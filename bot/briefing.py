@@ -29,7 +29,7 @@ from bot.query import MAX_TERMS, Query, Results
 from bot.query import parse as parse_query
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
-from bot.text import holder_matches, one_line, quoted
+from bot.text import holder_completes, holder_matches, one_line, quoted
 from bot.usertext import user
 
 MAX_QUERY = 200
@@ -769,3 +769,17 @@ async def _standing_summary(
             heading = "Next meeting" if found[1] else "Most recent meeting (past)"
             sections.append(Section(heading, [meeting_line(answer, found[0], now)]))
     return sections
+
+
+NAME_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+NAME_TYPED_MAX = 100  # an autocomplete option holds at most 100 characters
+
+
+async def names_like(store: Store, typed: str, guild_id: int | None) -> list[str]:
+    """Names to offer while someone types a name (the `who` autocomplete): entities,
+    then the holders of views, who answer `who` too ("analysts")."""
+    typed = typed[:NAME_TYPED_MAX]
+    names = await store.complete_names(typed, limit=NAME_CHOICES)
+    holders = await store.holders(guild_id)
+    names += [h for h in holders if h not in names and holder_completes(typed, h)]
+    return names[:NAME_CHOICES]

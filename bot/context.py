@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 from discord.ext import commands
@@ -19,6 +19,9 @@ from bot.views import AnswerView, quotes_view
 if TYPE_CHECKING:
     from bot.core import BriefingBot
     from bot.store import Store
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class BriefingContext(commands.Context):
@@ -45,6 +48,16 @@ class BriefingContext(commands.Context):
     @property
     def store(self) -> Store:
         return self.bot.store
+
+    async def act(
+        self,
+        action: Callable[Concatenate[Store, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run a moderation or settings function (which takes the store first) for this
+        command: cogs hand the work to bot/ and never call the store themselves."""
+        return await self.bot.act(action, *args, **kwargs)
 
     @property
     def scope(self) -> int | None:

@@ -11,8 +11,9 @@ import os
 import pkgutil
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Concatenate, ParamSpec, TypeVar
 
 import discord
 import yarl
@@ -32,6 +33,8 @@ from bot.views import QuotesButton
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+P = ParamSpec("P")
+T = TypeVar("T")
 COMMAND_HASH_KEY = "app_commands_hash"
 
 # Shutting down on SIGTERM: service managers wait 10 s before SIGKILL; we take at most
@@ -112,6 +115,16 @@ class BriefingBot(commands.Bot):
         if self._store is None:
             raise RuntimeError("the store is opened in setup_hook")
         return self._store
+
+    async def act(
+        self,
+        action: Callable[Concatenate[Store, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run a bot/ function that takes the store first (settings, moderation): cogs
+        hand their work over this way and never call the store themselves."""
+        return await action(self.store, *args, **kwargs)
 
     async def get_context(self, origin, /, *, cls=BriefingContext):  # type: ignore[override]
         return await super().get_context(origin, cls=cls)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 
@@ -15,6 +15,7 @@ from bot.text import quoted
 from bot.usertext import user
 
 if TYPE_CHECKING:
+    from bot.core import BriefingBot
     from bot.store import Store
 
 TIMEOUT = 600
@@ -127,13 +128,9 @@ class QuotesButton(
         return cls(item.custom_id or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        client = interaction.client
-        store = client.store  # type: ignore[attr-defined]
-        answer = await cited_quotes(store, self.items, interaction.guild_id)
-        # Dated like every answer: the quotes' sources may be old.
-        wanted = {ref.source_id for ref in answer.refs}
-        answer.sources = [s for s in await store.sources(interaction.guild_id) if s.id in wanted]
-        anchor(answer, client.clock(), client.config.stale_after)  # type: ignore[attr-defined]
+        bot = cast("BriefingBot", interaction.client)
+        answer = await bot.act(cited_quotes, self.items, interaction.guild_id)
+        anchor(answer, bot.clock(), bot.config.stale_after)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)
 
 
@@ -169,6 +166,9 @@ async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> 
     answer.sections = [Section("Quotes", lines)] if lines else []
     if not lines:
         answer.intro = "No quotes to show: what this button cites is not in this server's briefing."
+    # Its sources, so that it is dated like every answer: the quotes' sources may be old.
+    wanted = {ref.source_id for ref in answer.refs}
+    answer.sources = [s for s in await store.sources(guild_id) if s.id in wanted]
     return answer
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
-from bot import briefing
+from bot import briefing, settings
 from bot.checks import member_cooldown, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.errors import BadInput
 
 
 class Moderators(commands.Cog):
@@ -17,7 +16,7 @@ class Moderators(commands.Cog):
     @commands.guild_only()
     async def modrole(self, ctx: BriefingContext) -> None:
         """Show which role counts as moderator here."""
-        role_id = await ctx.store.mod_role(ctx.guild.id)  # type: ignore[union-attr]
+        role_id = await ctx.act(settings.mod_role, ctx.guild.id)  # type: ignore[union-attr]
         role = ctx.guild.get_role(role_id) if role_id and ctx.guild else None
         text = f"Moderator role: {role.mention}." if role else "No moderator role is set."
         await ctx.send_text(text + " Members with Manage Server or Manage Messages moderate too.")
@@ -28,12 +27,7 @@ class Moderators(commands.Cog):
     @moderator_cooldown()
     async def set_role(self, ctx: BriefingContext, role: discord.Role) -> None:
         """Let members with this role add and correct this server's facts."""
-        if role.is_default():
-            raise BadInput(
-                "`@everyone` is every member of the server; choose a role that only "
-                "moderators have. Nothing was changed."
-            )
-        await ctx.store.set_mod_role(ctx.guild.id, role.id, ctx.change(ctx.scope))  # type: ignore[union-attr]
+        await ctx.act(settings.set_mod_role, ctx.change(ctx.scope), role.guild.id, role.id)
         await ctx.send_text(f"Members with {role.mention} can now moderate this server's facts.")
 
     @modrole.command(name="clear")
@@ -42,7 +36,7 @@ class Moderators(commands.Cog):
     @moderator_cooldown()
     async def clear_role(self, ctx: BriefingContext) -> None:
         """Stop treating any role as moderator."""
-        await ctx.store.set_mod_role(ctx.guild.id, None, ctx.change(ctx.scope))  # type: ignore[union-attr]
+        await ctx.act(settings.set_mod_role, ctx.change(ctx.scope), ctx.guild.id, None)  # type: ignore[union-attr]
         await ctx.send_text("The moderator role is cleared.")
 
     @commands.hybrid_command(

@@ -10,7 +10,7 @@ from bot import briefing
 from bot.checks import member_cooldown
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.text import fold, holder_completes
+from bot.text import fold
 
 
 class Who(commands.Cog):
@@ -36,11 +36,7 @@ class Who(commands.Cog):
     async def who_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.bot.store.complete_names(current[:100], limit=25)
-        # Holders of views answer `who` too ("analysts"): offer them after the names.
-        holders = await self.bot.store.holders(interaction.guild_id)
-        names += [h for h in holders if h not in names and holder_completes(current[:100], h)]
-        names = names[:25]
+        names = await self.bot.act(briefing.names_like, current, interaction.guild_id)
         return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names]
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot import moderation
+from bot import moderation, settings
 from bot.digests import DigestDispatcher, TickReport, nonce_for
 from bot.models import Change
 from tests.conftest import FIXED_NOW
@@ -629,8 +628,7 @@ async def test_a_setting_whose_schedule_fails_is_not_saved(
     def broken(*args: object) -> datetime:
         raise RuntimeError("no schedule")
 
-    cog_module = sys.modules[type(world.bot.get_cog("Digest")).__module__]
-    monkeypatch.setattr(cog_module, "next_due", broken)
+    monkeypatch.setattr(settings, "next_due", broken)  # where `digest set` schedules
     reply = embed_text(await set_digest(world, news, "18:00", "Europe/Moscow"))
     assert "error id" in reply
     assert await world.bot.store.digest(world.guild) == before

@@ -1,0 +1,115 @@
+"""Digest delivery over Discord: the transport the dispatcher (bot/digests.py) is given.
+
+It posts a digest's pages to the server's channel, each with its own nonce, finds the
+pages of an interrupted digest that got out, and turns a channel that is gone or closed
+to the bot (NotFound, Forbidden, missing permissions) into ChannelGone, which turns the
+server's digest off with that reason. What was delivered is recorded by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.briefing import Answer
+from bot.digests import ChannelGone, DigestDispatcher, Posted, nonce_for
+from bot.models import Delivery, DigestSubscription
+from bot.pacing import Pacer
+from bot.render.embeds import render_pages
+
+if TYPE_CHECKING:
+    from bot.core import BriefingBot
+
+PAGE = re.compile(r"Page (\d+)/\d+")
+HISTORY_LIMIT = 100  # messages looked through for an interrupted digest's pages
+HISTORY_SLACK = timedelta(minutes=1)  # looked for from this long before the claim
+
+
+def footer_ref(nonce: str) -> str:
+    return f"ref {nonce[:10]}"
+
+
+class ChannelPoster:
+    """Posts digests with `client` and finds what it posted."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def channel(self, sub: DigestSubscription) -> discord.abc.Messageable:
+        channel = self.client.get_channel(sub.channel_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(sub.channel_id)
+            except discord.NotFound:
+                raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
+            except discord.Forbidden:
+                raise ChannelGone(f"the bot can no longer see channel {sub.channel_id}") from None
+        guild = getattr(channel, "guild", None)
+        if guild is not None and guild.me is not None:
+            permissions = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+            if not (permissions.send_messages and permissions.embed_links):
+                raise ChannelGone(f"the bot may no longer post embeds in <#{sub.channel_id}>")
+        return channel  # type: ignore[return-value]
+
+    async def post(
+        self,
+        sub: DigestSubscription,
+        answer: Answer,
+        claim: Delivery,
+        pacer: Pacer,
+        posted: Posted,
+    ) -> int:
+        """Post a digest page by page, skipping pages already posted; each page has its
+        own nonce, so a page sent twice is still posted once. Returns the first page's id."""
+        channel = await self.channel(sub)
+        answer.footer_note = f"Daily digest · {footer_ref(claim.nonce)}"
+        ids = dict(posted)
+        for number, page in enumerate(render_pages(answer, quotes_button=False)):
+            if number in ids:
+                continue
+            await pacer.acquire()
+            nonce = nonce_for(sub.guild_id, claim.local_day, number)
+            try:
+                message = await channel.send(embed=page.embed, nonce=nonce)
+            except discord.NotFound:
+                raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
+            except discord.Forbidden:
+                raise ChannelGone(f"the bot may no longer post in <#{sub.channel_id}>") from None
+            ids[number] = message.id
+        return ids[0]
+
+    async def find_posted(self, sub: DigestSubscription, claim: Delivery) -> Posted:
+        """After a crash or a failed send: the pages of this digest that got out."""
+        channel = await self.channel(sub)
+        after = discord.Object(discord.utils.time_snowflake(claim.at - HISTORY_SLACK))
+        ref = footer_ref(claim.nonce)
+        me = self.client.user
+        found: Posted = {}
+        async for message in channel.history(limit=HISTORY_LIMIT, after=after):  # type: ignore[attr-defined]
+            if me is None or message.author.id != me.id:
+                continue
+            for embed in message.embeds:
+                footer = embed.footer.text or ""
+                if ref in footer:
+                    page = PAGE.search(footer)
+                    found[int(page.group(1)) - 1 if page else 0] = message.id
+        return found
+
+
+def discord_dispatcher(bot: BriefingBot, on_disabled: Callable[[int], None]) -> DigestDispatcher:
+    """The digest dispatcher for `bot`: its store, its clock, and delivery through it.
+    `on_disabled` is told the server whose digest the bot turned off."""
+    poster = ChannelPoster(bot)
+    return DigestDispatcher(
+        bot.store,
+        poster.post,
+        poster.find_posted,
+        bot.clock,
+        pacer=Pacer(),
+        on_disabled=on_disabled,
+        stale_after=bot.config.stale_after,
+    )
