@@ -133,8 +133,8 @@ class BriefingContext(commands.Context):
         if len(pages) == 1 and (light := quotes or quotes_view(answer)) is not None:
             await self.send(embed=pages[0].embed, view=light, ephemeral=ephemeral)
             return
-        view = AnswerView(answer, pages, self.author.id)
-        view.message = await self.send(embed=pages[0].embed, view=view, ephemeral=ephemeral)
+        view = AnswerView(answer, pages, self.author.id, self.bot.live_pages)
+        view.sent(await self.send(embed=pages[0].embed, view=view, ephemeral=ephemeral))
 
     async def send_error(self, message: str) -> None:
         """A short error, private to the asker where Discord allows it."""

@@ -91,8 +91,17 @@ def running_handlers() -> set[asyncio.Task]:
 
 class BriefingBot(commands.Bot):
     def __init__(
-        self, config: Config, *, clock: Clock = utc_now, store: Store | None = None
+        self,
+        config: Config,
+        *,
+        clock: Clock = utc_now,
+        store: Store | None = None,
+        answers: AnswerCache | None = None,
+        run_digests: bool = True,
     ) -> None:
+        """`store`: opened in setup_hook when not given (and `answers`, the answer cache
+        over it, made then). `run_digests`: False when the caller (a test) drives the
+        digest dispatcher's ticks itself."""
         super().__init__(
             command_prefix=config.prefix,
             intents=intents(),
@@ -105,8 +114,13 @@ class BriefingBot(commands.Bot):
         self.clock = clock
         self.started = clock()
         self.defer_after = 2.0  # seconds before a slow slash answer is deferred
-        self.run_digests = True  # tests drive the digest dispatcher's ticks themselves
-        self._store: Store | None = store  # opened in setup_hook when not given
+        self.run_digests = run_digests
+        # Messages whose page buttons a running AnswerView answers (bot/views.py).
+        self.live_pages: set[int] = set()
+        self._store: Store | None = store
+        if answers is None and store is not None:
+            answers = AnswerCache(store)
+        self._answers = answers
         self.before_invoke(self._start_deadline)
         self.after_invoke(self._stop_deadline)
 
@@ -115,6 +129,12 @@ class BriefingBot(commands.Bot):
         if self._store is None:
             raise RuntimeError("the store is opened in setup_hook")
         return self._store
+
+    @property
+    def answers(self) -> AnswerCache:
+        if self._answers is None:
+            raise RuntimeError("the answer cache is made with the store, in setup_hook")
+        return self._answers
 
     async def act(
         self,
@@ -142,7 +162,8 @@ class BriefingBot(commands.Bot):
             # with nothing recordable, none is attempted.
             self.run_digests = False
             log.warning("digests are off while the store is read-only")
-        self.answers = AnswerCache(self._store)
+        if self._answers is None:
+            self._answers = AnswerCache(self._store)
         self.add_dynamic_items(QuotesButton)
         report = await ensure_built(self._store)
         if report:

@@ -24,11 +24,16 @@ TIMEOUT = 600
 class AnswerView(discord.ui.View):
     """Pagination for one answer. Anyone may read the quotes; only the asker turns pages."""
 
-    def __init__(self, answer: Answer, pages: list[Page], owner_id: int) -> None:
+    def __init__(
+        self, answer: Answer, pages: list[Page], owner_id: int, live: set[int] | None = None
+    ) -> None:
+        """`live`: the bot's set of messages whose buttons a running view answers; this
+        view is in it from `sent` until it times out (see cogs/errors.py)."""
         super().__init__(timeout=TIMEOUT)
         self.answer = answer
         self.pages = pages
         self.owner_id = owner_id
+        self.live = live if live is not None else set()
         self.index = 0
         self.message: discord.Message | None = None
         if len(pages) < 2:
@@ -77,8 +82,14 @@ class AnswerView(discord.ui.View):
         for page in pages[1:]:
             await interaction.followup.send(embed=page.embed, ephemeral=True)
 
+    def sent(self, message: discord.Message) -> None:
+        """The view went out with `message`: its buttons are answered from now on."""
+        self.message = message
+        self.live.add(message.id)
+
     async def on_timeout(self) -> None:
         if self.message is not None:
+            self.live.discard(self.message.id)
             with contextlib.suppress(discord.HTTPException):  # the message may be gone
                 await self.message.edit(view=None)
 

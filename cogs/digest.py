@@ -133,14 +133,16 @@ class Digest(commands.Cog):
         # burst of dozens of messages from one command.
         pages = render_pages(answer)
         view = (
-            AnswerView(answer, pages, ctx.author.id) if AnswerView.needed(answer, pages) else None
+            AnswerView(answer, pages, ctx.author.id, self.bot.live_pages)
+            if AnswerView.needed(answer, pages)
+            else None
         )
         try:
             message = await ctx.author.send(embed=pages[0].embed, view=view)
         except discord.Forbidden:
             raise BadInput("I can't DM you; use `/digest preview` to see it privately.") from None
         if view is not None:
-            view.message = message
+            view.sent(message)
         await ctx.send_text("I've sent you the preview by DM.")
 
     @digest.command(name="now", extras={"private": True})

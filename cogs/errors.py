@@ -146,7 +146,7 @@ class Errors(commands.Cog):
         message = interaction.message
         if not custom_id.startswith("answer:") or message is None:
             return
-        if self.bot._connection._view_store.is_message_tracked(message.id):
+        if message.id in self.bot.live_pages:
             return  # a live view answers it
         await interaction.response.send_message(
             "These buttons have expired; ask again for a fresh answer.", ephemeral=True
