@@ -72,21 +72,27 @@ def point_at(api_base: str | None, gateway_url: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-# Names discord.py gives the tasks that run event handlers, slash commands and views.
-_HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker", "discord-ui-")
+class InFlight:
+    """The tasks answering users right now: a command from its before-invoke hook on,
+    an error reply, a button click or a form submission each enters itself, and leaves
+    when its task ends (however it ends). The gateway and the digest loop never enter."""
 
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
 
-def running_handlers() -> set[asyncio.Task]:
-    """Tasks answering users right now (not the gateway or the digest loop)."""
-    current = asyncio.current_task()
-    return {
-        task
-        for task in asyncio.all_tasks()
-        if task is not current
-        and not task.done()
-        and task.get_name().startswith(_HANDLER_TASKS)
-        and task.get_name() != "discord.py: on_ready"
-    }
+    def __len__(self) -> int:
+        return len(self.pending())
+
+    def enter(self) -> None:
+        """Count the running task as work in flight until it ends."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def pending(self) -> set[asyncio.Task]:
+        current = asyncio.current_task()
+        return {task for task in self._tasks if task is not current and not task.done()}
 
 
 class BriefingBot(commands.Bot):
@@ -117,6 +123,7 @@ class BriefingBot(commands.Bot):
         self.run_digests = run_digests
         # Messages whose page buttons a running AnswerView answers (bot/views.py).
         self.live_pages: set[int] = set()
+        self.in_flight = InFlight()  # what a shutdown lets finish first (see drain)
         self._store: Store | None = store
         if answers is None and store is not None:
             answers = AnswerCache(store)
@@ -215,7 +222,9 @@ class BriefingBot(commands.Bot):
     async def _start_deadline(self, ctx: BriefingContext) -> None:
         """Discord drops a slash command not answered within 3 seconds: if the answer is
         still being worked on after `defer_after`, defer it (privately for commands whose
-        answers are private), whatever the command is waiting on."""
+        answers are private), whatever the command is waiting on. From here on the
+        command is work in flight, which a shutdown waits for."""
+        self.in_flight.enter()
         if ctx.interaction is not None:
             ctx.deadline = asyncio.create_task(self._defer_later(ctx))
 
@@ -234,7 +243,7 @@ class BriefingBot(commands.Bot):
     async def drain(self, grace: float = HANDLER_GRACE) -> None:
         """Wait (up to `grace` seconds) for the handlers already running (commands,
         their error replies, button clicks) to finish sending their answers."""
-        pending = running_handlers()
+        pending = self.in_flight.pending()
         if not pending:
             return
         log.info("waiting for %d running handler(s) to finish", len(pending))

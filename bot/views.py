@@ -47,6 +47,10 @@ class AnswerView(discord.ui.View):
     def needed(cls, answer: Answer, pages: list[Page]) -> bool:
         return len(pages) > 1 or bool(answer.refs)
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        cast("BriefingBot", interaction.client).in_flight.enter()  # a shutdown waits for it
+        return True
+
     def _update_buttons(self) -> None:
         self.previous_page.disabled = self.index == 0
         self.next_page.disabled = self.index >= len(self.pages) - 1
@@ -140,6 +144,7 @@ class QuotesButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("BriefingBot", interaction.client)
+        bot.in_flight.enter()  # a shutdown waits for it
         answer = await bot.act(cited_quotes, self.items, interaction.guild_id)
         anchor(answer, bot.clock(), bot.config.stale_after)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)

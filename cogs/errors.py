@@ -123,6 +123,7 @@ class Errors(commands.Cog):
 
     @commands.Cog.listener()
     async def on_command_error(self, ctx: BriefingContext, error: commands.CommandError) -> None:
+        self.bot.in_flight.enter()  # a shutdown lets the reply go out first
         if isinstance(error, commands.CommandNotFound):
             await self._unknown_command(ctx)
             return
@@ -148,6 +149,7 @@ class Errors(commands.Cog):
             return
         if message.id in self.bot.live_pages:
             return  # a live view answers it
+        self.bot.in_flight.enter()
         await interaction.response.send_message(
             "These buttons have expired; ask again for a fresh answer.", ephemeral=True
         )

@@ -110,6 +110,7 @@ class Facts(commands.Cog):
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not self.forms.owns(custom_id):
             return
+        self.bot.in_flight.enter()  # a shutdown lets the answer go out first
         try:
             form = self.forms.take(custom_id, interaction.user.id, interaction.guild_id)
         except FormRefused as refused:

@@ -635,6 +635,31 @@ async def test_a_server_error_is_retried_and_answered_once(world: World) -> None
     assert [call.status for call in posts] == [500, 200]
 
 
+@pytest.mark.parametrize("how", ["prefix", "slash", "refusal"])
+async def test_a_shutdown_lets_an_answer_on_its_way_go_out(world: World, how: str) -> None:
+    """The drain before a shutdown waits for work in flight: a command's answer (or a
+    refusal's error reply) held up by a rate limit still arrives; nothing else runs."""
+    path = r"/channels/\d+/messages$" if how != "slash" else r"/interactions/"
+    world.fake.fail_next("POST", path, status=429, retry_after=0.8)
+    if how == "slash":
+        task = asyncio.create_task(world.slash("who", {"name": "putin"}, user=world.alice))
+    else:
+        text = "!who putin" if how == "prefix" else "!audit"
+        await world.fake.send_message(world.channel, world.alice, text)
+        task = None
+    for _ in range(500):
+        if world.fake.calls_to("POST", path):
+            break
+        await asyncio.sleep(0.01)
+    assert len(world.bot.in_flight) == 1
+    await world.bot.drain(5.0)
+    assert len(world.bot.in_flight) == 0
+    posts = world.fake.calls_to("POST", path)
+    assert [call.status for call in posts] == [429, 200]
+    if task is not None:
+        assert title(await task) == "Vladimir Putin"
+
+
 @pytest.mark.parametrize("close_code", [1006, 4000])
 async def test_commands_work_after_the_gateway_drops(world: World, close_code: int) -> None:
     before = await world.ask("!who putin")
