@@ -1,0 +1,171 @@
+"""The layers in ARCHITECTURE.md, enforced on imports: each module's imports are read
+with `ast` (including those under TYPE_CHECKING and inside functions), so a module that
+reaches into a layer it must not use fails here, not in review. Also: cogs do not call
+the store at run time (no `*.store.method(...)`, no `bot.store`), which imports alone
+would not show."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STORE = "bot.store"
+BRIEFING = {"bot.briefing"}
+WRITERS = {"bot.moderation", "bot.settings", "bot.digests"}
+RENDER = "bot.render"
+ADAPTERS = {
+    "bot.context",
+    "bot.checks",
+    "bot.views",
+    "bot.delivery",
+    "bot.cache",
+    "bot.forms",
+    "bot.flags",
+    "bot.core",
+}
+FRONT_ENDS = {"bot.cli", "bot.console", "bot.build", "bot.export", "bot.__main__"}
+SHARED = {
+    "bot.models",
+    "bot.errors",
+    "bot.text",
+    "bot.usertext",
+    "bot.dates",
+    "bot.schedule",
+    "bot.query",
+    "bot.curation",
+    "bot.quotas",
+    "bot.pacing",
+    "bot.catalog",
+    "bot.config",
+    "bot.logs",
+}
+DISCORD = ("discord",)
+SQL = ("sqlite3", "aiosqlite")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules(*packages: str) -> list[Path]:
+    return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
+
+
+def imports(path: Path) -> set[str]:
+    """Every module `path` imports, by full dotted name (`from bot import briefing` is
+    bot.briefing; relative imports are not used in this project)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path}: relative import"
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def within(name: str, *layers: str | set[str]) -> bool:
+    """Whether module `name` is (in) one of `layers`: a package prefix or a set of names."""
+    for layer in layers:
+        names = {layer} if isinstance(layer, str) else layer
+        if any(name == n or name.startswith(n + ".") for n in names):
+            return True
+    return False
+
+
+def offending(path: Path, *forbidden: str | set[str] | tuple[str, ...]) -> list[str]:
+    flat: list[str | set[str]] = []
+    for layer in forbidden:
+        flat += list(layer) if isinstance(layer, tuple) else [layer]
+    return sorted(name for name in imports(path) if within(name, *flat))
+
+
+def test_every_module_of_bot_is_in_a_layer() -> None:
+    """A new module must be placed (here and in ARCHITECTURE.md) to be checked."""
+    layers = (STORE, RENDER, BRIEFING, WRITERS, ADAPTERS, FRONT_ENDS, SHARED)
+    unplaced = [module_name(p) for p in modules("bot") if not within(module_name(p), *layers)]
+    assert unplaced == ["bot"]
+
+
+@pytest.mark.parametrize("path", modules("cogs"), ids=lambda p: p.name)
+def test_cogs_never_import_the_store_or_sql(path: Path) -> None:
+    assert offending(path, STORE, SQL) == []
+
+
+@pytest.mark.parametrize("path", modules("bot/render"), ids=lambda p: p.name)
+def test_render_reads_answers_only(path: Path) -> None:
+    assert offending(path, STORE, WRITERS, ADAPTERS, FRONT_ENDS, "cogs") == []
+
+
+@pytest.mark.parametrize("path", modules("bot/store"), ids=lambda p: p.name)
+def test_the_store_knows_nothing_above_it(path: Path) -> None:
+    above = (DISCORD, BRIEFING, RENDER, WRITERS, ADAPTERS, FRONT_ENDS, "cogs")
+    assert offending(path, *above) == []
+
+
+@pytest.mark.parametrize(
+    "name", sorted(BRIEFING | WRITERS), ids=lambda name: name.removeprefix("bot.")
+)
+def test_briefing_and_writers_need_no_discord_and_no_rendering(name: str) -> None:
+    path = ROOT / (name.replace(".", "/") + ".py")
+    assert offending(path, DISCORD, RENDER, ADAPTERS, FRONT_ENDS, "cogs") == []
+
+
+@pytest.mark.parametrize("name", sorted(SHARED), ids=lambda name: name.removeprefix("bot."))
+def test_shared_modules_import_no_layer(name: str) -> None:
+    path = ROOT / (name.replace(".", "/") + ".py")
+    layers = (DISCORD, STORE, BRIEFING, RENDER, WRITERS, ADAPTERS, FRONT_ENDS, "cogs")
+    assert offending(path, *layers) == []
+
+
+def test_only_the_store_uses_sql() -> None:
+    users = [module_name(p) for p in modules("bot", "cogs") if offending(p, SQL)]
+    assert all(within(name, STORE) for name in users), users
+
+
+def test_only_the_client_loads_cogs() -> None:
+    users = [module_name(p) for p in modules("bot") if offending(p, "cogs")]
+    assert users == ["bot.core"]
+
+
+def store_calls(path: Path) -> list[str]:
+    """`x.store.anything` and `bot.store` / `self.bot.store` / `client.store` in a cog:
+    calling the store at run time, past every import check. (`ctx.store` handed whole to
+    a briefing builder is allowed while read commands move to one call shape.)"""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.Attribute):
+            continue
+        target = node.value
+        if isinstance(target, ast.Attribute) and target.attr == "store":
+            found.append(f"line {node.lineno}: .store.{node.attr}")
+        elif node.attr in {"store", "_store"} and not (
+            isinstance(target, ast.Name) and target.id == "ctx" and node.attr == "store"
+        ):
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize("path", modules("cogs"), ids=lambda p: p.name)
+def test_cogs_do_not_call_the_store(path: Path) -> None:
+    assert store_calls(path) == []
+
+
+def test_the_run_time_check_sees_a_store_call(tmp_path: Path) -> None:
+    """The check above can fail: it finds the shapes cogs used before (issue 12)."""
+    probe = tmp_path / "cog.py"
+    probe.write_text(
+        "async def f(ctx, self, interaction):\n"
+        "    await ctx.store.digest(1)\n"
+        "    await self.bot.store.complete_names('k')\n"
+        "    store = interaction.client.store\n"
+        "    await f(ctx.store)\n"
+    )
+    lines = {found.split(":")[0] for found in store_calls(probe)}
+    assert lines == {"line 2", "line 3", "line 4"}

@@ -1,0 +1,91 @@
+"""Every registered command is in the help catalog (bot/catalog.py), and every catalog
+entry is a registered command (python-discord's test_cogs.py idea): a command added
+without help, or help left for a command that was removed or renamed, fails here.
+
+The cogs are loaded into a real BriefingBot over a real store, without connecting to
+Discord. Prefix commands are walked with their subcommands; so are the slash commands
+(app_commands groups and the hybrid commands' app-command halves)."""
+
+from __future__ import annotations
+
+import pkgutil
+from collections.abc import AsyncIterator
+
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot import catalog
+from bot.config import Config
+from bot.core import BriefingBot
+from bot.store import Store
+
+# Owners' maintenance commands, documented in the README, not in members' help.
+OWNER_ONLY = {"sync"}
+
+
+@pytest.fixture
+async def bot(store: Store) -> AsyncIterator[BriefingBot]:
+    client = BriefingBot(Config(token="unused"), store=store, run_digests=False)
+    for module in pkgutil.iter_modules(cogs.__path__):
+        await client.load_extension(f"cogs.{module.name}")
+    try:
+        yield client
+    finally:
+        for name in list(client.extensions):
+            await client.unload_extension(name)
+
+
+def documented(name: str) -> bool:
+    """A command is in the catalog under its own name, or is a subcommand its group's
+    entry names in its usage (`modrole set <role> | show | clear`)."""
+    entries = {info.name: info for info in catalog.COMMANDS + catalog.MODERATOR_COMMANDS}
+    if name in entries:
+        return True
+    group, _, sub = name.rpartition(" ")
+    return group in entries and sub in entries[group].usage.replace("|", " ").split()
+
+
+def prefix_commands(bot: BriefingBot) -> set[str]:
+    return {command.qualified_name for command in bot.walk_commands()}
+
+
+def slash_commands(bot: BriefingBot) -> set[str]:
+    """Slash commands by the name of the command they run: a hybrid group's fallback
+    (`/digest status`) is the group's own command (`!digest`)."""
+    fallbacks = {
+        f"{group.qualified_name} {group.fallback}": group.qualified_name
+        for group in bot.walk_commands()
+        if isinstance(group, commands.HybridGroup) and group.fallback
+    }
+    names = set()
+    for command in bot.tree.walk_commands():
+        if isinstance(command, app_commands.Group):
+            continue  # a group is documented through its subcommands
+        names.add(fallbacks.get(command.qualified_name, command.qualified_name))
+    return names
+
+
+async def test_every_prefix_command_is_in_the_help(bot: BriefingBot) -> None:
+    missing = sorted(n for n in prefix_commands(bot) - OWNER_ONLY if not documented(n))
+    assert missing == []
+
+
+async def test_every_slash_command_is_in_the_help(bot: BriefingBot) -> None:
+    missing = sorted(n for n in slash_commands(bot) - OWNER_ONLY if not documented(n))
+    assert missing == []
+
+
+async def test_every_help_entry_is_a_command(bot: BriefingBot) -> None:
+    registered = prefix_commands(bot)
+    listed = {info.name for info in catalog.COMMANDS + catalog.MODERATOR_COMMANDS}
+    assert sorted(listed - registered) == []
+
+
+async def test_the_two_lists_really_are_compared(bot: BriefingBot) -> None:
+    """The checks above see subcommands of both kinds, and refuse what is not listed."""
+    assert {"fact add", "digest set", "modrole clear"} <= prefix_commands(bot)
+    assert {"fact add", "digest preview", "digest"} <= slash_commands(bot)
+    assert documented("modrole clear") and documented("digest preview")
+    assert not documented("fact frobnicate") and not documented("nonesuch")
