@@ -19,7 +19,8 @@ from weakref import WeakKeyDictionary
 import discord
 from discord.ext import commands
 
-from bot.errors import BadInput, NotFound
+from bot.errors import BadInput, no_such_row
+from bot.models import Table
 
 if TYPE_CHECKING:
     from bot.context import BriefingContext
@@ -175,22 +176,25 @@ async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
 
 
 async def scope_of_row(
-    ctx: BriefingContext, what: str, row_id: int, requested: str | None = None
+    ctx: BriefingContext, table: Table, row_id: int, requested: str | None = None
 ) -> int | None:
-    """The scope for changing an existing fact or meeting: its own. Shared rows need a
-    curator; another server's rows stay invisible. A `scope: global` given for a
-    server's own row is refused rather than ignored."""
-    row_guild = await ctx.store.row_guild(f"{what}s", row_id)
-    if row_guild is False or (row_guild is not None and row_guild != ctx.scope):
-        raise NotFound(f"There is no {what} here.")
-    if (requested or "").strip().lower() == GLOBAL_SCOPE and row_guild is not None:
+    """The scope for changing an existing fact or meeting: its own. This is the friendly
+    check, saying why before any work is done; the store's guard (bot/store/changes.py)
+    is the authority that refuses a write outside its scope whatever the caller. Shared
+    rows need a curator; another server's rows stay invisible. A `scope: global` given
+    for a server's own row is refused rather than ignored."""
+    what = table.noun
+    owner = await ctx.store.row_owner(table, row_id)
+    if owner is None or (owner.guild_id is not None and owner.guild_id != ctx.scope):
+        raise no_such_row(what)
+    if (requested or "").strip().lower() == GLOBAL_SCOPE and owner.guild_id is not None:
         raise BadInput(
             f"That {what} belongs to this server, not the shared facts; "
             "leave out `scope: global`. Nothing was changed."
         )
-    if row_guild is None and not await ctx.bot.is_curator(ctx.author):
+    if owner.guild_id is None and not await ctx.bot.is_curator(ctx.author):
         raise NotModerator(
             f"That {what} is shared by every server; only the bot's curators can change it. "
             "Nothing was changed."
         )
-    return row_guild  # type: ignore[return-value]
+    return owner.guild_id

@@ -15,6 +15,21 @@ class NotFound(BriefingError):
     """The thing asked for does not exist (or is not visible in this server)."""
 
 
+def not_in_scope(noun: str, row_id: int, guild_id: int | None) -> NotFound:
+    """A change aimed at a fact or meeting outside its own scope (the store refuses it;
+    see bot/store/changes.py). The same words wherever it is caught."""
+    where = f"this server's {noun}s" if guild_id else f"the shared {noun}s"
+    return NotFound(
+        f"{noun.capitalize()} {row_id} is not one of {where}, so it cannot be changed here."
+    )
+
+
+def no_such_row(noun: str) -> NotFound:
+    """A fact or meeting that does not exist, or is another server's: the same answer,
+    so that nothing of another server's shows."""
+    return NotFound(f"There is no {noun} here.")
+
+
 class Conflict(BriefingError):
     """Someone else changed the record first; the user should look again and retry."""
 

@@ -28,6 +28,24 @@ _KIND_LABELS = {
 }
 
 
+class Table(StrEnum):
+    """The rows a moderator's change can point at by number, by their table's name."""
+
+    FACTS = "facts"
+    MEETINGS = "meetings"
+
+    @property
+    def noun(self) -> str:
+        return {"facts": "fact", "meetings": "meeting"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class RowOwner:
+    """Whose a fact or meeting is: a server's (its id) or shared by all (None)."""
+
+    guild_id: int | None
+
+
 class Precision(StrEnum):
     """How much of a date or time is known."""
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from dateutil import parser as date_parser
 
 from bot import dates, quotas
-from bot.errors import BadInput, NotFound
+from bot.errors import BadInput, not_in_scope
 from bot.models import (
     Change,
     CitationDraft,
@@ -33,6 +33,7 @@ from bot.models import (
     Precision,
     Published,
     SourceDraft,
+    Table,
     When,
 )
 from bot.store import Store
@@ -263,10 +264,11 @@ async def add_fact(
 
 
 async def editable_fact(store: Store, fact_id: int, change: Change) -> Fact:
+    """The fact as the change's scope sees it. Whether the change may write it is the
+    store's guard's to say (bot/store/changes.py), with the same words as here."""
     fact = await store.fact(fact_id, change.guild_id, include_retracted=True)
-    if fact is None or fact.guild_id != change.guild_id:
-        where = "this server's facts" if change.guild_id else "the shared facts"
-        raise NotFound(f"Fact {fact_id} is not one of {where}, so it cannot be changed here.")
+    if fact is None:
+        raise not_in_scope(Table.FACTS.noun, fact_id, change.guild_id)
     return fact
 
 
@@ -391,10 +393,10 @@ async def add_meeting(
 
 
 async def editable_meeting(store: Store, meeting_id: int, change: Change) -> Meeting:
+    """The meeting as the change's scope sees it (the store's guard decides the write)."""
     meeting = await store.meeting(meeting_id, change.guild_id)
-    if meeting is None or meeting.guild_id != change.guild_id:
-        where = "this server's meetings" if change.guild_id else "the shared meetings"
-        raise NotFound(f"Meeting {meeting_id} is not one of {where}, so it cannot be changed here.")
+    if meeting is None:
+        raise not_in_scope(Table.MEETINGS.noun, meeting_id, change.guild_id)
     return meeting
 
 

@@ -27,6 +27,7 @@ from bot.core import BriefingBot
 from bot.errors import BriefingError
 from bot.flags import FactAddFlags, FactEditFlags, RowId
 from bot.forms import FormBook, FormRefused, OpenForm, submitted_values
+from bot.models import Table
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ class Facts(commands.Cog):
     @moderator_cooldown()
     async def edit(self, ctx: BriefingContext, fact_id: FactId, *, flags: FactEditFlags) -> None:
         """Correct a fact; only the values given change."""
-        scope = await scope_of_row(ctx, "fact", fact_id, flags.scope)
+        scope = await scope_of_row(ctx, Table.FACTS, fact_id, flags.scope)
         await moderation.edit_fact(
             ctx.store,
             ctx.change(scope),
@@ -195,7 +196,7 @@ class Facts(commands.Cog):
     @moderator_cooldown()
     async def retract(self, ctx: BriefingContext, fact_id: FactId, *, reason: str) -> None:
         """Withdraw a fact from answers (it stays in the history)."""
-        scope = await scope_of_row(ctx, "fact", fact_id)
+        scope = await scope_of_row(ctx, Table.FACTS, fact_id)
         await moderation.retract_fact(ctx.store, ctx.change(scope, reason), fact_id)
         await ctx.send_text(f"Fact {fact_id} retracted. `fact restore {fact_id}` undoes it.")
 
@@ -204,7 +205,7 @@ class Facts(commands.Cog):
     @moderator_cooldown()
     async def restore(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Bring a retracted fact back."""
-        scope = await scope_of_row(ctx, "fact", fact_id)
+        scope = await scope_of_row(ctx, Table.FACTS, fact_id)
         await moderation.restore_fact(ctx.store, ctx.change(scope), fact_id)
         await ctx.send_text(f"Fact {fact_id} restored.")
 

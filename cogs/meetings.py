@@ -16,6 +16,7 @@ from bot.checks import (
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.flags import MeetingAddFlags, MeetingEditFlags, RowId
+from bot.models import Table
 from bot.usertext import user
 
 MeetingId = RowId
@@ -72,7 +73,7 @@ class Meetings(commands.Cog):
         self, ctx: BriefingContext, meeting_id: MeetingId, *, flags: MeetingEditFlags
     ) -> None:
         """Correct a meeting; only the values given change."""
-        scope = await scope_of_row(ctx, "meeting", meeting_id, flags.scope)
+        scope = await scope_of_row(ctx, Table.MEETINGS, meeting_id, flags.scope)
         result = await moderation.edit_meeting(
             ctx.store,
             ctx.change(scope),
@@ -90,7 +91,7 @@ class Meetings(commands.Cog):
     @moderator_cooldown()
     async def cancel(self, ctx: BriefingContext, meeting_id: MeetingId, *, reason: str) -> None:
         """Mark a meeting cancelled, with the reason."""
-        scope = await scope_of_row(ctx, "meeting", meeting_id)
+        scope = await scope_of_row(ctx, Table.MEETINGS, meeting_id)
         await moderation.cancel_meeting(ctx.store, ctx.change(scope, reason), meeting_id)
         await ctx.send_text(f"Meeting {meeting_id} marked cancelled.")
 

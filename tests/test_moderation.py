@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot import moderation
 from bot.errors import BadInput, Conflict, NotFound
-from bot.models import Change, CitationDraft, Kind, MeetingStatus, Precision
+from bot.models import Change, CitationDraft, Kind, MeetingStatus, Precision, RowOwner, Table
 from bot.store import Store
 from bot.text import strip_control
 from tests.conftest import FIXED_NOW
@@ -727,3 +727,22 @@ async def test_a_write_failing_midway_rolls_back_entirely(store: Store) -> None:
     assert await snapshot(store) == before
     # The store still takes writes afterwards.
     await moderation.edit_fact(store, change(), fact_id, statement="Fine now.")
+
+
+async def test_out_of_scope_writes_are_refused_in_one_set_of_words(store: Store) -> None:
+    """The store's guard is the authority (moderation no longer checks the scope again);
+    whichever layer refuses, the words are the same, and only the two tables with a
+    scope can be asked whose a row is."""
+    words = "Fact 1 is not one of this server's facts, so it cannot be changed here."
+    with pytest.raises(NotFound) as refused:
+        await moderation.edit_fact(store, change(G1), 1, statement="Hijacked.")
+    assert str(refused.value) == words
+    with pytest.raises(NotFound) as refused:
+        await moderation.restore_fact(store, change(G1), 1)
+    assert str(refused.value) == words
+    with pytest.raises(NotFound, match="Fact 99999 is not one of the shared facts"):
+        await moderation.edit_fact(store, change(None), 99999, statement="Anything.")
+    assert await store.row_owner(Table.FACTS, 1) == RowOwner(None)
+    assert await store.row_owner(Table.MEETINGS, 99999) is None
+    with pytest.raises(ValueError):
+        await store.row_owner("audit", 1)  # type: ignore[arg-type]

@@ -13,8 +13,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import Conflict, NotFound
-from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft, Usage
+from bot.errors import Conflict, not_in_scope
+from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft, Table, Usage
 from bot.store import index
 from bot.store.rows import iso
 
@@ -197,8 +197,7 @@ async def _editable_fact(conn: Conn, fact_id: int, change: Change) -> dict[str, 
         conn, "SELECT id FROM facts WHERE id = ? AND guild_id IS ?", (fact_id, change.guild_id)
     )
     if row is None:
-        where = "this server's facts" if change.guild_id else "the shared facts"
-        raise NotFound(f"Fact {fact_id} is not one of {where}, so it cannot be changed here.")
+        raise not_in_scope(Table.FACTS.noun, fact_id, change.guild_id)
     snapshot = await fact_snapshot(conn, fact_id)
     assert snapshot is not None
     return snapshot
@@ -327,8 +326,7 @@ async def update_meeting(
         (meeting_id, change.guild_id),
     )
     if row is None:
-        where = "this server's meetings" if change.guild_id else "the shared meetings"
-        raise NotFound(f"Meeting {meeting_id} is not one of {where}, so it cannot be changed here.")
+        raise not_in_scope(Table.MEETINGS.noun, meeting_id, change.guild_id)
     before = await meeting_snapshot(conn, meeting_id)
     await _bump(conn, "meetings", meeting_id, version, change)
     await conn.execute(

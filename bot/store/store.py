@@ -40,8 +40,10 @@ from bot.models import (
     FactDraft,
     Meeting,
     MeetingDraft,
+    RowOwner,
     Source,
     SourceDraft,
+    Table,
     Usage,
     When,
 )
@@ -741,12 +743,11 @@ class Store(FeedQueries):
         )
         return [rows.audit_entry(row) for row in found]
 
-    async def row_guild(self, table: str, row_id: int) -> int | bool | None:
-        """The guild a fact or meeting belongs to (None: shared), or False if none exists."""
-        if table not in {"facts", "meetings"}:
-            raise ValueError(f"no scope for {table!r}")
-        row = await self._one(f"SELECT guild_id FROM {table} WHERE id = ?", (row_id,))
-        return False if row is None else row["guild_id"]
+    async def row_owner(self, table: Table, row_id: int) -> RowOwner | None:
+        """Whose a fact or meeting is, or None if there is no such row."""
+        table = Table(table)  # only these table names ever reach the SQL
+        row = await self._one(f"SELECT guild_id FROM {table.value} WHERE id = ?", (row_id,))
+        return None if row is None else RowOwner(row["guild_id"])
 
     # --- server settings ---------------------------------------------------------------
 
