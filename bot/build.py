@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from bot import curation
+from bot.clock import utc_now
 from bot.errors import DataError
 from bot.store import Store
 from bot.store.importer import ImportReport
@@ -22,15 +24,20 @@ def load_checked(data_dir: Path = curation.DATA_DIR) -> curation.Bundle:
     return bundle
 
 
-async def build(store: Store, data_dir: Path = curation.DATA_DIR) -> ImportReport:
-    """Check the data, then upsert it; nothing is written if any check fails."""
+async def build(
+    store: Store, data_dir: Path = curation.DATA_DIR, *, now: datetime | None = None
+) -> ImportReport:
+    """Check the data, then upsert it (as written at `now`, by default the time it is
+    run); nothing is written if any check fails."""
     bundle = load_checked(data_dir)
-    report = await store.import_bundle(bundle)
+    report = await store.import_bundle(bundle, now or utc_now())
     log.info("store built from %s: %s", data_dir, report)
     return report
 
 
-async def ensure_built(store: Store, data_dir: Path = curation.DATA_DIR) -> ImportReport | None:
+async def ensure_built(
+    store: Store, data_dir: Path = curation.DATA_DIR, *, now: datetime | None = None
+) -> ImportReport | None:
     """Build when the store is new or the data files changed since the last build (a
     read-only store is served as it is)."""
     if await store.get_meta("data_fingerprint") == curation.fingerprint(data_dir):
@@ -40,7 +47,7 @@ async def ensure_built(store: Store, data_dir: Path = curation.DATA_DIR) -> Impo
             "%s is older than %s, but read-only: answering from it as it is", store.path, data_dir
         )
         return None
-    return await build(store, data_dir)
+    return await build(store, data_dir, now=now)
 
 
 def read_only_notice(store: Store) -> str:

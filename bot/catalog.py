@@ -202,6 +202,8 @@ TOP_LEVEL_NAMES = tuple(dict.fromkeys(name.split()[0] for name in NAMES + MODERA
 # A typed word this similar to one of ours (rapidfuzz ratio, 0-100) is a typo of it;
 # anything less is likely another bot's command (`!play`, `!ping`, `!rank`).
 CLOSE_MATCH = 75
+# `help <command>` with a name this similar (rapidfuzz WRatio) to one of ours suggests it.
+CLOSEST_CUTOFF = 60
 
 
 def close_command(name: str) -> str | None:
@@ -221,5 +223,5 @@ def find(name: str) -> CommandInfo | None:
 
 def closest(name: str) -> str | None:
     """The command name nearest to a mistyped one, if any is close."""
-    match = process.extractOne(name.lower(), NAMES + MODERATOR_NAMES, score_cutoff=60)
+    match = process.extractOne(name.lower(), NAMES + MODERATOR_NAMES, score_cutoff=CLOSEST_CUTOFF)
     return match[0] if match else None

@@ -9,23 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot import briefing, catalog
+from bot.clock import Clock, utc_now
 from bot.errors import BadInput, BriefingError
+from bot.logs import new_error_id
 from bot.render import text
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Handler = Callable[[Store, str, datetime], Awaitable[briefing.Answer]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _number(argument: str, what: str) -> int:
@@ -110,11 +106,11 @@ class Console:
             now = self.clock()
             answer = await handler(self.store, argument.strip(), now)
             anchored = briefing.anchor(answer, now, self.stale_after)
-            return text.render(anchored, self.prefix, self.width)
+            return text.render(anchored, self.width)
         except BriefingError as error:
             return text.render_error(str(error))
         except Exception:
-            error_id = uuid.uuid4().hex[:8]
+            error_id = new_error_id()
             log.exception("error %s answering %r", error_id, line[:200])
             return text.render_error(
                 f"something went wrong (error id {error_id}); it has been logged."

@@ -12,7 +12,6 @@ import pkgutil
 import signal
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 import discord
@@ -24,6 +23,7 @@ from discord.http import Route
 import cogs
 from bot.build import ensure_built, read_only_notice
 from bot.cache import AnswerCache
+from bot.clock import Clock, utc_now
 from bot.config import Config
 from bot.context import BriefingContext
 from bot.errors import StoreUnavailable
@@ -32,7 +32,6 @@ from bot.views import QuotesButton
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 P = ParamSpec("P")
 T = TypeVar("T")
 COMMAND_HASH_KEY = "app_commands_hash"
@@ -44,10 +43,6 @@ SHUTDOWN_LIMIT = 4.5
 HANDLER_GRACE = 2.5
 CLOSE_GRACE = 1.0
 RUNNER_GRACE = 0.5
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def intents() -> discord.Intents:
@@ -172,7 +167,7 @@ class BriefingBot(commands.Bot):
         if self._answers is None:
             self._answers = AnswerCache(self._store)
         self.add_dynamic_items(QuotesButton)
-        report = await ensure_built(self._store)
+        report = await ensure_built(self._store, now=self.clock())
         if report:
             log.info("store refreshed from data/: %s", report)
         for module in pkgutil.iter_modules(cogs.__path__):

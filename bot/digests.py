@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,9 +28,10 @@ from typing import TypeVar
 
 from bot import briefing
 from bot.briefing import Answer
+from bot.logs import new_error_id
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
-from bot.schedule import due_days, local_day, next_due
+from bot.schedule import GRACE, due_days, local_day, next_due
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,6 @@ RETRY_MAX = timedelta(minutes=30)
 RESTART_PAUSE = 5.0  # seconds before a loop that ended is started again
 
 T = TypeVar("T")
-
-
-def new_error_id() -> str:
-    """A short id to find one error in the log."""
-    return uuid.uuid4().hex[:8]
 
 
 def nonce_for(guild_id: int, day: date, page: int = 0) -> str:
@@ -222,10 +217,11 @@ class DigestDispatcher:
             hours = late.total_seconds() / 3600
             log.warning(
                 "digest for server %s on %s skipped: the bot was down %.1f h past "
-                "the due time (grace is 6 h)",
+                "the due time (grace is %.0f h)",
                 sub.guild_id,
                 day,
                 hours,
+                GRACE.total_seconds() / 3600,
             )
             report.skipped.append(sub.guild_id)
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import uuid
+
+ERROR_ID_LENGTH = 8  # hex digits: enough to find one error in a day's log
+
+
+def new_error_id() -> str:
+    """A short id to find one error in the log; users are shown it instead of details."""
+    return uuid.uuid4().hex[:ERROR_ID_LENGTH]
+
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MARKER = "[token redacted]"

@@ -15,18 +15,6 @@ class Kind(StrEnum):
     ATTRIBUTED = "attributed"  # a view the source attributes to others
     OPINION = "opinion"  # the author's own view or speculation
 
-    @property
-    def label(self) -> str:
-        return _KIND_LABELS[self]
-
-
-_KIND_LABELS = {
-    Kind.REPORTED: "Reported",
-    Kind.QUOTE: "Quote",
-    Kind.ATTRIBUTED: "Attributed view",
-    Kind.OPINION: "Author's opinion",
-}
-
 
 class Table(StrEnum):
     """The rows a moderator's change can point at by number, by their table's name."""

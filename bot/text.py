@@ -211,6 +211,8 @@ def quote_matches_span(source_text: str, quote: str, span: Span) -> bool:
 # the source that share the most words with it (each rapidfuzz call holds the GIL, so
 # each must be short even when it runs in a thread).
 PROBE_CHARS = 240
+# A passage this similar to a mistyped quote (rapidfuzz partial ratio, 0-100) is shown.
+PASSAGE_CUTOFF = 60
 CANDIDATES = 6
 _WORD = re.compile(r"\w+")
 
@@ -226,7 +228,9 @@ def closest_passage(source_text: str, quote: str) -> str | None:
     probe = needle[:PROBE_CHARS]
     best = None
     for start, end in _candidate_windows(haystack, probe):
-        found = fuzz.partial_ratio_alignment(probe, haystack[start:end], score_cutoff=60)
+        found = fuzz.partial_ratio_alignment(
+            probe, haystack[start:end], score_cutoff=PASSAGE_CUTOFF
+        )
         if found is not None and (best is None or found.score > best[0]):
             best = (found.score, start + found.dest_start)
     if best is None:

@@ -100,6 +100,9 @@ class AnswerView(discord.ui.View):
 
 QUOTES_PREFIX = "quotes:"
 CUSTOM_ID_MAX = 100
+# At most this many items of a (possibly forged) custom_id are looked up: 100 characters
+# hold about that many ("f1,f2,…").
+QUOTED_ITEMS_MAX = 30
 
 
 def quotes_custom_id(answer: Answer) -> str | None:
@@ -154,7 +157,7 @@ async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> 
     """The verbatim quotes behind the cited facts ('f12'), meetings ('m2') and roles
     ('e1')."""
     answer = Answer(title="Verbatim quotes", intro="Exactly as the source has them.")
-    for item in items[:30]:
+    for item in items[:QUOTED_ITEMS_MAX]:
         number = row_id(item[1:])
         if number is None:
             continue

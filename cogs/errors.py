@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -18,6 +17,7 @@ from bot import catalog
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
+from bot.logs import new_error_id
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class Errors(commands.Cog):
             return
         text = message_for(ctx, original)
         if text is None:
-            error_id = uuid.uuid4().hex[:8]
+            error_id = new_error_id()
             log.error("error %s in %s", error_id, ctx.command, exc_info=original)
             text = f"Something went wrong on our side (error id `{error_id}`); it has been logged."
         await self._reply(ctx, text)

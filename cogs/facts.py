@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from dataclasses import dataclass
 
 import discord
@@ -27,6 +26,7 @@ from bot.core import BriefingBot
 from bot.errors import BriefingError
 from bot.flags import FactAddFlags, FactEditFlags, RowId
 from bot.forms import FormBook, FormRefused, OpenForm, submitted_values
+from bot.logs import new_error_id
 from bot.models import Table
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def refusal(error: Exception) -> str:
     """What to tell the moderator whose form failed: its message, or an error id."""
     if isinstance(error, BriefingError | NotModerator):
         return str(error)
-    error_id = uuid.uuid4().hex[:8]
+    error_id = new_error_id()
     log.error("error %s in the fact form", error_id, exc_info=error)
     return f"Something went wrong on our side (error id `{error_id}`)."
 

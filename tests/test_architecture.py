@@ -42,6 +42,7 @@ SHARED = {
     "bot.catalog",
     "bot.config",
     "bot.logs",
+    "bot.clock",
 }
 DISCORD = ("discord",)
 SQL = ("sqlite3", "aiosqlite")

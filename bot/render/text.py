@@ -64,7 +64,7 @@ def _shown_in_full(answer: Answer) -> set[str]:
     return {ref.marker for ref in answer.refs if quoted(ref.quote) in texts}
 
 
-def render(answer: Answer, prefix: str = "!", width: int | None = None) -> str:
+def render(answer: Answer, width: int | None = None) -> str:
     width = width or terminal_width()
     title = plain(answer.title)
     out = _fill(title, width)

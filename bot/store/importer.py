@@ -8,7 +8,7 @@ rows that moderators added have no key and are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
@@ -40,11 +40,11 @@ class ImportReport:
 
 
 class _Importer:
-    def __init__(self, conn: aiosqlite.Connection, bundle: Bundle) -> None:
+    def __init__(self, conn: aiosqlite.Connection, bundle: Bundle, now: datetime) -> None:
         self.conn = conn
         self.bundle = bundle
         self.report = ImportReport()
-        self.now = datetime.now(UTC).isoformat()
+        self.now = now.isoformat()
         self.entity_ids: dict[str, int] = {}
         self.source_ids: dict[str, int] = {}
         self.changed_entities: list[int] = []
@@ -433,9 +433,9 @@ def _first_span(text: str, quote: str) -> tuple[int, int]:
     return span.start, span.end
 
 
-async def import_bundle(conn: aiosqlite.Connection, bundle: Bundle) -> ImportReport:
+async def import_bundle(conn: aiosqlite.Connection, bundle: Bundle, now: datetime) -> ImportReport:
     """Upsert a checked bundle inside the caller's transaction."""
-    report = await _Importer(conn, bundle).run()
+    report = await _Importer(conn, bundle, now).run()
     await conn.execute(
         "INSERT INTO meta(key, value) VALUES ('data_fingerprint', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

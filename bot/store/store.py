@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from rapidfuzz import fuzz, process
 from bot.curation import Bundle
 from bot.dates import FIRST_YEAR, LAST_YEAR, as_local
 from bot.errors import BadInput, BriefingError, StoreUnavailable
+from bot.logs import new_error_id
 from bot.models import (
     AuditEntry,
     Change,
@@ -65,6 +65,12 @@ VISIBLE = "(+{table}.guild_id IS NULL OR +{table}.guild_id = :guild)"
 DAMAGED = "The fact store is damaged, so this cannot be answered; the bot's log says more."
 # The most facts one answer lists; past this, answers say so and point to `search`.
 ANSWER_LIMIT = 150
+# Search ranking: FTS5's bm25 weights for facts_fts's columns (statement, quotes, topics,
+# names): a word in the statement counts twice one in a name or topic, four times one
+# in a quote.
+BM25 = "bm25(facts_fts, 4.0, 2.0, 1.0, 2.0)"
+# A typed name this similar to an alias (rapidfuzz WRatio, 0-100) is suggested for it.
+NAME_SUGGESTION_CUTOFF = 72
 
 _FACT_SELECT = """
 SELECT f.*, e.name AS subject_name FROM facts f JOIN entities e ON e.id = f.subject_id
@@ -203,10 +209,11 @@ class Store(FeedQueries):
 
     # --- curated data ------------------------------------------------------------------
 
-    async def import_bundle(self, bundle: Bundle) -> ImportReport:
-        """Upsert checked curated data in one transaction (see bot.store.importer)."""
+    async def import_bundle(self, bundle: Bundle, now: datetime) -> ImportReport:
+        """Upsert checked curated data in one transaction (see bot.store.importer), as
+        written at `now`."""
         async with self.transaction() as conn:
-            return await import_bundle(conn, bundle)
+            return await import_bundle(conn, bundle, now)
 
     # --- entities ----------------------------------------------------------------------
 
@@ -280,7 +287,7 @@ class Store(FeedQueries):
             [alias for alias, _ in aliases],
             scorer=fuzz.WRatio,
             limit=limit * 3,
-            score_cutoff=72,
+            score_cutoff=NAME_SUGGESTION_CUTOFF,
         )
         entity_ids: list[int] = []
         for _, _, index in matches:
@@ -437,14 +444,6 @@ class Store(FeedQueries):
         )
         return await self._hydrate(found)
 
-    async def topics(self, guild_id: int | None) -> list[tuple[str, int]]:
-        found = await self._all(
-            "SELECT t.topic, COUNT(*) AS n FROM fact_topics t JOIN facts f ON f.id = t.fact_id "
-            f"WHERE f.retracted = 0 AND {_visible('f')} GROUP BY t.topic ORDER BY n DESC",
-            {"guild": guild_id},
-        )
-        return [(row["topic"], row["n"]) for row in found]
-
     async def search(self, query: str, guild_id: int | None, limit: int = 10) -> list[Fact]:
         """The first `limit` facts for a query as typed (see bot.query for the syntax)."""
         try:
@@ -482,7 +481,7 @@ class Store(FeedQueries):
     ) -> tuple[list[sqlite3.Row], int]:
         expression = query.fts(every=every)
         found = await self._all(
-            "WITH hits AS MATERIALIZED (SELECT f.id, bm25(facts_fts, 4.0, 2.0, 1.0, 2.0) AS"
+            f"WITH hits AS MATERIALIZED (SELECT f.id, {BM25} AS"
             " score FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts"
             f" MATCH :q AND f.retracted = 0 AND {_visible('f')})"
             f" {_COUNTED_SELECT} JOIN hits ON hits.id = f.id"
@@ -500,7 +499,7 @@ class Store(FeedQueries):
         where = _query_where(query.clauses, conditions, every=every)
         ranking = " OR ".join(term.fts() for term in query.terms())
         found = await self._all(
-            "WITH scores AS MATERIALIZED (SELECT rowid, bm25(facts_fts, 4.0, 2.0, 1.0, 2.0)"
+            f"WITH scores AS MATERIALIZED (SELECT rowid, {BM25}"
             " AS score FROM facts_fts WHERE facts_fts MATCH :ranking),"
             " hits AS MATERIALIZED (SELECT f.id, COALESCE(r.score, 0) AS score FROM facts f"
             " LEFT JOIN scores r ON r.rowid = f.id"
@@ -609,7 +608,7 @@ class Store(FeedQueries):
                 log.exception(
                     "error %s: meeting %s (server %s) cannot be shown and is left out of "
                     "answers; correct or remove its row",
-                    uuid.uuid4().hex[:8],
+                    new_error_id(),
                     row["id"],
                     row["guild_id"],
                 )
@@ -877,7 +876,7 @@ class Store(FeedQueries):
                 self._unreadable.add(row["guild_id"])
                 log.exception(
                     "error %s: the digest setting of server %s is unreadable; skipping it",
-                    uuid.uuid4().hex[:8],
+                    new_error_id(),
                     row["guild_id"],
                 )
             return None
