@@ -5,7 +5,16 @@ The same names become the slash commands' options.
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from discord import app_commands
 from discord.ext import commands
+
+from bot.models import Kind, MeetingStatus
+from bot.moderation import LIMITS
+
+T = TypeVar("T")
 
 # Ids typed or sent by users: at least 1, and at most what both Discord (integer
 # options and their bounds stop at 2^53 - 1) and SQLite (2^63 - 1) can carry.
@@ -17,9 +26,30 @@ class Flags(commands.FlagConverter, prefix="", delimiter=":", case_insensitive=T
     pass
 
 
+def typed(cls: type[T], flags: Flags, **values: Any) -> T:
+    """A moderation input (FactInput, MeetingEdits…) from the flags of the same names;
+    `values` fills or replaces some (what a form sent)."""
+    names = [f.name for f in fields(cls) if hasattr(flags, f.name)]  # type: ignore[arg-type]
+    return cls(**{name: getattr(flags, name) for name in names} | values)
+
+
+# Slash users pick a kind or a status from a list (Discord offers these and no other);
+# `!` commands type them, read as leniently as before (moderation.parse_kind).
+KIND_CHOICES = [app_commands.Choice(name=kind.value, value=kind.value) for kind in Kind]
+STATUS_CHOICES = [
+    app_commands.Choice(name=status.value, value=status.value) for status in MeetingStatus
+]
+
+
+def at_most(field: str) -> str:
+    """The option description's note of moderation's length limit for `field`."""
+    return f"at most {LIMITS[field]} characters"
+
+
 class SourceAddFlags(Flags):
     title: str | None = commands.flag(
-        default=None, description="Title (at most 200 characters); with url:, replaces the page's"
+        default=None,
+        description=f"Title ({at_most('title')}); with url:, replaces the page's",
     )
     published: str | None = commands.flag(default=None, description="Date, e.g. 2019-04-22")
     url: str | None = commands.flag(
@@ -39,18 +69,26 @@ class SourceMetaFlags(Flags):
 
 
 class FactAddFlags(Flags):
-    subject: str = commands.flag(description="Who or what the fact is about")
+    subject: str = commands.flag(
+        description=f"Who or what the fact is about ({at_most('subject')})"
+    )
     kind: str = commands.flag(description="reported, quote, attributed or opinion")
     source: RowId = commands.flag(description="Source number (see `sources`)")
     # Optional for the slash form only: left out, they are asked for in a form (modal).
     statement: str | None = commands.flag(
-        default=None, description="The fact in the briefing's own words (or use the form)"
+        default=None,
+        description=f"The fact in the briefing's own words, {at_most('statement')} (or the form)",
     )
     quote: str | None = commands.flag(
-        default=None, description="Verbatim passage from that source (or use the form)"
+        default=None,
+        description=f"Verbatim passage from that source, {at_most('quote')} (or the form)",
     )
-    attributed_to: str | None = commands.flag(default=None, description="Whose words or view")
-    topic: str | None = commands.flag(default=None, description="Topics, comma separated")
+    attributed_to: str | None = commands.flag(
+        default=None, description=f"Whose words or view ({at_most('attributed_to')})"
+    )
+    topic: str | None = commands.flag(
+        default=None, description=f"Topics, comma separated ({at_most('topic')})"
+    )
     scope: str | None = commands.flag(default=None, description="global: shared (curators)")
 
 
@@ -64,12 +102,16 @@ class FactEditFlags(Flags):
 
 
 class MeetingAddFlags(Flags):
-    title: str = commands.flag(description="What the meeting is")
+    title: str = commands.flag(description=f"What the meeting is ({at_most('title')})")
     when: str = commands.flag(description="e.g. 2026-12-03 10:00 Asia/Seoul, or a date")
-    where: str = commands.flag(description="Place")
-    participants: str = commands.flag(description="Names, comma separated")
+    where: str = commands.flag(description=f"Place ({at_most('where')})")
+    participants: str = commands.flag(
+        description=f"Names, comma separated ({at_most('participants')})"
+    )
     source: RowId = commands.flag(description="Source number")
-    quote: str = commands.flag(description="Verbatim passage that reports the meeting")
+    quote: str = commands.flag(
+        description=f"Verbatim passage that reports the meeting ({at_most('quote')})"
+    )
     status: str | None = commands.flag(default=None, description="scheduled (default), held…")
     scope: str | None = commands.flag(default=None, description="global: shared (curators)")
 

@@ -12,9 +12,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
@@ -75,6 +75,64 @@ def clean(value: str | None, field: str, *, required: bool = True) -> str:
     if len(text) > limit:
         raise BadInput(f"`{field}` is {len(text)} characters; the limit is {limit}.")
     return text
+
+
+# --- what moderators type, as values ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FactInput:
+    """A new fact as typed (the `fact add` flags, a form, a review queue's accepted
+    draft): checked and resolved by `add_fact`."""
+
+    subject: str
+    statement: str
+    kind: str
+    source: int
+    quote: str
+    attributed_to: str | None = None
+    topic: str | None = None
+    entities: tuple[int, ...] = ()  # other entities it is about (a drafted fact's)
+
+
+@dataclass(frozen=True, slots=True)
+class FactEdits:
+    """What `fact edit` was given; a value left as None stays as it is."""
+
+    statement: str | None = None  # checked in this order
+    kind: str | None = None
+    attributed_to: str | None = None
+    topic: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingInput:
+    """A new meeting as typed (the `meeting add` flags): checked by `add_meeting`."""
+
+    title: str
+    when: str
+    where: str
+    participants: str
+    source: int
+    quote: str
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEdits:
+    """What `meeting edit` was given; a value left as None stays as it is."""
+
+    title: str | None = None
+    when: str | None = None
+    where: str | None = None
+    participants: str | None = None
+    status: str | None = None
+
+
+def given(edits: FactEdits | MeetingEdits) -> dict[str, str]:
+    """The values an edit was given, by name."""
+    return {f.name: value for f in fields(edits) if (value := getattr(edits, f.name)) is not None}
 
 
 def parse_kind(value: str) -> Kind:
@@ -236,29 +294,22 @@ def _check_attribution(kind: Kind, attributed_to: str | None) -> None:
 
 
 async def add_fact(
-    store: Store,
-    change: Change,
-    *,
-    subject: str,
-    statement: str,
-    kind: str,
-    source: int,
-    quote: str,
-    attributed_to: str | None = None,
-    topic: str | None = None,
-    entities: tuple[int, ...] = (),
+    store: Store, change: Change, fact: FactInput | None = None, /, **typed: Any
 ) -> int:
-    parsed_kind = parse_kind(kind)
-    attributed = clean(attributed_to, "attributed_to", required=False) or None
+    """Check and store a new fact. `typed`: FactInput's fields as keywords, for callers
+    that hold them loose (tests, a review queue)."""
+    fact = fact if fact is not None else FactInput(**typed)
+    parsed_kind = parse_kind(fact.kind)
+    attributed = clean(fact.attributed_to, "attributed_to", required=False) or None
     _check_attribution(parsed_kind, attributed)
     draft = FactDraft(
-        subject_id=await resolve_entity_id(store, clean(subject, "subject"), "subject"),
-        statement=clean(statement, "statement"),
+        subject_id=await resolve_entity_id(store, clean(fact.subject, "subject"), "subject"),
+        statement=clean(fact.statement, "statement"),
         kind=parsed_kind,
-        citations=(await verified_citation(store, source, quote, change.guild_id),),
-        topics=parse_topics(topic),
+        citations=(await verified_citation(store, fact.source, fact.quote, change.guild_id),),
+        topics=parse_topics(fact.topic),
         attributed_to=attributed,
-        entity_ids=entities,
+        entity_ids=fact.entities,
     )
     return await store.add_fact(draft, change, check=quotas.check_fact)
 
@@ -285,35 +336,41 @@ def draft_of(fact: Fact) -> FactDraft:
     )
 
 
+async def _fact_values(
+    store: Store, change: Change, draft: FactDraft, edits: FactEdits
+) -> dict[str, Any]:
+    """The draft's new values for what an edit was given, checked."""
+    values: dict[str, Any] = {}
+    for name, value in given(edits).items():
+        if name == "statement":
+            values["statement"] = clean(value, "statement")
+        elif name == "kind":
+            values["kind"] = parse_kind(value)
+        elif name == "attributed_to":
+            values["attributed_to"] = clean(value, "attributed_to", required=False) or None
+        elif name == "topic":
+            values["topics"] = parse_topics(value)
+        elif name == "quote":
+            source_id = draft.citations[0].source_id
+            citation = await verified_citation(store, source_id, value, change.guild_id)
+            values["citations"] = (citation,)
+    return values
+
+
 async def edit_fact(
     store: Store,
     change: Change,
     fact_id: int,
+    edits: FactEdits | None = None,
+    /,
     *,
-    statement: str | None = None,
-    kind: str | None = None,
-    quote: str | None = None,
-    attributed_to: str | None = None,
-    topic: str | None = None,
     version: int | None = None,
+    **typed: Any,
 ) -> FactDraft:
+    """Check and store a correction. `typed`: FactEdits's fields as keywords."""
+    edits = edits if edits is not None else FactEdits(**typed)
     fact = await editable_fact(store, fact_id, change)
-    draft = draft_of(fact)
-    if statement is not None:
-        draft = replace(draft, statement=clean(statement, "statement"))
-    if kind is not None:
-        draft = replace(draft, kind=parse_kind(kind))
-    if attributed_to is not None:
-        draft = replace(
-            draft, attributed_to=clean(attributed_to, "attributed_to", required=False) or None
-        )
-    if topic is not None:
-        draft = replace(draft, topics=parse_topics(topic))
-    if quote is not None:
-        source_id = draft.citations[0].source_id
-        draft = replace(
-            draft, citations=(await verified_citation(store, source_id, quote, change.guild_id),)
-        )
+    draft = replace(draft_of(fact), **await _fact_values(store, change, draft_of(fact), edits))
     if draft == draft_of(fact):
         raise BadInput("Nothing to change: give at least one new value.")
     _check_attribution(draft.kind, draft.attributed_to)
@@ -367,26 +424,19 @@ async def _people(store: Store, participants: str) -> tuple[tuple[int | None, st
 
 
 async def add_meeting(
-    store: Store,
-    change: Change,
-    *,
-    title: str,
-    when: str,
-    where: str,
-    participants: str,
-    source: int,
-    quote: str,
-    status: str | None = None,
+    store: Store, change: Change, meeting: MeetingInput | None = None, /, **typed: Any
 ) -> MeetingResult:
-    parsed_status = parse_status(status)
-    parsed_when = parse_meeting_time(when, change.at, parsed_status)
+    """Check and store a new meeting. `typed`: MeetingInput's fields as keywords."""
+    meeting = meeting if meeting is not None else MeetingInput(**typed)
+    parsed_status = parse_status(meeting.status)
+    parsed_when = parse_meeting_time(meeting.when, change.at, parsed_status)
     draft = MeetingDraft(
-        title=clean(title, "title"),
+        title=clean(meeting.title, "title"),
         when=parsed_when,
         status=parsed_status,
-        participants=await _people(store, participants),
-        place=await _named(store, clean(where, "where")),
-        citations=(await verified_citation(store, source, quote, change.guild_id),),
+        participants=await _people(store, meeting.participants),
+        place=await _named(store, clean(meeting.where, "where")),
+        citations=(await verified_citation(store, meeting.source, meeting.quote, change.guild_id),),
     )
     meeting_id = await store.add_meeting(draft, change, check=quotas.check_meeting)
     return MeetingResult(meeting_id, parsed_when)
@@ -414,29 +464,40 @@ def meeting_draft_of(meeting: Meeting) -> MeetingDraft:
     )
 
 
+async def _meeting_values(
+    store: Store, change: Change, draft: MeetingDraft, edits: MeetingEdits
+) -> dict[str, Any]:
+    """The draft's new values for what an edit was given, checked (the status before the
+    time: whether a new time may be in the past depends on it)."""
+    values: dict[str, Any] = {}
+    typed = given(edits)
+    if "title" in typed:
+        values["title"] = clean(typed["title"], "title")
+    if "status" in typed:
+        values["status"] = parse_status(typed["status"])
+    status = values.get("status", draft.status)
+    if "when" in typed:
+        values["when"] = parse_meeting_time(typed["when"], change.at, status)
+    if "where" in typed:
+        values["place"] = await _named(store, clean(typed["where"], "where"))
+    if "participants" in typed:
+        values["participants"] = await _people(store, typed["participants"])
+    return values
+
+
 async def edit_meeting(
     store: Store,
     change: Change,
     meeting_id: int,
-    *,
-    title: str | None = None,
-    when: str | None = None,
-    where: str | None = None,
-    participants: str | None = None,
-    status: str | None = None,
+    edits: MeetingEdits | None = None,
+    /,
+    **typed: Any,
 ) -> MeetingResult:
+    """Check and store a correction. `typed`: MeetingEdits's fields as keywords."""
+    edits = edits if edits is not None else MeetingEdits(**typed)
     meeting = await editable_meeting(store, meeting_id, change)
-    draft = meeting_draft_of(meeting)
-    if title is not None:
-        draft = replace(draft, title=clean(title, "title"))
-    if status is not None:
-        draft = replace(draft, status=parse_status(status))
-    if when is not None:
-        draft = replace(draft, when=parse_meeting_time(when, change.at, draft.status))
-    if where is not None:
-        draft = replace(draft, place=await _named(store, clean(where, "where")))
-    if participants is not None:
-        draft = replace(draft, participants=await _people(store, participants))
+    before = meeting_draft_of(meeting)
+    draft = replace(before, **await _meeting_values(store, change, before, edits))
     if draft == meeting_draft_of(meeting):
         raise BadInput("Nothing to change: give at least one new value.")
     await store.edit_meeting(meeting_id, draft, meeting.version, change)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot import briefing, moderation
@@ -24,10 +25,11 @@ from bot.checks import (
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
-from bot.flags import FactAddFlags, FactEditFlags, RowId
+from bot.flags import KIND_CHOICES, FactAddFlags, FactEditFlags, RowId, typed
 from bot.forms import FormBook, FormRefused, OpenForm, submitted_values
 from bot.logs import new_error_id
 from bot.models import Table
+from bot.moderation import FactEdits, FactInput
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +44,8 @@ def _where(scope: int | None) -> str:
 async def add_and_show(
     ctx: BriefingContext, flags: FactAddFlags, scope: int | None, statement: str, quote: str
 ) -> None:
-    fact_id = await moderation.add_fact(
-        ctx.store,
-        ctx.change(scope),
-        subject=flags.subject,
-        statement=statement,
-        kind=flags.kind,
-        source=flags.source,
-        quote=quote,
-        attributed_to=flags.attributed_to,
-        topic=flags.topic,
-    )
+    fact = typed(FactInput, flags, statement=statement, quote=quote)
+    fact_id = await ctx.act(moderation.add_fact, ctx.change(scope), fact)
     answer = await briefing.fact(ctx.store, fact_id, ctx.scope)
     await ctx.send_answer(answer, note=f"Added fact {fact_id} ({_where(scope)}).")
 
@@ -159,6 +152,7 @@ class Facts(commands.Cog):
         )
 
     @fact.command(name="add")
+    @app_commands.choices(kind=KIND_CHOICES)
     @moderator_only()
     @moderator_cooldown()
     async def add(self, ctx: BriefingContext, *, flags: FactAddFlags) -> None:
@@ -172,21 +166,14 @@ class Facts(commands.Cog):
         await add_and_show(ctx, flags, scope, flags.statement or "", flags.quote or "")
 
     @fact.command(name="edit")
+    @app_commands.choices(kind=KIND_CHOICES)
     @moderator_only()
     @moderator_cooldown()
     async def edit(self, ctx: BriefingContext, fact_id: FactId, *, flags: FactEditFlags) -> None:
         """Correct a fact; only the values given change."""
         scope = await scope_of_row(ctx, Table.FACTS, fact_id, flags.scope)
-        await moderation.edit_fact(
-            ctx.store,
-            ctx.change(scope),
-            fact_id,
-            statement=flags.statement,
-            kind=flags.kind,
-            quote=flags.quote,
-            attributed_to=flags.attributed_to,
-            topic=flags.topic,
-        )
+        edits = typed(FactEdits, flags)
+        await ctx.act(moderation.edit_fact, ctx.change(scope), fact_id, edits)
         await ctx.send_answer(
             await briefing.fact(ctx.store, fact_id, ctx.scope), note=f"Fact {fact_id} corrected."
         )
@@ -197,7 +184,7 @@ class Facts(commands.Cog):
     async def retract(self, ctx: BriefingContext, fact_id: FactId, *, reason: str) -> None:
         """Withdraw a fact from answers (it stays in the history)."""
         scope = await scope_of_row(ctx, Table.FACTS, fact_id)
-        await moderation.retract_fact(ctx.store, ctx.change(scope, reason), fact_id)
+        await ctx.act(moderation.retract_fact, ctx.change(scope, reason), fact_id)
         await ctx.send_text(f"Fact {fact_id} retracted. `fact restore {fact_id}` undoes it.")
 
     @fact.command(name="restore")
@@ -206,7 +193,7 @@ class Facts(commands.Cog):
     async def restore(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Bring a retracted fact back."""
         scope = await scope_of_row(ctx, Table.FACTS, fact_id)
-        await moderation.restore_fact(ctx.store, ctx.change(scope), fact_id)
+        await ctx.act(moderation.restore_fact, ctx.change(scope), fact_id)
         await ctx.send_text(f"Fact {fact_id} restored.")
 
     @fact.command(name="history", extras={"private": True})

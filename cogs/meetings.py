@@ -3,6 +3,7 @@ for moderators."""
 
 from __future__ import annotations
 
+from discord import app_commands
 from discord.ext import commands
 
 from bot import briefing, moderation
@@ -15,8 +16,9 @@ from bot.checks import (
 )
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.flags import MeetingAddFlags, MeetingEditFlags, RowId
+from bot.flags import STATUS_CHOICES, MeetingAddFlags, MeetingEditFlags, RowId, typed
 from bot.models import Table
+from bot.moderation import MeetingEdits, MeetingInput
 from bot.usertext import user
 
 MeetingId = RowId
@@ -48,25 +50,18 @@ class Meetings(commands.Cog):
         await ctx.answer(briefing.meeting(ctx.store, meeting_id, ctx.scope, ctx.now()))
 
     @meeting.command(name="add")
+    @app_commands.choices(status=STATUS_CHOICES)
     @moderator_only()
     @moderator_cooldown()
     async def add(self, ctx: BriefingContext, *, flags: MeetingAddFlags) -> None:
         """Add a meeting: title, when, where, participants, source, quote."""
         scope = await write_scope(ctx, flags.scope)
-        result = await moderation.add_meeting(
-            ctx.store,
-            ctx.change(scope),
-            title=flags.title,
-            when=flags.when,
-            where=flags.where,
-            participants=flags.participants,
-            source=flags.source,
-            quote=flags.quote,
-            status=flags.status,
-        )
+        meeting = typed(MeetingInput, flags)
+        result = await ctx.act(moderation.add_meeting, ctx.change(scope), meeting)
         await self._confirm(ctx, f"Added meeting {result.meeting_id}", result)
 
     @meeting.command(name="edit")
+    @app_commands.choices(status=STATUS_CHOICES)
     @moderator_only()
     @moderator_cooldown()
     async def edit(
@@ -74,16 +69,8 @@ class Meetings(commands.Cog):
     ) -> None:
         """Correct a meeting; only the values given change."""
         scope = await scope_of_row(ctx, Table.MEETINGS, meeting_id, flags.scope)
-        result = await moderation.edit_meeting(
-            ctx.store,
-            ctx.change(scope),
-            meeting_id,
-            title=flags.title,
-            when=flags.when,
-            where=flags.where,
-            participants=flags.participants,
-            status=flags.status,
-        )
+        edits = typed(MeetingEdits, flags)
+        result = await ctx.act(moderation.edit_meeting, ctx.change(scope), meeting_id, edits)
         await self._confirm(ctx, f"Meeting {meeting_id} corrected", result)
 
     @meeting.command(name="cancel")
@@ -92,7 +79,7 @@ class Meetings(commands.Cog):
     async def cancel(self, ctx: BriefingContext, meeting_id: MeetingId, *, reason: str) -> None:
         """Mark a meeting cancelled, with the reason."""
         scope = await scope_of_row(ctx, Table.MEETINGS, meeting_id)
-        await moderation.cancel_meeting(ctx.store, ctx.change(scope, reason), meeting_id)
+        await ctx.act(moderation.cancel_meeting, ctx.change(scope, reason), meeting_id)
         await ctx.send_text(f"Meeting {meeting_id} marked cancelled.")
 
     async def _confirm(

@@ -697,6 +697,38 @@ async def test_commands_sync_once_and_on_the_owners_request(world: World) -> Non
     assert fake.sync_count == synced + 1
 
 
+def synced_option(world: World, path: str) -> dict:
+    """The synced payload of option `path` ("fact add kind"): what Discord shows users."""
+    *names, option = path.split()
+    found = {"options": [c for scope in world.fake.registered_commands.values() for c in scope]}
+    for name in [*names, option]:
+        found = next(o for o in found["options"] if o["name"] == name)
+    return found
+
+
+async def test_slash_users_pick_a_kind_or_a_status_from_a_list(world: World) -> None:
+    """`kind` and `status` are offered as choices (Discord takes no other value), and
+    the options' descriptions state moderation's own length limits."""
+    kinds = ["reported", "quote", "attributed", "opinion"]
+    statuses = ["scheduled", "held", "postponed", "cancelled"]
+    for path, values in [
+        ("fact add kind", kinds),
+        ("fact edit kind", kinds),
+        ("meeting add status", statuses),
+        ("meeting edit status", statuses),
+    ]:
+        assert [c["value"] for c in synced_option(world, path)["choices"]] == values, path
+    assert "at most 500 characters" in synced_option(world, "fact add statement")["description"]
+    assert "at most 1000 characters" in synced_option(world, "fact add quote")["description"]
+    assert "at most 200 characters" in synced_option(world, "source add title")["description"]
+    # The prefix command reads a kind as before: any case, the same refusal otherwise.
+    reply = await world.ask(
+        "!fact add subject: Kim Jong Un kind: Rumour source: 1 statement: x quote: y",
+        user=world.mod,
+    )
+    assert "`kind` must be one of: reported, quote, attributed, opinion." in embed_text(reply)
+
+
 # --- 11. intents ----------------------------------------------------------------------------
 
 
