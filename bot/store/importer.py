@@ -180,9 +180,7 @@ class _Importer:
             "entity_id = excluded.entity_id",
             [(folded, alias, entity_id) for folded, alias in spellings.items()],
         )
-        for changed in [entity_id, *losers]:
-            await index.refresh_entity(self.conn, changed)
-            self.changed_entities.append(changed)
+        self.changed_entities += [entity_id, *losers]
 
     def _provenance(self, spec: ProvenanceSpec | None) -> str | None:
         """The provenance column value, with its citations' sources as ids."""

@@ -1,4 +1,7 @@
-"""Keeping the full-text indexes in step with the tables they index."""
+"""Keeping the full-text index of facts in step with the tables it indexes.
+
+(V1 also made an `entities_fts`, which nothing ever queried: names are found through
+the aliases table. It is no longer written; a later migration may drop it.)"""
 
 from __future__ import annotations
 
@@ -29,16 +32,6 @@ async def refresh_facts(conn: aiosqlite.Connection, fact_ids: Iterable[int]) -> 
             "INSERT INTO facts_fts(rowid, statement, quotes, topics, names) VALUES (?, ?, ?, ?, ?)",
             (fact_id, row["statement"], row["quotes"] or "", row["topics"] or "", names),
         )
-
-
-async def refresh_entity(conn: aiosqlite.Connection, entity_id: int) -> None:
-    await conn.execute("DELETE FROM entities_fts WHERE rowid = ?", (entity_id,))
-    await conn.execute(
-        "INSERT INTO entities_fts(rowid, name, aliases, role) "
-        "SELECT e.id, e.name, (SELECT group_concat(alias, ' ') FROM aliases "
-        "WHERE entity_id = e.id), e.role FROM entities e WHERE e.id = ?",
-        (entity_id,),
-    )
 
 
 async def facts_of_entities(conn: aiosqlite.Connection, entity_ids: list[int]) -> list[int]:

@@ -123,13 +123,14 @@ async def test_reopening_does_not_migrate_again(store: Store) -> None:
         await again.close()
 
 
-async def test_fts_tables_exist_and_are_filled(store: Store, bundle) -> None:
+async def test_the_facts_fts_table_is_filled(store: Store, bundle) -> None:
     names = {
         row[0] for row in await _sql(store, "SELECT name FROM sqlite_master WHERE type = 'table'")
     }
-    assert {"facts_fts", "entities_fts"} <= names
+    assert "facts_fts" in names
     assert await _sql(store, "SELECT COUNT(*) FROM facts_fts") == [(len(bundle.facts),)]
-    assert await _sql(store, "SELECT COUNT(*) FROM entities_fts") == [(len(bundle.entities),)]
+    # entities_fts (V1) was never queried: it is kept, but no longer written.
+    assert await _sql(store, "SELECT COUNT(*) FROM entities_fts") == [(0,)]
 
 
 async def test_counts(store: Store, bundle) -> None:
