@@ -146,7 +146,7 @@ async def member_moderates(store: Store, member: discord.abc.User) -> bool:
 
 
 async def is_moderator(ctx: BriefingContext) -> bool:
-    return ctx.guild is not None and await member_moderates(ctx.store, ctx.author)
+    return ctx.guild is not None and await member_moderates(ctx.bot.store, ctx.author)
 
 
 async def may_moderate(bot: BriefingBot, user: discord.abc.User) -> bool:
@@ -184,7 +184,7 @@ async def scope_of_row(
     rows need a curator; another server's rows stay invisible. A `scope: global` given
     for a server's own row is refused rather than ignored."""
     what = table.noun
-    owner = await ctx.store.row_owner(table, row_id)
+    owner = await ctx.bot.store.row_owner(table, row_id)
     if owner is None or (owner.guild_id is not None and owner.guild_id != ctx.scope):
         raise no_such_row(what)
     if (requested or "").strip().lower() == GLOBAL_SCOPE and owner.guild_id is not None:

@@ -45,10 +45,6 @@ class BriefingContext(commands.Context):
         await self.settle_deadline()
         return await super().send(*args, **kwargs)
 
-    @property
-    def store(self) -> Store:
-        return self.bot.store
-
     async def act(
         self,
         action: Callable[Concatenate[Store, P], Awaitable[T]],

@@ -46,7 +46,7 @@ async def add_and_show(
 ) -> None:
     fact = typed(FactInput, flags, statement=statement, quote=quote)
     fact_id = await ctx.act(moderation.add_fact, ctx.change(scope), fact)
-    answer = await briefing.fact(ctx.store, fact_id, ctx.scope)
+    answer = await ctx.act(briefing.fact, fact_id, ctx.scope)
     await ctx.send_answer(answer, note=f"Added fact {fact_id} ({_where(scope)}).")
 
 
@@ -148,7 +148,7 @@ class Facts(commands.Cog):
     async def fact(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """One fact with its verbatim quote and source."""
         await ctx.cached_answer(
-            ("fact", fact_id), lambda: briefing.fact(ctx.store, fact_id, ctx.scope)
+            ("fact", fact_id), lambda: ctx.act(briefing.fact, fact_id, ctx.scope)
         )
 
     @fact.command(name="add")
@@ -175,7 +175,7 @@ class Facts(commands.Cog):
         edits = typed(FactEdits, flags)
         await ctx.act(moderation.edit_fact, ctx.change(scope), fact_id, edits)
         await ctx.send_answer(
-            await briefing.fact(ctx.store, fact_id, ctx.scope), note=f"Fact {fact_id} corrected."
+            await ctx.act(briefing.fact, fact_id, ctx.scope), note=f"Fact {fact_id} corrected."
         )
 
     @fact.command(name="retract")
@@ -201,7 +201,7 @@ class Facts(commands.Cog):
     @member_cooldown()
     async def history(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Every version of a fact: who, when, what changed, why."""
-        await ctx.answer(briefing.history(ctx.store, "fact", fact_id, ctx.scope), ephemeral=True)
+        await ctx.answer(ctx.act(briefing.history, "fact", fact_id, ctx.scope), ephemeral=True)
 
 
 async def setup(bot: BriefingBot) -> None:

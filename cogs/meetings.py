@@ -31,7 +31,7 @@ class Meetings(commands.Cog):
         """The next upcoming meeting, or the most recent past one."""
         await ctx.cached_answer(
             ("next-meeting",),
-            lambda: briefing.next_meeting(ctx.store, ctx.scope, ctx.now()),
+            lambda: ctx.act(briefing.next_meeting, ctx.scope, ctx.now()),
             timed=True,
         )
 
@@ -40,14 +40,14 @@ class Meetings(commands.Cog):
     async def timeline(self, ctx: BriefingContext) -> None:
         """All meetings and dated events in order."""
         await ctx.cached_answer(
-            ("timeline",), lambda: briefing.timeline(ctx.store, ctx.scope, ctx.now()), timed=True
+            ("timeline",), lambda: ctx.act(briefing.timeline, ctx.scope, ctx.now()), timed=True
         )
 
     @commands.hybrid_group(name="meeting", fallback="show", invoke_without_command=True)
     @member_cooldown()
     async def meeting(self, ctx: BriefingContext, meeting_id: MeetingId) -> None:
         """One meeting, with how its date was worked out."""
-        await ctx.answer(briefing.meeting(ctx.store, meeting_id, ctx.scope, ctx.now()))
+        await ctx.answer(ctx.act(briefing.meeting, meeting_id, ctx.scope, ctx.now()))
 
     @meeting.command(name="add")
     @app_commands.choices(status=STATUS_CHOICES)

@@ -53,7 +53,7 @@ class Meta(commands.Cog):
     @member_cooldown()
     async def about(self, ctx: BriefingContext) -> None:
         """Version, counts and uptime."""
-        await ctx.answer(briefing.about(ctx.store, ctx.scope, self.bot.started, ctx.now()))
+        await ctx.answer(ctx.act(briefing.about, ctx.scope, self.bot.started, ctx.now()))
 
     @commands.hybrid_command(
         name="help", description="Every command, with an example", extras={"private": True}

@@ -21,7 +21,7 @@ class Search(commands.Cog):
         """Full-text search over the facts, best first."""
         await ctx.cached_answer(
             ("search", query.strip()),
-            lambda: briefing.search(ctx.store, query, ctx.scope),
+            lambda: ctx.act(briefing.search, query, ctx.scope),
         )
 
 

@@ -135,14 +135,14 @@ class Sources(commands.Cog):
     @member_cooldown()
     async def sources(self, ctx: BriefingContext) -> None:
         """The sources the briefing is built from."""
-        await ctx.cached_answer(("sources",), lambda: briefing.sources(ctx.store, ctx.scope))
+        await ctx.cached_answer(("sources",), lambda: ctx.act(briefing.sources, ctx.scope))
 
     @commands.hybrid_group(name="source", fallback="show", invoke_without_command=True)
     @member_cooldown()
     async def source(self, ctx: BriefingContext, source_id: SourceId) -> None:
         """One source: title, date, publisher, opening."""
         await ctx.cached_answer(
-            ("source", source_id), lambda: briefing.source(ctx.store, source_id, ctx.scope)
+            ("source", source_id), lambda: ctx.act(briefing.source, source_id, ctx.scope)
         )
 
     @source.command(name="add")
@@ -155,8 +155,8 @@ class Sources(commands.Cog):
         if flags.url and not text:
             await self.add_from_url(ctx, flags, scope)
             return
-        source_id = await moderation.add_source(
-            ctx.store,
+        source_id = await ctx.act(
+            moderation.add_source,
             ctx.change(scope),
             title=flags.title,
             text=text,
@@ -165,7 +165,7 @@ class Sources(commands.Cog):
         )
         where = "this server only" if scope else "shared with every server"
         await ctx.send_answer(
-            await briefing.source(ctx.store, source_id, ctx.scope),
+            await ctx.act(briefing.source, source_id, ctx.scope),
             note=f"Added source S{source_id} ({where}). Cite it with `source: {source_id}`.",
         )
 

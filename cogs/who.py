@@ -27,7 +27,7 @@ class Who(commands.Cog):
         key = ("who", fold(name or ""))
         await ctx.cached_answer(
             key,
-            lambda: briefing.who(ctx.store, name, ctx.scope, ctx.now()),
+            lambda: ctx.act(briefing.who, name, ctx.scope, ctx.now()),
             timed=True,
             found_only=True,
         )
