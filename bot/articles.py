@@ -188,6 +188,14 @@ async def fetched_source(store: Store, source_id: int, guild_id: int | None) -> 
     return source
 
 
+async def review_answer(store: Store, source_id: int, guild_id: int | None, note: str) -> Answer:
+    """What was fetched for a source, and its metadata, for a moderator to check."""
+    source = await fetched_source(store, source_id, guild_id)
+    record = await store.source_fetch(source_id)
+    assert record is not None  # fetched_source found its fetch record
+    return extracted_answer(source, record, note=note)
+
+
 def check_url(url: str | None) -> str:
     text = parse_url(url)
     if not text:

@@ -176,8 +176,8 @@ class Sources(commands.Cog):
         show what was found, with buttons to confirm or correct it."""
         fetcher = Fetcher(Allowlist.parse(self.bot.config.fetch_allow))
         link = articles.check_url(flags.url)
-        source_id = await articles.add_article(
-            ctx.store,
+        source_id = await ctx.act(
+            articles.add_article,
             fetcher,
             ctx.change(scope),
             link,
@@ -191,10 +191,7 @@ class Sources(commands.Cog):
     async def show_review(
         self, ctx: BriefingContext, source_id: int, scope: int | None, note: str
     ) -> None:
-        source = await articles.fetched_source(ctx.store, source_id, scope)
-        record = await ctx.store.source_fetch(source_id)
-        assert record is not None
-        answer = articles.extracted_answer(source, record, note=note)
+        answer = await ctx.act(articles.review_answer, source_id, scope, note)
         user, guild = ctx.author.id, ctx.guild.id if ctx.guild else None
         confirm = self.buttons.open(user, guild, scope, ("confirm", source_id))
         edit = self.buttons.open(user, guild, scope, ("edit", source_id))
@@ -208,10 +205,10 @@ class Sources(commands.Cog):
     ) -> None:
         """Correct a fetched source's title, author, publisher or date (or confirm them)."""
         scope = ctx.scope
-        source = await articles.fetched_source(ctx.store, source_id, scope)
+        source = await ctx.act(articles.fetched_source, source_id, scope)
         given = (flags.title, flags.author, flags.publisher, flags.published)
-        await articles.confirm_metadata(
-            ctx.store,
+        await ctx.act(
+            articles.confirm_metadata,
             ctx.change(scope),
             source_id,
             title=flags.title or source.title,
@@ -227,10 +224,8 @@ class Sources(commands.Cog):
     async def _show_corrected(
         self, ctx: BriefingContext, source_id: int, scope: int | None
     ) -> None:
-        source = await articles.fetched_source(ctx.store, source_id, scope)
-        record = await ctx.store.source_fetch(source_id)
-        assert record is not None
-        answer = articles.extracted_answer(source, record, note=f"Source S{source_id} updated.")
+        note = f"Source S{source_id} updated."
+        answer = await ctx.act(articles.review_answer, source_id, scope, note)
         await ctx.send(embed=render_pages(answer)[0].embed)
 
     # --- the Confirm / Edit metadata buttons and the form --------------------------------
@@ -266,21 +261,21 @@ class Sources(commands.Cog):
     ) -> None:
         action, source_id = form.payload
         if action == "edit":
-            source = await articles.fetched_source(self.bot.store, source_id, form.scope)
+            source = await self.bot.act(articles.fetched_source, source_id, form.scope)
             form_id = self.forms.open(
                 interaction.user.id, interaction.guild_id, form.scope, source_id
             )
             await interaction.response.send_modal(MetadataForm(form_id, source))
             return
-        await articles.confirm_metadata(
-            self.bot.store, self._change(interaction, form.scope), source_id, keep=True
+        await self.bot.act(
+            articles.confirm_metadata, self._change(interaction, form.scope), source_id, keep=True
         )
         await self._reply(interaction, source_id, form.scope, "Metadata confirmed.")
 
     async def _submitted(self, interaction: discord.Interaction, form: OpenForm[int]) -> None:
         values = submitted_values(interaction.data)  # type: ignore[arg-type]
-        await articles.confirm_metadata(
-            self.bot.store,
+        await self.bot.act(
+            articles.confirm_metadata,
             self._change(interaction, form.scope),
             form.payload,
             title=values.get("title"),
@@ -296,11 +291,7 @@ class Sources(commands.Cog):
     async def _reply(
         self, interaction: discord.Interaction, source_id: int, scope: int | None, note: str
     ) -> None:
-        store = self.bot.store
-        source = await articles.fetched_source(store, source_id, scope)
-        record = await store.source_fetch(source_id)
-        assert record is not None
-        answer = articles.extracted_answer(source, record, note=note)
+        answer = await self.bot.act(articles.review_answer, source_id, scope, note)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed)
 
     @source.command(name="draft", extras={"private": True})
