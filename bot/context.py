@@ -45,12 +45,6 @@ class BriefingContext(commands.Context):
         await self.settle_deadline()
         return await super().send(*args, **kwargs)
 
-    @property
-    def store(self) -> Store:
-        """Only for the cogs tests/test_architecture.py lists as still to move (feeds,
-        fetched sources): every other cog hands its work to bot/ with `act`."""
-        return self.bot.store
-
     async def act(
         self,
         action: Callable[Concatenate[Store, P], Awaitable[T]],

@@ -9,7 +9,7 @@ server's digest off with that reason. What was delivered is recorded by the disp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,9 @@ import discord
 
 from bot.briefing import Answer
 from bot.digests import ChannelGone, DigestDispatcher, Posted, nonce_for
+from bot.feedmodels import Feed, FeedItem
+from bot.feeds import FeedDispatcher
+from bot.fetch import Fetcher
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
 from bot.render.embeds import render_pages
@@ -98,6 +101,17 @@ class ChannelPoster:
                     page = PAGE.search(footer)
                     found[int(page.group(1)) - 1 if page else 0] = message.id
         return found
+
+
+def feed_dispatcher(
+    bot: BriefingBot,
+    fetcher: Callable[[], Fetcher],
+    post: Callable[[Feed, FeedItem], Awaitable[int]],
+    find_posted: Callable[[Feed, FeedItem], Awaitable[int | None]],
+    tell: Callable[[Feed, str], Awaitable[None]],
+) -> FeedDispatcher:
+    """The feed dispatcher for `bot`: its store and clock, posting through the cog."""
+    return FeedDispatcher(bot.store, fetcher, post, find_posted, tell, bot.clock)
 
 
 def discord_dispatcher(bot: BriefingBot, on_disabled: Callable[[int], None]) -> DigestDispatcher:

@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.errors import BadInput
+from bot import articles
+from bot.errors import BadInput, NotFound
 from bot.feedmodels import Feed, FeedItem, ItemDraft
 from bot.fetch import FEED_TYPES, Fetched, Fetcher, FetchLimits
+from bot.models import Change
+from bot.moderation import parse_url
 from bot.store import Store
 from bot.store.feeds import item_key
 from bot.text import strip_control
@@ -333,3 +336,77 @@ class FeedDispatcher:
         message_id = await self.post(feed, item)
         await self.store.finish_item(item.id, message_id)
         return True
+
+
+# --- what the feed commands and the Draft button do (cogs/feeds.py hands them over) --------
+
+
+async def feeds_of(store: Store, guild_id: int) -> list[Feed]:
+    return await store.feeds(guild_id)
+
+
+async def check_room(store: Store, guild_id: int, link: str) -> None:
+    """Before fetching: a server follows at most MAX_FEEDS_PER_SERVER feeds (following
+    one again only changes it)."""
+    known = await store.feed_by_url(guild_id, link)
+    if known is None and await store.feed_count(guild_id) >= MAX_FEEDS_PER_SERVER:
+        raise BadInput(
+            f"This server already follows {MAX_FEEDS_PER_SERVER} feeds, the most it may; "
+            "`feed remove` one first."
+        )
+
+
+async def follow(
+    store: Store,
+    change: Change,
+    link: str,
+    channel_id: int,
+    interval: timedelta,
+    fetched: Fetched,
+    parsed: ParsedFeed,
+    now: datetime,
+) -> tuple[int, int]:
+    """Store the feed and its first read (made at `now`); returns its id and how many
+    items are queued to be posted now (the newest BACKLOG)."""
+    seconds = int(interval.total_seconds())
+    feed_id = await store.add_feed(link, parsed.title or "", channel_id, seconds, change)
+    queued = await store.record_poll(
+        feed_id,
+        now=now,
+        next_poll_at=now + interval,
+        title=parsed.title,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        items=parsed.items,
+        backlog=BACKLOG,
+    )
+    return feed_id, queued
+
+
+async def unfollow(store: Store, change: Change, feed_id: int) -> None:
+    if not await store.remove_feed(feed_id, change):
+        raise NotFound(f"This server follows no feed {feed_id}; see `feed list`.")
+
+
+async def item_to_draft(store: Store, item_id: int, guild_id: int | None) -> FeedItem:
+    item = await store.feed_item(item_id, guild_id)
+    if item is None or guild_id is None:
+        raise NotFound("That article is not one of this server's feed items.")
+    return item
+
+
+async def item_now(store: Store, item: FeedItem) -> FeedItem:
+    """The item as stored now (another press may have linked its source meanwhile)."""
+    return await store.feed_item(item.id, item.guild_id) or item
+
+
+async def source_for_item(store: Store, fetcher: Fetcher, change: Change, item: FeedItem) -> int:
+    """The item's source: the one already fetched for it, else its page fetched now."""
+    if item.source_id is not None and await store.source(item.source_id, item.guild_id):
+        return item.source_id
+    link = parse_url(item.link)
+    if not link:
+        raise BadInput("This feed item has no link to fetch.")
+    source_id = await articles.add_article(store, fetcher, change, link)
+    await store.link_item_source(item.id, source_id)
+    return source_id

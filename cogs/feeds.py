@@ -7,30 +7,29 @@ import asyncio
 import contextlib
 import logging
 import re
-import uuid
 from datetime import timedelta
 
 import discord
 from discord.ext import commands
 
-from bot import articles
+from bot import articles, feeds
 from bot.checks import limiter, may_moderate, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.errors import BadInput, BriefingError, NotFound
+from bot.delivery import feed_dispatcher
+from bot.errors import BadInput, BriefingError
 from bot.feedmodels import Feed, FeedItem
 from bot.feeds import (
-    BACKLOG,
     FEED_LIMITS,
     MAX_FEEDS_PER_SERVER,
     ChannelGone,
-    FeedDispatcher,
     nonce_for,
     parse_interval,
     read_feed,
 )
 from bot.fetch import Allowlist, Fetcher
 from bot.flags import RowId
+from bot.logs import new_error_id
 from bot.models import Change
 from bot.moderation import parse_url
 from bot.render.embeds import render_pages
@@ -97,7 +96,7 @@ async def private_error(interaction: discord.Interaction, message: str) -> None:
 def shown_error(error: Exception, where: str) -> str:
     if isinstance(error, BriefingError):
         return str(error)
-    error_id = uuid.uuid4().hex[:8]
+    error_id = new_error_id()
     log.error("error %s in %s", error_id, where, exc_info=error)
     return f"Something went wrong on our side (error id `{error_id}`)."
 
@@ -105,13 +104,8 @@ def shown_error(error: Exception, where: str) -> str:
 class Feeds(commands.Cog):
     def __init__(self, bot: BriefingBot) -> None:
         self.bot = bot
-        self.dispatcher = FeedDispatcher(
-            bot.store,
-            lambda: fetcher_for(bot, feed=True),
-            self.post,
-            self.find_posted,
-            self.tell,
-            bot.clock,
+        self.dispatcher = feed_dispatcher(
+            bot, lambda: fetcher_for(bot, feed=True), self.post, self.find_posted, self.tell
         )
         self._task: asyncio.Task | None = None
         self._drafting: dict[int, asyncio.Lock] = {}
@@ -196,9 +190,7 @@ class Feeds(commands.Cog):
     async def draft(self, interaction: discord.Interaction, item_id: int) -> None:
         """Only moderators of the item's own server; fetch once, then open the review."""
         try:
-            item = await self.bot.store.feed_item(item_id, interaction.guild_id)
-            if item is None or interaction.guild_id is None:
-                raise NotFound("That article is not one of this server's feed items.")
+            item = await self.bot.act(feeds.item_to_draft, item_id, interaction.guild_id)
             if not await may_moderate(self.bot, interaction.user):
                 raise BadInput("Only this server's moderators can draft facts from a feed item.")
             wait = limiter(self.bot, "moderator").hit(interaction.user.id)
@@ -216,23 +208,15 @@ class Feeds(commands.Cog):
         lock = self._drafting.setdefault(item.id, asyncio.Lock())
         try:
             async with lock:
-                fresh = await self.bot.store.feed_item(item.id, item.guild_id)
-                return await self._source_for(interaction, fresh or item)
+                fresh = await self.bot.act(feeds.item_now, item)
+                return await self._source_for(interaction, fresh)
         finally:
             if not lock.locked():
                 self._drafting.pop(item.id, None)
 
     async def _source_for(self, interaction: discord.Interaction, item: FeedItem) -> int:
-        store = self.bot.store
-        if item.source_id is not None and await store.source(item.source_id, item.guild_id):
-            return item.source_id
-        link = parse_url(item.link)
-        if not link:
-            raise BadInput("This feed item has no link to fetch.")
         change = Change(actor_id=interaction.user.id, guild_id=item.guild_id, at=self.bot.clock())
-        source_id = await articles.add_article(store, fetcher_for(self.bot), change, link)
-        await store.link_item_source(item.id, source_id)
-        return source_id
+        return await self.bot.act(feeds.source_for_item, fetcher_for(self.bot), change, item)
 
     async def open_review(self, interaction: discord.Interaction, source_id: int) -> None:
         review = self.bot.get_cog("Review")
@@ -243,11 +227,8 @@ class Feeds(commands.Cog):
             except Exception as error:
                 await private_error(interaction, shown_error(error, "open_review"))
             return
-        store = self.bot.store
-        source = await articles.fetched_source(store, source_id, interaction.guild_id)
-        record = await store.source_fetch(source_id)
-        assert record is not None
-        answer = articles.extracted_answer(source, record, note=NO_DRAFTING.format(id=source_id))
+        note = NO_DRAFTING.format(id=source_id)
+        answer = await self.bot.act(articles.review_answer, source_id, interaction.guild_id, note)
         with contextlib.suppress(discord.HTTPException):
             await interaction.followup.send(embed=render_pages(answer)[0].embed, ephemeral=True)
 
@@ -258,7 +239,7 @@ class Feeds(commands.Cog):
     @moderator_only()
     async def feed(self, ctx: BriefingContext) -> None:
         """The feeds this server follows."""
-        found = await ctx.store.feeds(ctx.guild.id)  # type: ignore[union-attr]
+        found = await ctx.act(feeds.feeds_of, ctx.guild.id)  # type: ignore[union-attr]
         if not found:
             await ctx.send_text("This server follows no feeds. Add one with `feed add <url>`.")
             return
@@ -290,27 +271,13 @@ class Feeds(commands.Cog):
         link = parse_url(url)
         if not link:
             raise BadInput("Give the feed's address: `feed add https://… [#channel]`.")
-        known = await ctx.store.feed_by_url(guild.id, link)
-        if known is None and await ctx.store.feed_count(guild.id) >= MAX_FEEDS_PER_SERVER:
-            raise BadInput(
-                f"This server already follows {MAX_FEEDS_PER_SERVER} feeds, the most it may; "
-                "`feed remove` one first."
-            )
+        await ctx.act(feeds.check_room, guild.id, link)
         now = ctx.now()
         fetched, parsed = await read_feed(fetcher_for(self.bot, feed=True), link, now)
         assert parsed is not None
         change = ctx.change(guild.id)
-        seconds = int(interval.total_seconds())
-        feed_id = await ctx.store.add_feed(link, parsed.title or "", target.id, seconds, change)
-        queued = await ctx.store.record_poll(
-            feed_id,
-            now=now,
-            next_poll_at=now + interval,
-            title=parsed.title,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            items=parsed.items,
-            backlog=BACKLOG,
+        feed_id, queued = await ctx.act(
+            feeds.follow, change, link, target.id, interval, fetched, parsed, now
         )
         self.dispatcher.wake()
         title = plain(parsed.title or link)
@@ -337,8 +304,7 @@ class Feeds(commands.Cog):
     @moderator_cooldown()
     async def remove(self, ctx: BriefingContext, feed_id: RowId) -> None:
         """Stop following a feed (its posted items stay in the channel)."""
-        if not await ctx.store.remove_feed(feed_id, ctx.change(ctx.scope)):
-            raise NotFound(f"This server follows no feed {feed_id}; see `feed list`.")
+        await ctx.act(feeds.unfollow, ctx.change(ctx.scope), feed_id)
         await ctx.send_text(f"Feed {feed_id} removed; nothing more will be posted from it.")
 
 

@@ -98,8 +98,15 @@ def test_every_module_of_bot_is_in_a_layer() -> None:
     assert unplaced == ["bot"]
 
 
+# Cogs that still reach the store (a branch that predates the rule), to be moved like the
+# others, their logic into bot/ functions that take the store: this list may only shrink.
+STILL_TO_MOVE: set[str] = set()
+
+
 @pytest.mark.parametrize("path", modules("cogs"), ids=lambda p: p.name)
 def test_cogs_never_import_the_store_or_sql(path: Path) -> None:
+    if path.name in STILL_TO_MOVE:
+        return
     assert offending(path, STORE, SQL) == []
 
 
@@ -148,11 +155,6 @@ def store_calls(path: Path) -> list[str]:
         for node in ast.walk(ast.parse(path.read_text(), str(path)))
         if isinstance(node, ast.Attribute) and node.attr in {"store", "_store"}
     ]
-
-
-# Cogs that still reach the store, to be moved like the others (their logic into bot/
-# functions that take the store): this list may only shrink.
-STILL_TO_MOVE = {"feeds.py"}
 
 
 @pytest.mark.parametrize("path", modules("cogs"), ids=lambda p: p.name)
