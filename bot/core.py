@@ -12,10 +12,11 @@ import pkgutil
 import signal
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -68,9 +69,10 @@ def point_at(api_base: str | None, gateway_url: str | None) -> None:
 
 
 class InFlight:
-    """The tasks answering users right now: a command from its before-invoke hook on,
-    an error reply, a button click or a form submission each enters itself, and leaves
-    when its task ends (however it ends). The gateway and the digest loop never enter."""
+    """The tasks answering users right now: a command (from the moment it is read, its
+    checks included), an error reply, a button click or a form submission each enters
+    itself, and leaves when its task ends (however it ends). The gateway and the digest
+    loop never enter."""
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task] = set()
@@ -88,6 +90,13 @@ class InFlight:
     def pending(self) -> set[asyncio.Task]:
         current = asyncio.current_task()
         return {task for task in self._tasks if task is not current and not task.done()}
+
+
+class BriefingTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """A slash command is work in flight from here, its permission checks included."""
+        cast("BriefingBot", self.client).in_flight.enter()
+        return True
 
 
 class BriefingBot(commands.Bot):
@@ -110,6 +119,7 @@ class BriefingBot(commands.Bot):
             help_command=None,
             case_insensitive=True,
             strip_after_prefix=True,
+            tree_cls=BriefingTree,
         )
         self.config = config
         self.clock = clock
@@ -147,6 +157,12 @@ class BriefingBot(commands.Bot):
         """Run a bot/ function that takes the store first (settings, moderation): cogs
         hand their work over this way and never call the store themselves."""
         return await action(self.store, *args, **kwargs)
+
+    async def process_commands(self, message: discord.Message, /) -> None:
+        """A `!` command is work in flight from here on, its permission checks (which may
+        wait on Discord) included; a shutdown lets it finish (see drain)."""
+        self.in_flight.enter()
+        await super().process_commands(message)
 
     async def get_context(self, origin, /, *, cls=BriefingContext):  # type: ignore[override]
         return await super().get_context(origin, cls=cls)
