@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,6 +29,7 @@ from bot.errors import BadInput, BriefingError
 from bot.fetch import Allowlist, Fetcher
 from bot.flags import RowId, SourceAddFlags, SourceMetaFlags
 from bot.forms import FormBook, OpenForm, submitted_values
+from bot.logs import new_error_id
 from bot.models import Change
 from bot.render.embeds import render_pages
 
@@ -107,7 +107,7 @@ def review_view(confirm_id: str, edit_id: str) -> discord.ui.View:
 def refusal(error: Exception) -> str:
     if isinstance(error, BriefingError | NotModerator):
         return str(error)
-    error_id = uuid.uuid4().hex[:8]
+    error_id = new_error_id()
     log.error("error %s in the source metadata review", error_id, exc_info=error)
     return f"Something went wrong on our side (error id `{error_id}`)."
 

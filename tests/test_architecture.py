@@ -180,3 +180,12 @@ def test_the_run_time_check_sees_a_store_call(tmp_path: Path) -> None:
     )
     lines = {found.split(":")[0] for found in store_calls(probe)}
     assert lines == {"line 2", "line 3", "line 4", "line 5"}
+
+
+def test_error_ids_and_the_time_come_from_one_place_each() -> None:
+    """Error ids are made by bot.logs.new_error_id only, and "now" is read by bot.clock
+    only (everything else is given a clock or a time)."""
+    ids = [module_name(p) for p in modules("bot", "cogs") if offending(p, ("uuid",))]
+    assert ids == ["bot.logs"]
+    readers = [module_name(p) for p in modules("bot", "cogs") if "datetime.now(" in p.read_text()]
+    assert readers == ["bot.clock"]
