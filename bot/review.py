@@ -275,3 +275,27 @@ def _cut_point(text: str, item: Item, at: str) -> int:
     raise BadInput(
         "This candidate is one clause; give the phrase the second part should start with."
     )
+
+
+# --- the queue as cogs/review.py keeps it (in the store) ----------------------------------
+
+
+async def open_queue(store: Store, queue: Queue) -> None:
+    """Keep a new queue, within QUEUES_PER_MODERATOR and QUEUES_PER_SERVER."""
+    await reviews.open_queue(
+        store, queue, per_moderator=QUEUES_PER_MODERATOR, per_server=QUEUES_PER_SERVER
+    )
+
+
+async def load_queue(store: Store, queue_id: str) -> Queue | None:
+    return await reviews.load_queue(store, queue_id)
+
+
+async def save_queue(store: Store, queue: Queue) -> None:
+    await reviews.save_queue(store, queue)
+
+
+async def source_title(store: Store, queue: Queue) -> str:
+    """The title of the source a queue drafts from, as its page shows it."""
+    source = await store.source(queue.source_id, queue.scope)
+    return source.title if source else f"S{queue.source_id}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -25,9 +24,9 @@ from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
 from bot.forms import submitted_values
+from bot.logs import new_error_id
 from bot.render.review import review_embed
 from bot.review import ACCEPTED, PENDING, Queue
-from bot.store import reviews
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +177,7 @@ class Review(commands.Cog):
     async def _new_queue(
         self, guild_id: int, moderator_id: int, scope: int | None, source_id: int
     ) -> Queue:
-        items, left_out = await review.draft_source(self.bot.store, source_id, guild_id)
+        items, left_out = await self.bot.act(review.draft_source, source_id, guild_id)
         now = self.bot.clock()
         queue = Queue(
             id=review.new_id(),
@@ -192,12 +191,7 @@ class Review(commands.Cog):
             expires_at=now + review.QUEUE_LIFETIME,
             truncated=left_out,
         )
-        await reviews.open_queue(
-            self.bot.store,
-            queue,
-            per_moderator=review.QUEUES_PER_MODERATOR,
-            per_server=review.QUEUES_PER_SERVER,
-        )
+        await self.bot.act(review.open_queue, queue)
         log.info(
             "review queue opened: server %s, moderator %s, S%s, %d candidates",
             guild_id,
@@ -208,8 +202,7 @@ class Review(commands.Cog):
         return queue
 
     async def _page(self, queue: Queue, note: str = "") -> dict[str, Any]:
-        source = await self.bot.store.source(queue.source_id, queue.scope)
-        title = source.title if source else f"S{queue.source_id}"
+        title = await self.bot.act(review.source_title, queue)
         return {"embed": review_embed(queue, title, note), "view": queue_view(queue)}
 
     # --- clicks and forms ----------------------------------------------------------
@@ -247,7 +240,7 @@ class Review(commands.Cog):
     async def _handle(
         self, interaction: discord.Interaction, queue_id: str, action: str, position: int
     ) -> None:
-        queue = await reviews.load_queue(self.bot.store, queue_id)
+        queue = await self.bot.act(review.load_queue, queue_id)
         now = self.bot.clock()
         if queue is None:
             raise BriefingError(
@@ -277,10 +270,10 @@ class Review(commands.Cog):
         await self._act(interaction, queue, action)
 
     async def _act(self, interaction: discord.Interaction, queue: Queue, action: str) -> None:
-        store, user = self.bot.store, interaction.user.id
+        act, user = self.bot.act, interaction.user.id
         note = ""
         if action == "open":
-            await reviews.save_queue(store, queue)
+            await act(review.save_queue, queue)
             await interaction.response.send_message(**await self._page(queue), ephemeral=True)
             return
         if action == "edit":
@@ -296,7 +289,7 @@ class Review(commands.Cog):
                 raise BriefingError(
                     f"You are adding facts quickly; try again in {wait:.0f} s. Nothing was changed."
                 )
-            fact_id, added = await review.accept(store, queue, user, self.bot.clock())
+            fact_id, added = await act(review.accept, queue, user, self.bot.clock())
             note = (
                 f"Added fact {fact_id} ({_where(queue.scope)})."
                 if added
@@ -313,8 +306,8 @@ class Review(commands.Cog):
             queue.position = min(len(queue.items) - 1, queue.position + 1)
         elif action == "editform":
             values = submitted_values(interaction.data)  # type: ignore[arg-type]
-            await review.edit(
-                store,
+            await act(
+                review.edit,
                 queue,
                 statement=values.get("statement", ""),
                 kind=values.get("kind", ""),
@@ -325,11 +318,11 @@ class Review(commands.Cog):
             note = f"Candidate {queue.position + 1} edited; press Accept to add it."
         elif action == "splitform":
             values = submitted_values(interaction.data)  # type: ignore[arg-type]
-            await review.split(store, queue, values.get("at", ""))
+            await act(review.split, queue, values.get("at", ""))
             note = f"Candidate {queue.position + 1} split in two."
         else:
             raise BriefingError("This button is not one of ours. Nothing was changed.")
-        await reviews.save_queue(store, queue)
+        await act(review.save_queue, queue)
         if queue.counts()[PENDING] == 0:
             note += " Every candidate is reviewed."
         await _show(interaction, await self._page(queue, note))
@@ -355,7 +348,7 @@ def _error_embed(error: Exception) -> discord.Embed:
     if isinstance(error, BriefingError):
         message = str(error)
     else:
-        error_id = uuid.uuid4().hex[:8]
+        error_id = new_error_id()
         log.error("error %s in a review queue", error_id, exc_info=error)
         message = f"Something went wrong on our side (error id `{error_id}`)."
     return discord.Embed(description=message, colour=discord.Colour.red())
