@@ -147,6 +147,57 @@ def _fetch_allow(text: str) -> str:
     return text
 
 
+MAX_SHARDS = 10_000  # far beyond any bot this is meant for; a typo, not a plan
+SWITCHES = {"on": True, "true": True, "yes": True, "1": True}
+SWITCHES |= {"off": False, "false": False, "no": False, "0": False}
+
+
+def _shard_count(text: str | None) -> int | None:
+    if not text or not text.strip():
+        return None
+    value = text.strip()
+    if not value.isdecimal() or not 0 < int(value) <= MAX_SHARDS:
+        raise BadInput(
+            f"BRIEFING_SHARD_COUNT must be a whole number from 1 to {MAX_SHARDS}; not {text[:40]!r}"
+        )
+    return int(value)
+
+
+def _shard_ids(text: str | None, count: int | None) -> tuple[int, ...] | None:
+    """`0-3`, `0,2` or `0-1,3`: the shards this process runs (None: all of them)."""
+    if not text or not text.strip():
+        return None
+    if count is None:
+        raise BadInput(
+            "BRIEFING_SHARD_IDS needs BRIEFING_SHARD_COUNT (the total over all processes)"
+        )
+    ids: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        first, dash, last = part.partition("-")
+        if not first.isdecimal() or (dash and not last.isdecimal()):
+            raise BadInput(
+                f"BRIEFING_SHARD_IDS must be shard numbers or ranges such as 0-3 or 0,2; "
+                f"{part[:40]!r} is not one"
+            )
+        low, high = int(first), int(last) if dash else int(first)
+        if low > high or high >= count:
+            raise BadInput(
+                f"BRIEFING_SHARD_IDS: {part[:40]!r} is not within shards 0 to {count - 1} "
+                f"(BRIEFING_SHARD_COUNT is {count})"
+            )
+        ids.update(range(low, high + 1))
+    return tuple(sorted(ids))
+
+
+def _switch(name: str, text: str | None, default: bool) -> bool:
+    if not text or not text.strip():
+        return default
+    value = SWITCHES.get(text.strip().lower())
+    if value is None:
+        raise BadInput(f"{name} must be on or off; not {text[:40]!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -162,6 +213,12 @@ class Config:
     # The console's answers share the terminal with the log: warnings only there, unless
     # BRIEFING_LOG_LEVEL (in the environment or .env) asks for something else.
     console_log_level: str = "WARNING"
+    # Sharding: the total over all processes (None: Discord's recommendation) and the
+    # shards this process runs (None: all of them).
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    # Off: no Message Content intent; commands by slash, or by mentioning the bot.
+    message_commands: bool = True
 
     @property
     def stale_after(self) -> timedelta:
@@ -176,6 +233,7 @@ class Config:
         values.update(os.environ if environ is None else environ)
         level = _log_level(values.get("BRIEFING_LOG_LEVEL"))
         api_base = _url("DISCORD_API_BASE", values.get("DISCORD_API_BASE"), WEB)
+        shard_count = _shard_count(values.get("BRIEFING_SHARD_COUNT"))
         return cls(
             token=values.get("DISCORD_TOKEN") or None,
             api_base=api_base.rstrip("/") if api_base else None,
@@ -189,4 +247,9 @@ class Config:
                 values.get("BRIEFING_STALE_AFTER_DAYS", ""), "BRIEFING_STALE_AFTER_DAYS", 30
             ),
             fetch_allow=_fetch_allow(values.get("BRIEFING_FETCH_ALLOW", "")),
+            shard_count=shard_count,
+            shard_ids=_shard_ids(values.get("BRIEFING_SHARD_IDS"), shard_count),
+            message_commands=_switch(
+                "BRIEFING_MESSAGE_COMMANDS", values.get("BRIEFING_MESSAGE_COMMANDS"), True
+            ),
         )
