@@ -69,6 +69,30 @@ def required_intent(event: str, data: JSON, guild_id: int | None, bot_id: int) -
     return _GUILD_INTENTS.get(event, 0)
 
 
+_CONTENT_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE"})
+#: What Discord leaves out of a message for a bot without the Message Content intent.
+_CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}
+
+
+def content_visible(data: JSON, guild_id: int | None, bot_id: int) -> bool:
+    """Whether a bot without MESSAGE_CONTENT still gets a message's text: in DMs, in its
+    own messages, and in messages that mention it (as Discord does)."""
+    if guild_id is None:
+        return True
+    if data.get("author", {}).get("id") == str(bot_id):
+        return True
+    return any(mention.get("id") == str(bot_id) for mention in data.get("mentions") or [])
+
+
+def without_content(event: str, data: JSON, guild_id: int | None, bot_id: int) -> JSON:
+    """``data`` as a session without MESSAGE_CONTENT receives it."""
+    if event not in _CONTENT_EVENTS or content_visible(data, guild_id, bot_id):
+        return data
+    blanked = {**data, **{key: type(value)() for key, value in _CONTENT_FIELDS.items()}}
+    blanked.pop("poll", None)
+    return blanked
+
+
 def _frame(op: int, data: Any, event: str | None = None, seq: int | None = None) -> str:
     return json.dumps({"op": op, "d": data, "s": seq, "t": event})
 
@@ -376,7 +400,10 @@ class GatewayServer:
         for session in list(self.sessions.values()):
             if not session.owns(guild_id) or (need and not session.intents & need):
                 continue
-            text = session.frame(event, data)
+            seen = data
+            if not session.intents & p.INTENT_MESSAGE_CONTENT:
+                seen = without_content(event, data, guild_id, bot_id)
+            text = session.frame(event, seen)
             if session.conn is not None:
                 session.conn.send(text)
             delivered += 1

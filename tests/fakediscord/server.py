@@ -38,7 +38,9 @@ class FakeDiscord:
     3 s; ``None`` disables), ``echo_bot_messages`` (dispatch MESSAGE_CREATE/UPDATE for the
     bot's own messages), ``ratelimit_limit`` / ``ratelimit_reset_after`` (the generous
     X-RateLimit headers on normal answers), ``resume_buffer`` (events kept per session for
-    RESUME replay).
+    RESUME replay), ``shards`` (the shard count ``/gateway/bot`` recommends; a session that
+    IDENTIFYs with ``[shard_id, shard_count]`` gets only the events and GUILD_CREATEs of
+    servers with ``(guild_id >> 22) % shard_count == shard_id``, DMs on shard 0).
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class FakeDiscord:
         ratelimit_reset_after: float = 0.01,
         application_flags: int = 0,
         resume_buffer: int = 10_000,
+        shards: int = 1,
     ) -> None:
         self.token = token
         self.host, self._requested_port = host, port
@@ -64,7 +67,7 @@ class FakeDiscord:
         self.ratelimit_limit = ratelimit_limit
         self.ratelimit_reset_after = ratelimit_reset_after
         self.application_flags = application_flags
-        self.recommended_shards = 1
+        self.recommended_shards = shards  # what /gateway/bot recommends
         self.ids = p.Snowflakes()
         self.gateway = GatewayServer(
             self, heartbeat_interval_ms=heartbeat_interval_ms, resume_buffer=resume_buffer
@@ -302,6 +305,13 @@ class FakeDiscord:
             everyone_permissions=everyone_permissions,
             guild_id=guild_id,
         )
+
+    def guild_id_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new snowflake whose server lands on ``shard_id`` of ``shard_count``."""
+        while True:
+            candidate = self.ids.next()
+            if (candidate >> 22) % shard_count == shard_id:
+                return candidate
 
     def remove_guild(self, guild_id: int) -> None:
         self.state.remove_guild(guild_id)
