@@ -578,7 +578,11 @@ async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
     return answer
 
 
-async def about(store: Store, guild_id: int | None, started: datetime, now: datetime) -> Answer:
+async def about(
+    store: Store, guild_id: int | None, started: datetime, now: datetime, shards: str = ""
+) -> Answer:
+    """`shards`: what this process runs, e.g. `shards 0, 1 of 4` (several processes may
+    share the bot's shards)."""
     from bot import __version__
 
     counts = await store.counts(guild_id)
@@ -599,6 +603,8 @@ async def about(store: Store, guild_id: int | None, started: datetime, now: date
         ),
         Line(f"Up for {hours}h {rest // 60}m"),
     ]
+    if shards:
+        lines.append(Line(f"This process runs {shards}"))
     return Answer(
         title="About this briefing bot",
         intro="Cited briefings on the Korean peninsula.",

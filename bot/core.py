@@ -1,4 +1,8 @@
-"""The Discord client: a commands.Bot that opens the store and loads every cog."""
+"""The Discord client: an AutoShardedBot that opens the store and loads every cog.
+
+One process may run every shard (the default) or some of them (BRIEFING_SHARD_IDS out of
+BRIEFING_SHARD_COUNT), so a large bot can be split over several processes on one store.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import logging
 import os
 import pkgutil
 import signal
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Concatenate, ParamSpec, TypeVar, cast
@@ -46,13 +51,28 @@ CLOSE_GRACE = 1.0
 RUNNER_GRACE = 0.5
 
 
-def intents() -> discord.Intents:
-    """Only what the bot needs: servers, their messages, and message text for `!` commands."""
+def intents(message_commands: bool = True) -> discord.Intents:
+    """Only what the bot needs: servers, their messages, and message text for `!`
+    commands (the privileged Message Content intent) unless those are turned off: then
+    commands come by slash, or in messages that mention the bot, whose text Discord
+    delivers without the intent."""
     chosen = discord.Intents.none()
     chosen.guilds = True
     chosen.guild_messages = True
-    chosen.message_content = True
+    chosen.message_content = message_commands
     return chosen
+
+
+def prefix_of(config: Config) -> Callable:
+    """`!who kim` and `@Briefing who kim`; only the latter without message commands."""
+    if config.message_commands:
+        return commands.when_mentioned_or(config.prefix)
+    return commands.when_mentioned
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a server's events to."""
+    return (guild_id >> 22) % shard_count
 
 
 def point_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -99,7 +119,11 @@ class BriefingTree(app_commands.CommandTree):
         return True
 
 
-class BriefingBot(commands.Bot):
+class GatewayUnreachable(Exception):
+    """The very first gateway connection failed (its cause is the reason)."""
+
+
+class BriefingBot(commands.AutoShardedBot):
     def __init__(
         self,
         config: Config,
@@ -113,8 +137,10 @@ class BriefingBot(commands.Bot):
         over it, made then). `run_digests`: False when the caller (a test) drives the
         digest dispatcher's ticks itself."""
         super().__init__(
-            command_prefix=config.prefix,
-            intents=intents(),
+            command_prefix=prefix_of(config),
+            intents=intents(config.message_commands),
+            shard_count=config.shard_count,
+            shard_ids=list(config.shard_ids) if config.shard_ids is not None else None,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             case_insensitive=True,
@@ -190,9 +216,29 @@ class BriefingBot(commands.Bot):
             await self.load_extension(f"cogs.{module.name}")
         await self.sync_commands_if_changed()
 
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        """discord.py retries a shard's failed first connection every 5 s for ever (it
+        calls this again from its error handler). Before any shard has connected that
+        is a wrong address or a Discord that is not there: stop, saying so."""
+        failed = sys.exception()
+        if failed is not None and not self.shards:
+            raise GatewayUnreachable(str(failed) or type(failed).__name__) from failed
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
     async def _discover_gateway(self) -> None:
-        if self.config.api_base and not self.config.gateway_url:
-            _, url, _ = await self.http.get_bot_gateway()
+        """Ask /gateway/bot for the shard count Discord recommends (unless configured)
+        and, for a Discord-compatible API base, its gateway. discord.py would ask itself
+        but then dial what it was told, ignoring DISCORD_GATEWAY_URL."""
+        discover = bool(self.config.api_base and not self.config.gateway_url)
+        if self.shard_count is not None and not discover:
+            return
+        count, url, _ = await self.http.get_bot_gateway()
+        if self.shard_count is None:
+            self.shard_count = count
+            log.info("Discord recommends %d shard(s)", count)
+        if discover:
             point_at(None, url)
             log.info("gateway discovered at %s", url)
 
@@ -218,17 +264,43 @@ class BriefingBot(commands.Bot):
             )
         return True
 
+    def running_shards(self) -> tuple[int, ...]:
+        """The shards this process runs (known once connecting has begun)."""
+        if self.shard_ids is not None:
+            return tuple(self.shard_ids)
+        return tuple(range(self.shard_count or 1))
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process runs the shard of server `guild_id` (its digests are ours)."""
+        return shard_of(guild_id, self.shard_count or 1) in self.running_shards()
+
+    def shard_share(self) -> float:
+        """This process's part of the bot's traffic: its shards over all shards."""
+        return len(self.running_shards()) / (self.shard_count or 1)
+
+    def shards_line(self) -> str:
+        """E.g. `shards 0, 1 of 4`: what this process runs."""
+        ids = ", ".join(str(shard) for shard in self.running_shards())
+        return (
+            f"shard{'s' if len(self.running_shards()) > 1 else ''} {ids} of {self.shard_count or 1}"
+        )
+
     async def is_curator(self, user: discord.abc.User) -> bool:
         """Curators keep the shared facts: the application owner and BRIEFING_OWNER_IDS."""
         return user.id in self.config.owner_ids or await self.is_owner(user)
 
     async def on_ready(self) -> None:
         log.info(
-            "connected as %s (%s) to %d servers",
+            "connected as %s (%s) to %d servers on %s; message commands %s",
             self.user,
             getattr(self.user, "id", "?"),
             len(self.guilds),
+            self.shards_line(),
+            "on" if self.config.message_commands else "off (slash and @mention only)",
         )
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %s is ready", shard_id, self.shard_count)
 
     async def _start_deadline(self, ctx: BriefingContext) -> None:
         """Discord drops a slash command not answered within 3 seconds: if the answer is
@@ -352,13 +424,10 @@ def _exit_code(bot: BriefingBot, outcome: BaseException | None) -> int:
         return 0
     if isinstance(outcome, discord.LoginFailure):
         log.error("Discord refused the token: check DISCORD_TOKEN")
-    elif bot.user is not None and bot.ws is None:
-        # Logged in over REST, never reached the gateway. discord.py gives up after a
-        # failed first connection by tripping over the session it never had (an
-        # AttributeError); the reason is the error it was handling.
-        cause = outcome.__context__ if isinstance(outcome, AttributeError) else None
+    elif isinstance(outcome, GatewayUnreachable):
+        # Logged in over REST, never reached the gateway.
         gateway = DiscordWebSocket.DEFAULT_GATEWAY
-        log.error("could not connect to Discord's gateway at %s: %s", gateway, cause or outcome)
+        log.error("could not connect to Discord's gateway at %s: %s", gateway, outcome)
     else:
         log.error("the Discord connection failed: %s", outcome)
     return 1

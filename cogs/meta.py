@@ -53,7 +53,8 @@ class Meta(commands.Cog):
     @member_cooldown()
     async def about(self, ctx: BriefingContext) -> None:
         """Version, counts and uptime."""
-        await ctx.answer(ctx.act(briefing.about, ctx.scope, self.bot.started, ctx.now()))
+        shards = self.bot.shards_line()
+        await ctx.answer(ctx.act(briefing.about, ctx.scope, self.bot.started, ctx.now(), shards))
 
     @commands.hybrid_command(
         name="help", description="Every command, with an example", extras={"private": True}

@@ -64,7 +64,8 @@ async def wait_for_log(tmp_path: Path, text: str, timeout: float) -> None:
     await wait_until(lambda: text in log_of(tmp_path), timeout, f"{text!r} in the log", 0.05)
 
 
-BACKOFF = re.compile(r"Attempting a reconnect in (\d+\.\d+)s")
+# discord.py says "for shard ID n" since the bot is an AutoShardedBot.
+BACKOFF = re.compile(r"Attempting a reconnect (?:for shard ID \d+ )?in (\d+\.\d+)s")
 
 
 async def wait_for_long_backoff(tmp_path: Path, at_least: float = BUDGET + 1) -> None:
