@@ -87,8 +87,12 @@ class DigestDispatcher:
         concurrency: int = 25,
         on_disabled: Callable[[int], None] = lambda guild_id: None,
         stale_after: timedelta = timedelta(days=briefing.STALE_AFTER_DAYS),
+        owns: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         self.store = store
+        # Whether this process runs the server's shard: several processes may share one
+        # store, and each delivers only its own servers' digests.
+        self.owns = owns
         self.stale_after = stale_after  # digests say when their newest source is old
         self.send = send
         self.find_sent = find_sent
@@ -153,10 +157,14 @@ class DigestDispatcher:
         self._broken.pop(sub.guild_id, None)
         return found
 
+    async def _subscriptions(self) -> list[DigestSubscription]:
+        """The subscriptions of the servers this process delivers to."""
+        return [sub for sub in await self.store.digests() if self.owns(sub.guild_id)]
+
     async def _next_wake(self) -> datetime:
         now = self.clock()
         times = [now + IDLE_CHECK]
-        for sub in await self.store.digests():
+        for sub in await self._subscriptions():
             due = self._schedule_of(sub, lambda sub=sub: next_due(sub, now))
             if due is None:
                 continue
@@ -198,7 +206,7 @@ class DigestDispatcher:
         report = TickReport()
         self._handled.clear()
         jobs = []
-        for sub in await self.store.digests():
+        for sub in await self._subscriptions():
             for due in self._schedule_of(sub, lambda sub=sub: due_days(sub, now)) or []:
                 if due.missed:
                     await self._skip(sub, due.day, due.late, report)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
+
+RATE, BURST = 30.0, 5
 
 
 class Pacer:
@@ -16,7 +19,7 @@ class Pacer:
     """
 
     def __init__(
-        self, rate: float = 30.0, burst: int = 5, clock: Callable[[], float] = time.monotonic
+        self, rate: float = RATE, burst: int = BURST, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.rate = rate
         self.burst = burst
@@ -24,6 +27,15 @@ class Pacer:
         self._tokens = float(burst)
         self._updated = clock()
         self._lock = asyncio.Lock()
+
+    @classmethod
+    def share(cls, fraction: float, clock: Callable[[], float] = time.monotonic) -> Pacer:
+        """The part of the bot's budget one process may use when several share the bot
+        (Discord's limit is per bot, not per process): its shards over all shards. Each
+        process taking its share keeps the whole bot under the limit with no
+        coordination between them."""
+        fraction = min(1.0, max(fraction, 0.0)) or 1.0
+        return cls(RATE * fraction, max(1, math.ceil(BURST * fraction)), clock)
 
     def _refill(self) -> None:
         now = self.clock()

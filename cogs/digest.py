@@ -44,6 +44,9 @@ class Digest(commands.Cog):
 
     async def _run_when_ready(self) -> None:
         await self.bot.wait_until_ready()
+        # Known once connected: which servers are ours, and our part of the rate limit.
+        self.dispatcher.owns = self.bot.owns_guild
+        self.dispatcher.pacer = Pacer.share(self.bot.shard_share())
         await self.dispatcher.run_forever()
 
     # --- telling moderators about a digest the bot turned off -----------------------
