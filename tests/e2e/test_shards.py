@@ -78,7 +78,7 @@ async def test_by_default_the_shard_count_is_discords_recommendation(tmp_path: P
             try:
                 assert sorted(i["shard"] for i in fake.identify_payloads) == [[0, 2], [1, 2]]
                 assert bot.shards_line() == "shards 0, 1 of 2"
-                for guild, channel, member in world.values():
+                for _guild, channel, member in world.values():
                     await fake.send_message(channel, member, "!about")
                     reply = await fake.wait_for_message(channel, timeout=10)
                     assert "This process runs shards 0, 1 of 2" in embed_text(reply)
