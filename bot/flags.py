@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, TypeVar
 
+import discord
 from discord import app_commands
 from discord.ext import commands
 
@@ -59,6 +60,10 @@ class SourceAddFlags(Flags):
         default=None, description="The full text (or attach a .txt file to the ! command)"
     )
     scope: str | None = commands.flag(default=None, description="global: shared (curators)")
+    # The slash form's way to attach the text (the prefix form reads the message's file).
+    file: discord.Attachment | None = commands.flag(
+        default=None, description="The full text as a .txt file (instead of text)"
+    )
 
 
 class SourceMetaFlags(Flags):

@@ -40,11 +40,16 @@ BUTTON_PREFIX = "source:meta:"
 FORM_PREFIX = "source:metaform:"
 
 
-async def attached_text(ctx: BriefingContext) -> str | None:
-    """The text of a .txt file attached to a prefix command, if there is one."""
-    if ctx.interaction is not None or not ctx.message.attachments:
+async def attached_text(
+    ctx: BriefingContext, given: discord.Attachment | None = None
+) -> str | None:
+    """The text of a .txt file given as the slash command's `file`, or attached to the
+    prefix command's message, if there is one."""
+    attachment = given
+    if attachment is None and ctx.interaction is None and ctx.message.attachments:
+        attachment = ctx.message.attachments[0]
+    if attachment is None:
         return None
-    attachment: discord.Attachment = ctx.message.attachments[0]
     if not attachment.filename.lower().endswith(".txt"):
         raise BadInput("Attach the source as a .txt file.")
     if attachment.size > moderation.SOURCE_TEXT_MAX_BYTES:
@@ -151,7 +156,7 @@ class Sources(commands.Cog):
     async def add(self, ctx: BriefingContext, *, flags: SourceAddFlags) -> None:
         """Add a source; its text is stored verbatim so quotes can be checked."""
         scope = await write_scope(ctx, flags.scope)
-        text = flags.text or await attached_text(ctx) or ""
+        text = flags.text or await attached_text(ctx, flags.file) or ""
         if flags.url and not text:
             await self.add_from_url(ctx, flags, scope)
             return
