@@ -108,3 +108,29 @@ async def test_two_processes_editing_one_fact_one_wins_the_other_is_told(
     winner = outcomes.index("won") + 1
     fact = await store.fact(fact_id, GUILD)
     assert fact is not None and fact.statement == f"Edited by {winner}."
+
+
+async def test_processes_starting_at_once_on_a_new_file_all_open_it(tmp_path: Path) -> None:
+    """Before the startup lock, 5 rounds out of 5 failed: "table meta already exists"
+    (a migration applied twice) or "locked" (the switch to WAL)."""
+    for round_ in range(3):
+        path = tmp_path / f"new{round_}" / "store.sqlite3"
+        openers = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                "import asyncio, sys\nfrom bot.store import Store\n"
+                "async def main():\n    store = await Store.open(sys.argv[1])\n"
+                "    print(await store.schema_version())\n    await store.close()\n"
+                "asyncio.run(main())",
+                str(path),
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(4)
+        ]
+        results = [await opener.communicate() for opener in openers]
+        versions = {out.strip() for out, _ in results}
+        assert all(opener.returncode == 0 for opener in openers), [e for _, e in results]
+        assert len(versions) == 1 and versions != {b"0"}

@@ -8,10 +8,13 @@ so a crash mid-migration leaves the previous schema intact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
 import os
 import re
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
@@ -166,7 +169,27 @@ def _has_wal(path: Path) -> bool:
     return Path(f"{path}-wal").exists()
 
 
+@contextlib.asynccontextmanager
+async def _startup_lock(path: Path) -> AsyncIterator[None]:
+    """Held (an flock on the store's folder) while a process creates or migrates the
+    store: several bot processes starting at once on one file would otherwise apply the
+    same migration twice ("table already exists") or race to switch it to WAL. The
+    folder, not the file: closing any descriptor of the file would drop SQLite's own
+    POSIX locks on it. Waits in a thread, so the event loop goes on."""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
 async def _open_writable(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
+    async with _startup_lock(path):
+        return await _open_writable_now(path)
+
+
+async def _open_writable_now(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
     writer = await connect(path)
     try:
         await migrate(writer)
