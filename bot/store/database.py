@@ -175,10 +175,15 @@ async def _startup_lock(path: Path) -> AsyncIterator[None]:
     store: several bot processes starting at once on one file would otherwise apply the
     same migration twice ("table already exists") or race to switch it to WAL. The
     folder, not the file: closing any descriptor of the file would drop SQLite's own
-    POSIX locks on it. Waits in a thread, so the event loop goes on."""
+    POSIX locks on it. Polled, so the event loop goes on (and no thread is left)."""
     fd = os.open(path.parent, os.O_RDONLY)
     try:
-        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(0.02)
         yield
     finally:
         os.close(fd)  # releases the flock
