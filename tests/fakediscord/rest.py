@@ -125,6 +125,24 @@ async def _read_multipart(request: web.Request) -> tuple[Any, list[RecordedFile]
     return payload, files
 
 
+@dataclass
+class LateAnswer:
+    """Calls that take effect at once but are answered ``delay`` seconds later."""
+
+    method: str
+    path: re.Pattern[str]
+    delay: float
+    times: int
+
+    def take(self, call: RecordedCall) -> bool:
+        if self.times <= 0 or self.method not in ("*", call.method):
+            return False
+        if not self.path.search(call.path):
+            return False
+        self.times -= 1
+        return True
+
+
 class RestServer:
     """Dispatches ``/api/v{N}/...`` requests to route handlers."""
 
@@ -132,6 +150,7 @@ class RestServer:
         self.fake = fake
         self.routes = routes
         self.faults = faults
+        self.late: list[LateAnswer] = []
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         match = _API_PREFIX.match(request.match_info.get("tail", ""))
@@ -163,6 +182,9 @@ class RestServer:
         if route is None:
             return NOT_FOUND[0], ApiError.of(NOT_FOUND).body(), headers
         status, body, extra = await self._run(route, params, call)
+        late = next((rule for rule in self.late if rule.take(call)), None)
+        if late is not None:
+            await asyncio.sleep(late.delay)
         return status, body, {**headers, **extra}
 
     async def _run(

@@ -21,7 +21,7 @@ from .gateway import OP_RECONNECT, GatewayServer
 from .interactions import FakeInteraction, InteractionRegistry
 from .payloads import JSON
 from .recorder import MessageLog, MessagePredicate, RecordedCall
-from .rest import RestServer
+from .rest import LateAnswer, RestServer
 from .state import FakeState
 
 _SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
@@ -868,6 +868,14 @@ class FakeDiscord:
         )
         return self.faults.add_rule(rule)
 
+    def answer_late(self, method: str, path_regex: str, delay: float, times: int = 1) -> LateAnswer:
+        """The next ``times`` matching calls take effect at once (a message is posted and
+        dispatched) but are answered ``delay`` seconds later: a client that dies
+        meanwhile never learns that its call succeeded."""
+        rule = LateAnswer(method.upper(), re.compile(path_regex), delay, times)
+        self.rest.late.append(rule)
+        return rule
+
     def limit_route(self, method: str, path_regex: str, limit: int, window: float) -> RouteLimit:
         """Enforce a real bucket: ``limit`` calls per ``window`` s per path, then 429s."""
         return self.faults.add_limit(
@@ -876,3 +884,4 @@ class FakeDiscord:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+        self.rest.late.clear()
