@@ -26,6 +26,7 @@ REGISTRY: dict[str, str] = {
     "store": "bench.store",  # 100k facts / 10k entities: lookups, search, build, size
     "startup": "bench.startup",  # process start -> first answer; RSS before/after 10k commands
     "digest": "bench.digest",  # 1,000 servers' digests due at one minute: time, peak rate, 429s
+    "intents": "bench.intents",  # CPU per 10k chat messages: message commands vs slash-only
 }
 
 
