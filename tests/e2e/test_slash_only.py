@@ -194,6 +194,12 @@ CASES: list[tuple[str, Options, str, str]] = [
     ("digest now", lambda w: {}, "mod", "osted"),
     ("digest off", lambda w: {}, "mod", "off"),
     ("sync", lambda w: {}, "owner", "ync"),
+    ("feed list", lambda w: {}, "mod", "This server follows no feeds"),
+    # Fetching is not what this test is about: a refusal in words shows the command ran.
+    ("feed add", lambda w: {"url": "http://127.0.0.1:9/feed.xml"}, "mod", "I won't fetch from"),
+    ("feed remove", lambda w: {"feed_id": 1}, "mod", "This server follows no feed 1"),
+    ("source edit", lambda w: {"source_id": 1, "title": "T"}, "mod", "no fetched source S1"),
+    ("source draft", lambda w: {"source_id": 1}, "mod", "Review S1: candidate 1 of"),
 ]
 
 
