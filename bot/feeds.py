@@ -201,8 +201,12 @@ class FeedDispatcher:
         find_posted: FindPosted,
         tell: Tell,
         clock: Callable[[], datetime],
+        owns: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         self.store = store
+        # Whether this process runs the feed's server's shard: processes sharing one
+        # store each poll and post only their own servers' feeds.
+        self.owns = owns
         self.fetcher = fetcher
         self.post = post
         self.find_posted = find_posted
@@ -260,7 +264,7 @@ class FeedDispatcher:
         async with self.slots, self._locks.setdefault(feed_id, asyncio.Lock()):
             try:
                 feed = await self.store.feed(feed_id)
-                if feed is None or feed.paused:
+                if feed is None or feed.paused or not self.owns(feed.guild_id):
                     return
                 if poll:
                     await self.poll(feed, report)

@@ -123,6 +123,7 @@ class Feeds(commands.Cog):
 
     async def _run_when_ready(self) -> None:
         await self.bot.wait_until_ready()
+        self.dispatcher.owns = self.bot.owns_guild  # known once connected
         await self.dispatcher.run()
 
     # --- posting to the review channel ---------------------------------------------------
