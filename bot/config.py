@@ -189,6 +189,20 @@ def _shard_ids(text: str | None, count: int | None) -> tuple[int, ...] | None:
     return tuple(sorted(ids))
 
 
+def _db_path(text: str | None) -> Path:
+    """A SQLite file. A database URL (postgresql://…) is refused in words: taken as a
+    path it would make folders named after the URL."""
+    if not text:
+        return DEFAULT_DB
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
+        scheme = text.split(":", 1)[0]
+        raise BadInput(
+            f"BRIEFING_DB must be the path of a SQLite file; {scheme}:// databases are not "
+            "supported yet (several processes can share one SQLite file on one machine)"
+        )
+    return Path(text)
+
+
 def _switch(name: str, text: str | None, default: bool) -> bool:
     if not text or not text.strip():
         return default
@@ -238,7 +252,7 @@ class Config:
             token=values.get("DISCORD_TOKEN") or None,
             api_base=api_base.rstrip("/") if api_base else None,
             gateway_url=_url("DISCORD_GATEWAY_URL", values.get("DISCORD_GATEWAY_URL"), SOCKETS),
-            db_path=Path(values.get("BRIEFING_DB") or DEFAULT_DB),
+            db_path=_db_path(values.get("BRIEFING_DB")),
             prefix=values.get("BRIEFING_PREFIX") or "!",
             owner_ids=_owner_ids(values.get("BRIEFING_OWNER_IDS", "")),
             log_level=level or "INFO",

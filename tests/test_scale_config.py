@@ -85,3 +85,22 @@ def test_bad_shard_ids_are_one_line_and_exit_2(tmp_path: Path) -> None:
         "error: BRIEFING_SHARD_IDS: '3-5' is not within shards 0 to 3 (BRIEFING_SHARD_COUNT is 4)"
     )
     assert not Path(db).exists()
+
+
+@pytest.mark.parametrize("url", ["postgresql://bot@db/briefing", "postgres://x", "sqlite:///a"])
+def test_a_database_url_is_refused_in_words_not_made_into_folders(url: str) -> None:
+    with pytest.raises(BadInput) as raised:
+        config(BRIEFING_DB=url)
+    assert str(raised.value).startswith("BRIEFING_DB must be the path of a SQLite file; ")
+    assert "not supported yet" in str(raised.value)
+
+
+def test_a_database_url_is_one_line_and_exit_2_and_makes_nothing(tmp_path: Path) -> None:
+    result, _ = run(tmp_path, "build", env={"BRIEFING_DB": "postgresql://bot@db/briefing"})
+    assert result.returncode == 2
+    assert one_line(result).startswith("error: BRIEFING_DB must be the path of a SQLite file")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plain_path_with_a_colon_is_still_a_path() -> None:
+    assert config(BRIEFING_DB="var/a:b.sqlite3").db_path == Path("var/a:b.sqlite3")
