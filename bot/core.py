@@ -424,6 +424,12 @@ def _exit_code(bot: BriefingBot, outcome: BaseException | None) -> int:
         return 0
     if isinstance(outcome, discord.LoginFailure):
         log.error("Discord refused the token: check DISCORD_TOKEN")
+    elif isinstance(outcome, discord.PrivilegedIntentsRequired):
+        log.error(
+            "Discord refused the Message Content intent: enable it for the application in "
+            "the developer portal, or set BRIEFING_MESSAGE_COMMANDS=off (slash commands "
+            "and @mentions only)"
+        )
     elif isinstance(outcome, GatewayUnreachable):
         # Logged in over REST, never reached the gateway.
         gateway = DiscordWebSocket.DEFAULT_GATEWAY

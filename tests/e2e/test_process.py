@@ -74,3 +74,22 @@ async def test_the_fetch_allowlist_reaches_the_running_bot(tmp_path: Path) -> No
             assert process.returncode == 0, log_path.read_text()
     finally:
         await site.stop()
+
+
+async def test_an_ungranted_message_content_intent_ends_the_bot_saying_what_to_do(
+    tmp_path: Path,
+) -> None:
+    async with FakeDiscord(token=TOKEN) as fake:
+        fake.add_guild(name="Alpha")
+        fake.disallowed_intents = 1 << 15  # MESSAGE_CONTENT not granted in the portal
+        log_path = tmp_path / "bot.log"
+        process = await start_bot_process(fake, tmp_path / "store.sqlite3", log_path, TOKEN)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    log = log_path.read_text()
+    assert process.returncode == 1, log[-2000:]
+    assert "set BRIEFING_MESSAGE_COMMANDS=off" in log, log[-2000:]

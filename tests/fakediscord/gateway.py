@@ -253,6 +253,10 @@ class GatewayServer:
         if self.fake.token is not None and data.get("token") != self.fake.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
+        if int(data.get("intents") or 0) & self.fake.disallowed_intents:
+            # The application was not granted a privileged intent it asks for.
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         raw_shard = data.get("shard")
         shard = (int(raw_shard[0]), int(raw_shard[1])) if raw_shard else None
         session = GatewaySession(

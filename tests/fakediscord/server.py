@@ -68,6 +68,8 @@ class FakeDiscord:
         self.ratelimit_reset_after = ratelimit_reset_after
         self.application_flags = application_flags
         self.recommended_shards = shards  # what /gateway/bot recommends
+        # Privileged intents the application is not granted: IDENTIFY asking closes 4014.
+        self.disallowed_intents = 0
         self.ids = p.Snowflakes()
         self.gateway = GatewayServer(
             self, heartbeat_interval_ms=heartbeat_interval_ms, resume_buffer=resume_buffer
