@@ -127,3 +127,11 @@ def discord_dispatcher(bot: BriefingBot, on_disabled: Callable[[int], None]) -> 
         on_disabled=on_disabled,
         stale_after=bot.config.stale_after,
     )
+
+
+def take_this_processs_shards(dispatcher: DigestDispatcher, bot: BriefingBot) -> None:
+    """Once connected (when the shard count is known): deliver only the servers of the
+    shards this process runs, at its share of the bot's rate limit (its shards over
+    all shards), since Discord's limit is per bot, not per process."""
+    dispatcher.owns = bot.owns_guild
+    dispatcher.pacer = Pacer.share(bot.shard_share())

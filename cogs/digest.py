@@ -15,7 +15,7 @@ from bot.checks import is_moderator, moderator_cooldown, moderator_only
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.dates import parse_clock, zone
-from bot.delivery import discord_dispatcher
+from bot.delivery import discord_dispatcher, take_this_processs_shards
 from bot.digests import ChannelGone
 from bot.errors import BadInput
 from bot.render.embeds import render_pages
@@ -44,9 +44,7 @@ class Digest(commands.Cog):
 
     async def _run_when_ready(self) -> None:
         await self.bot.wait_until_ready()
-        # Known once connected: which servers are ours, and our part of the rate limit.
-        self.dispatcher.owns = self.bot.owns_guild
-        self.dispatcher.pacer = Pacer.share(self.bot.shard_share())
+        take_this_processs_shards(self.dispatcher, self.bot)
         await self.dispatcher.run_forever()
 
     # --- telling moderators about a digest the bot turned off -----------------------
