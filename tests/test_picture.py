@@ -1,0 +1,86 @@
+"""The PNG timeline (bot.render.picture): a real PNG of the promised size, one row per
+item up to the bound, the same bytes for the same input, and the text's marks."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import timedelta
+
+from PIL import Image
+
+from bot import briefing
+from bot.pictures import timeline_picture
+from bot.render import picture
+from bot.store import Store
+from tests.conftest import FIXED_NOW
+
+
+def decoded(png: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    image.load()
+    return image
+
+
+async def test_the_timeline_picture_is_a_phone_sized_png(store: Store) -> None:
+    meetings = await store.meetings(None)
+    sources = await store.sources(None)
+    png = picture.timeline_png(meetings, sources, FIXED_NOW)
+    image = decoded(png)
+    rows, left_out = picture.rows_for(meetings, sources, FIXED_NOW)
+    assert image.size == (picture.WIDTH, picture.layout_height(rows, True))
+    assert 250 <= image.size[1] <= 600
+    assert len(rows) == len(meetings) + 1 and left_out == 0  # two meetings and one source
+    assert len(png) < 150_000
+
+
+async def test_same_input_same_bytes(store: Store) -> None:
+    meetings = await store.meetings(None)
+    sources = await store.sources(None)
+    first = picture.timeline_png(meetings, sources, FIXED_NOW)
+    assert picture.timeline_png(meetings, sources, FIXED_NOW) == first
+    later = picture.timeline_png(meetings, sources, FIXED_NOW + timedelta(days=1))
+    assert later != first  # today's line moved
+
+
+async def test_rows_carry_the_texts_marks_and_tenses(store: Store) -> None:
+    meetings = await store.meetings(None)
+    sources = await store.sources(None)
+    rows, _ = picture.rows_for(meetings, sources, FIXED_NOW)
+    by_title = {row.title: row for row in rows}
+    hanoi = by_title["Trump–Kim summit in Hanoi"]
+    assert hanoi.date == "27–28 Feb 2019" and hanoi.shape == "past"
+    assert "date: public record" in hanoi.marks
+    source = next(row for row in rows if row.shape == "source")
+    assert source.date == "week of 22 Apr 2019"
+    assert "as of April 2019" in source.detail and "date: inferred" in source.marks
+    # Before the summit, the same meeting is upcoming.
+    before = meetings[0].when.start - timedelta(days=30)
+    assert picture.meeting_row(meetings[0], before).shape == "upcoming"
+
+
+async def test_at_most_max_items_rows_are_drawn_and_the_rest_counted(store: Store) -> None:
+    base = (await store.meetings(None))[0]
+    many = [
+        replace(base, id=100 + n, when=replace(base.when, start=base.when.start + timedelta(n)))
+        for n in range(picture.MAX_ITEMS + 7)
+    ]
+    rows, left_out = picture.rows_for(many, [], FIXED_NOW)
+    assert len(rows) == picture.MAX_ITEMS and left_out == 7
+    assert rows[-1].at == many[-1].when.start  # the latest are kept, as in the text
+    image = decoded(picture.timeline_png(many, [], FIXED_NOW))
+    assert image.size[1] == picture.layout_height(rows, True)
+
+
+def test_characters_the_font_lacks_show_as_question_marks() -> None:
+    assert picture.drawable("Kim–Putin Ж é", 22) == "Kim–Putin Ж é"
+    assert picture.drawable("김정은", 22) == "???"
+
+
+async def test_an_answer_citing_no_meeting_has_no_picture(store: Store) -> None:
+    answer = await briefing.sanctions(store, None)
+    assert await timeline_picture(store, answer, None, FIXED_NOW, title="x") is None
+    timeline = await briefing.timeline(store, None, FIXED_NOW)
+    png = await timeline_picture(store, timeline, None, FIXED_NOW, title="Timeline")
+    assert png is not None and decoded(png).size[0] == picture.WIDTH
