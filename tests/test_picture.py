@@ -30,7 +30,7 @@ async def test_the_timeline_picture_is_a_phone_sized_png(store: Store) -> None:
     image = decoded(png)
     rows, left_out = picture.rows_for(meetings, sources, FIXED_NOW)
     assert image.size == (picture.WIDTH, picture.layout_height(rows, True))
-    assert 250 <= image.size[1] <= 600
+    assert 300 <= image.size[1] <= 700
     assert len(rows) == len(meetings) + 1 and left_out == 0  # two meetings and one source
     assert len(png) < 150_000
 

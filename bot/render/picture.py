@@ -20,17 +20,20 @@ from PIL import Image, ImageDraw, ImageFont
 from bot.dates import as_local
 from bot.models import Meeting, MeetingStatus, Precision, Provenance, Source, When
 
-WIDTH = 800
-MAX_ITEMS = 10  # rows drawn; the rest are counted in the header
+# Discord shows an embed's image at most 400 px wide (about 300 on a phone), so the
+# picture is drawn with few, large words: about half size on screen, still legible.
+WIDTH = 720
+MAX_ITEMS = 6  # rows drawn; the rest are counted in the header
 TITLE_MAX = 120  # characters of a meeting or source title considered before fitting
 
-HEADER = 78
-ROW = 62
-TODAY_ROW = 44
-LEGEND = 52
-MARGIN = 28
-AXIS_X = 60
-TEXT_X = 88
+DATE_SIZE, TITLE_SIZE, DETAIL_SIZE, TAG_SIZE, SMALL_SIZE = 32, 30, 24, 21, 21
+HEADER = 92
+ROW = 128
+TODAY_ROW = 52
+LEGEND = 70
+MARGIN = 24
+AXIS_X = 44
+TEXT_X = 76
 
 BACKGROUND = (49, 51, 56)  # Discord's dark message background
 INK = (242, 243, 245)
@@ -127,13 +130,16 @@ def when_text(when: When) -> str:
     return f"{start.year}"
 
 
-def _marks(provenance: Provenance, what: str) -> list[str]:
-    marks = []
-    if provenance.public_record:
-        marks.append(f"{what}: public record")
-    if provenance.inferred:
-        marks.append(f"{what}: inferred")
-    return marks
+def _marks(*parts: tuple[Provenance, str]) -> tuple[str, ...]:
+    """Tags for what is public record or inferred, one per label: "date, status: public
+    record" (short enough to sit beside a date)."""
+    labelled: dict[str, list[str]] = {"public record": [], "inferred": []}
+    for provenance, what in parts:
+        if provenance.public_record:
+            labelled["public record"].append(what)
+        if provenance.inferred:
+            labelled["inferred"].append(what)
+    return tuple(f"{', '.join(whats)}: {label}" for label, whats in labelled.items() if whats)
 
 
 def _status(meeting: Meeting, past: bool) -> str:
@@ -155,9 +161,7 @@ def meeting_row(meeting: Meeting, now: datetime) -> Row:
         date=when_text(meeting.when),
         title=meeting.title,
         detail=f"{_status(meeting, past)} ({tense}) · {people}{place}".rstrip(" ·"),
-        marks=tuple(
-            _marks(meeting.date_provenance, "date") + _marks(meeting.status_provenance, "status")
-        ),
+        marks=_marks((meeting.date_provenance, "date"), (meeting.status_provenance, "status")),
         shape=shape,
     )
 
@@ -186,7 +190,7 @@ def source_row(source: Source) -> Row | None:
         date=published_text(source),
         title=f"S{source.id}: {source.title}",
         detail=f"source written · everything from S{source.id} is as of {published.value:%B %Y}",
-        marks=tuple(_marks(published.provenance, "date")),
+        marks=_marks((published.provenance, "date")),
         shape="source",
     )
 
@@ -207,86 +211,92 @@ def rows_for(
 
 
 def _dot(draw: ImageDraw.ImageDraw, y: int, shape: str) -> None:
-    x, r = AXIS_X, 9
+    x, r = AXIS_X, 13
     box = (x - r, y - r, x + r, y + r)
     if shape == "past":
         draw.ellipse(box, fill=PAST)
     elif shape == "upcoming":
-        draw.ellipse(box, fill=BACKGROUND, outline=UPCOMING, width=4)
+        draw.ellipse(box, fill=BACKGROUND, outline=UPCOMING, width=5)
     elif shape == "cancelled":
-        draw.ellipse(box, fill=BACKGROUND, outline=CANCELLED, width=3)
-        draw.line((x - 5, y - 5, x + 5, y + 5), fill=CANCELLED, width=3)
-        draw.line((x - 5, y + 5, x + 5, y - 5), fill=CANCELLED, width=3)
+        draw.ellipse(box, fill=BACKGROUND, outline=CANCELLED, width=4)
+        draw.line((x - 7, y - 7, x + 7, y + 7), fill=CANCELLED, width=4)
+        draw.line((x - 7, y + 7, x + 7, y - 7), fill=CANCELLED, width=4)
     else:
-        draw.rectangle((x - 8, y - 8, x + 8, y + 8), fill=SOURCE)
+        draw.rectangle((x - 11, y - 11, x + 11, y + 11), fill=SOURCE)
 
 
 def _gap_text(earlier: datetime, later: datetime) -> str:
     days = (later - earlier).days
     if days >= 730:
-        return f"{days // 365} years after the item above"
+        return f"{days // 365} years on"
     if days >= 61:
-        return f"{days // 30} months after the item above"
+        return f"{days // 30} months on"
     return ""
 
 
-def _row(draw: ImageDraw.ImageDraw, y: int, row: Row) -> None:
-    _dot(draw, y + 14, row.shape)
-    faded = row.shape in ("past", "cancelled")
-    date_font = _font(22, bold=True)
-    date = drawable(row.date, 22, bold=True)
-    colour = {"upcoming": UPCOMING, "cancelled": CANCELLED, "source": SOURCE}.get(row.shape, INK)
-    draw.text((TEXT_X, y), date, font=date_font, fill=colour)
-    after_date = TEXT_X + int(date_font.getlength(date)) + 14
-    width = WIDTH - MARGIN - after_date
-    draw.text((after_date, y), _fit(row.title, 22, width), font=_font(22), fill=INK)
-    tag_font = _font(15, bold=True)
-    tags = [drawable(mark, 15, bold=True) for mark in row.marks]
-    widths = [int(tag_font.getlength(tag)) + 14 for tag in tags]
-    # Provenance tags are never dropped: the detail text gives way to them.
-    x = WIDTH - MARGIN - sum(widths) - 8 * len(widths)
-    detail = _fit(row.detail, 17, max(40, x - TEXT_X - 12))
-    draw.text((TEXT_X, y + 30), detail, font=_font(17), fill=MUTED if faded else INK)
+def _tags(draw: ImageDraw.ImageDraw, y: int, marks: Sequence[str]) -> int:
+    """Provenance tags, right-aligned on the date line; returns where they begin. They
+    are never dropped: the date line is short, and a title goes on its own line."""
+    font = _font(TAG_SIZE, bold=True)
+    tags = [drawable(mark, TAG_SIZE, bold=True) for mark in marks]
+    widths = [int(font.getlength(tag)) + 18 for tag in tags]
+    x = start = WIDTH - MARGIN - sum(widths) - 8 * max(0, len(widths) - 1)
     for tag, width in zip(tags, widths, strict=True):
-        draw.rounded_rectangle((x, y + 30, x + width, y + 52), radius=6, outline=RECORD, width=2)
-        draw.text((x + 7, y + 32), tag, font=tag_font, fill=RECORD)
+        draw.rounded_rectangle((x, y + 4, x + width, y + 36), radius=8, outline=RECORD, width=2)
+        draw.text((x + 9, y + 7), tag, font=font, fill=RECORD)
         x += width + 8
+    return start
+
+
+def _row(draw: ImageDraw.ImageDraw, y: int, row: Row) -> None:
+    """Three lines: the date (and its tags), the title, then status and who."""
+    _dot(draw, y + 20, row.shape)
+    faded = row.shape in ("past", "cancelled")
+    colour = {"upcoming": UPCOMING, "cancelled": CANCELLED, "source": SOURCE}.get(row.shape, INK)
+    tags_at = _tags(draw, y, row.marks) if row.marks else WIDTH - MARGIN
+    date = _fit(row.date, DATE_SIZE, max(60, tags_at - TEXT_X - 12), bold=True)
+    draw.text((TEXT_X, y), date, font=_font(DATE_SIZE, bold=True), fill=colour)
+    title = _fit(row.title, TITLE_SIZE, WIDTH - MARGIN - TEXT_X)
+    draw.text((TEXT_X, y + 42), title, font=_font(TITLE_SIZE), fill=MUTED if faded else INK)
+    detail = _fit(row.detail, DETAIL_SIZE, WIDTH - MARGIN - TEXT_X)
+    draw.text((TEXT_X, y + 82), detail, font=_font(DETAIL_SIZE), fill=MUTED)
 
 
 def _today(draw: ImageDraw.ImageDraw, y: int, now: datetime, last: datetime | None) -> None:
-    middle = y + TODAY_ROW // 2
-    for x in range(TEXT_X, WIDTH - MARGIN, 16):
-        draw.line((x, middle, x + 8, middle), fill=TODAY, width=2)
+    middle = y + TODAY_ROW // 2 - 6
+    for x in range(TEXT_X, WIDTH - MARGIN, 18):
+        draw.line((x, middle, x + 9, middle), fill=TODAY, width=3)
     gap = _gap_text(last, now) if last else ""
     label = f" Today, {_day(now)}" + (f" · {gap}" if gap else "") + " "
-    font = _font(17, bold=True)
+    font = _font(SMALL_SIZE + 3, bold=True)
     width = font.getlength(label)
-    draw.rectangle((TEXT_X, middle - 12, TEXT_X + width, middle + 12), fill=BACKGROUND)
-    draw.text((TEXT_X, middle - 12), label, font=font, fill=TODAY)
-    draw.ellipse((AXIS_X - 6, middle - 6, AXIS_X + 6, middle + 6), fill=TODAY)
+    draw.rectangle((TEXT_X, middle - 16, TEXT_X + width, middle + 16), fill=BACKGROUND)
+    draw.text((TEXT_X, middle - 16), label, font=font, fill=TODAY)
+    draw.ellipse((AXIS_X - 8, middle - 8, AXIS_X + 8, middle + 8), fill=TODAY)
 
 
 def _legend(draw: ImageDraw.ImageDraw, y: int) -> None:
-    font = _font(16)
-    x = AXIS_X - 9
+    font = _font(SMALL_SIZE)
+    x = AXIS_X - 12
     for shape, text in (
         ("past", "past"),
         ("upcoming", "upcoming"),
         ("cancelled", "cancelled"),
         ("source", "source written"),
     ):
+        box = (x, y + 6, x + 18, y + 24)
         if shape == "past":
-            draw.ellipse((x, y + 4, x + 14, y + 18), fill=PAST)
+            draw.ellipse(box, fill=PAST)
         elif shape == "upcoming":
-            draw.ellipse((x, y + 4, x + 14, y + 18), outline=UPCOMING, width=3)
+            draw.ellipse(box, outline=UPCOMING, width=4)
         elif shape == "cancelled":
-            draw.ellipse((x, y + 4, x + 14, y + 18), outline=CANCELLED, width=3)
-        elif shape == "source":
-            draw.rectangle((x + 1, y + 5, x + 13, y + 17), fill=SOURCE)
-        draw.text((x + 20, y), text, font=font, fill=MUTED)
-        x += 20 + int(font.getlength(text)) + 22
-    note = "Dates as the sources give them, unless tagged public record or inferred."
-    draw.text((AXIS_X - 9, y + 24), _fit(note, 16, WIDTH - AXIS_X), font=font, fill=FAINT)
+            draw.ellipse(box, outline=CANCELLED, width=4)
+        else:
+            draw.rectangle(box, fill=SOURCE)
+        draw.text((x + 26, y), text, font=font, fill=MUTED)
+        x += 26 + int(font.getlength(text)) + 26
+    note = "Dates as the sources give them, unless tagged."
+    draw.text((AXIS_X - 12, y + 34), _fit(note, SMALL_SIZE, WIDTH - AXIS_X), font=font, fill=FAINT)
 
 
 def layout_height(rows: Sequence[Row], today: bool) -> int:
@@ -305,16 +315,15 @@ def timeline_png(
     today_at = next((i for i, row in enumerate(rows) if row.at > now), len(rows))
     image = Image.new("RGB", (WIDTH, layout_height(rows, True)), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.text(
-        (MARGIN, 18), _fit(title, 28, WIDTH - 2 * MARGIN, True), font=_font(28, True), fill=INK
-    )
+    heading = _fit(title, 34, WIDTH - 2 * MARGIN, True)
+    draw.text((MARGIN, 12), heading, font=_font(34, True), fill=INK)
     shown = f"{len(rows)} item{'s' if len(rows) != 1 else ''}, oldest first"
     if left_out:
         shown += f"; {left_out} older not shown"
-    draw.text((MARGIN, 52), shown, font=_font(16), fill=MUTED)
+    draw.text((MARGIN, 56), shown, font=_font(SMALL_SIZE), fill=MUTED)
     top = HEADER
     bottom = top + ROW * len(rows) + TODAY_ROW
-    draw.line((AXIS_X, top + 8, AXIS_X, bottom - 20), fill=FAINT, width=3)
+    draw.line((AXIS_X, top + 20, AXIS_X, bottom - 32), fill=FAINT, width=4)
     y = top
     for index, row in enumerate(rows):
         if index == today_at:

@@ -49,7 +49,7 @@ async def test_timeline_by_prefix_and_slash_shows_its_picture(world: World) -> N
     for message in (by_prefix, by_slash):
         assert message["embeds"][0]["title"] == "Timeline"
         image = shown_picture(world, message)
-        assert image.size[0] == picture.WIDTH and 250 <= image.size[1] <= 600
+        assert image.size[0] == picture.WIDTH and 300 <= image.size[1] <= 700
     # The cached answer is reused; its page is not changed by the picture.
     again = await world.ask("!timeline", user=world.alice)
     assert len(again["embeds"]) == 1 and shown_picture(world, again).size[0] == picture.WIDTH
