@@ -245,7 +245,8 @@ body { font-family: "Noto Sans", "NanumGothic", "Noto Sans CJK KR", "DejaVu Sans
 .embeds { margin-top: 4px; }
 .embed { max-width: 516px; background: #2b2d31; border-left: 4px solid; border-radius: 4px;
   padding: 8px 16px 16px 12px; box-sizing: border-box; display: grid; gap: 8px;
-  font-size: 14px; }
+  font-size: 14px; line-height: 18px; }
+.title { line-height: 22px; }
 .title { font-weight: 600; color: #f2f3f5; font-size: 16px; margin-top: 8px; }
 .description, .value { white-space: pre-wrap; word-wrap: break-word; }
 .fields { display: flex; flex-wrap: wrap; gap: 8px; }

@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
+from tools import screenshots
 from tools.discordhtml import embed_html, inline, markdown, message_html, page_html
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -126,3 +129,13 @@ def test_buttons_and_menus_show_under_the_message() -> None:
     assert '<span class="button secondary disabled">Next ▶</span>' in rendered
     assert "Open a kind" in rendered and 'class="select"' in rendered
     assert rendered.index("Kim Jong Un") < rendered.index("Quotes")
+
+
+def test_the_script_says_clearly_when_chromium_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(screenshots.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit) as stopped:
+        screenshots.find_chromium()
+    assert "chromium is not installed" in str(stopped.value)
+    assert "apt-get install -y chromium" in str(stopped.value)
