@@ -4,12 +4,14 @@ item up to the bound, the same bytes for the same input, and the text's marks.""
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from PIL import Image
 
-from bot import briefing
+from bot import briefing, pictures
 from bot.pictures import timeline_picture
 from bot.render import picture
 from bot.store import Store
@@ -84,3 +86,24 @@ async def test_an_answer_citing_no_meeting_has_no_picture(store: Store) -> None:
     timeline = await briefing.timeline(store, None, FIXED_NOW)
     png = await timeline_picture(store, timeline, None, FIXED_NOW, title="Timeline")
     assert png is not None and decoded(png).size[0] == picture.WIDTH
+
+
+async def test_drawn_off_the_event_loop_once_per_day_and_content(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = []
+    real = pictures.timeline_png
+
+    def counting(*args: object, **kwargs: object) -> bytes:
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pictures, "timeline_png", counting)
+    monkeypatch.setattr(pictures, "_drawn", pictures.OrderedDict())
+    answer = await briefing.timeline(store, None, FIXED_NOW)
+    first = await timeline_picture(store, answer, None, FIXED_NOW, title="Timeline")
+    again = await timeline_picture(store, answer, None, FIXED_NOW, title="Timeline")
+    assert first == again and len(threads) == 1
+    assert threads[0] is not threading.main_thread()
+    await timeline_picture(store, answer, None, FIXED_NOW + timedelta(days=1), title="Timeline")
+    assert len(threads) == 2  # a new day draws anew

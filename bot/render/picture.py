@@ -336,5 +336,5 @@ def timeline_png(
         y += TODAY_ROW
     _legend(draw, y + 4)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
