@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from bot import moderation
+from bot import moderation, pictures
 from bot.models import Change
 from bot.render import picture
 from tests.e2e.conftest import World
@@ -151,3 +151,25 @@ async def test_a_retried_first_page_with_its_picture_is_posted_once(world: World
     assert len(creates) == pages and shown_picture(world, creates[0])
     # every page was POSTed twice, and Discord kept one of each
     assert len(world.fake.calls_to("POST", MESSAGES.format(digests))) == 2 * pages
+
+
+async def test_a_picture_that_fails_to_draw_never_stops_the_answer_or_digest(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise OSError("cannot open resource")
+
+    monkeypatch.setattr(pictures, "timeline_png", broken)
+    monkeypatch.setattr(pictures, "_drawn", pictures.OrderedDict())
+    answer = await world.ask("!timeline", user=world.alice)
+    assert answer["embeds"][0]["title"] == "Timeline" and answer["attachments"] == []
+    assert "image" not in answer["embeds"][0]
+    await quiet(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    await add_upcoming_meeting(world, world.clock.now + timedelta(minutes=1))
+    world.clock.now = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+    assert (await tick(world)).sent == [world.guild]
+    posted = assert_one_digest(world, digests)
+    assert posted[0]["attachments"] == []
+    assert "timeline picture could not be drawn" in caplog.text
