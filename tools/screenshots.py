@@ -159,8 +159,16 @@ def run(out: Path, now: datetime | None) -> list[Measured]:
     return results
 
 
+def _shown(path: Path) -> str:
+    """The folder relative to here when it is below, so logs name no machine paths."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def report(results: list[Measured], out: Path) -> None:
-    print(f"Screenshots in {out}:")
+    print(f"Screenshots in {_shown(out)}/ (embed heights as rendered in chromium):")
     for result in results:
         tallest = max(result.embeds, default=0)
         verdict = "fits" if tallest <= TARGET else f"over the {TARGET} px target"
