@@ -55,6 +55,15 @@ async def test_timeline_by_prefix_and_slash_shows_its_picture(world: World) -> N
     assert len(again["embeds"]) == 1 and shown_picture(world, again).size[0] == picture.WIDTH
 
 
+async def test_a_deferred_slash_timeline_still_shows_its_picture(world: World) -> None:
+    world.bot.defer_after = 0
+    inter = await world.fake.invoke_slash(world.channel, world.alice, "timeline", {})
+    assert (await world.fake.wait_for_interaction_callback(inter, timeout=10))["type"] == 5
+    answer = await world.fake.wait_for_interaction_response(inter, timeout=10)
+    assert answer["source"] in {"followup", "webhook_edit"}
+    assert shown_picture(world, answer).size[0] == picture.WIDTH
+
+
 async def test_answers_without_meetings_carry_no_picture(world: World) -> None:
     message = await world.ask("!sanctions", user=world.alice)
     assert message["attachments"] == [] and "image" not in message["embeds"][0]
