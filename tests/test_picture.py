@@ -107,3 +107,22 @@ async def test_drawn_off_the_event_loop_once_per_day_and_content(
     assert threads[0] is not threading.main_thread()
     await timeline_picture(store, answer, None, FIXED_NOW + timedelta(days=1), title="Timeline")
     assert len(threads) == 2  # a new day draws anew
+
+
+async def test_hostile_titles_draw_within_the_picture(store: Store) -> None:
+    base = (await store.meetings(None))[0]
+    titles = [
+        "\u202eevil\u202c" + "Z\u0337\u0322\u031b" * 60,
+        "\x00\x1b[31m" + "W" * 500,
+        "김정은 " * 40,
+        "",
+    ]
+    many = [replace(base, id=200 + n, title=t) for n, t in enumerate(titles)]
+    image = decoded(picture.timeline_png(many, [], FIXED_NOW))
+    assert image.size[0] == picture.WIDTH
+    width = picture.WIDTH - picture.MARGIN - picture.TEXT_X
+    font = picture._font(picture.TITLE_SIZE)
+    for title in titles:
+        fitted = picture._fit(title, picture.TITLE_SIZE, width)
+        assert font.getlength(fitted) <= width  # never drawn past the edge
+        assert "\x00" not in fitted and "\u202e" not in fitted  # never drawn

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -88,9 +89,11 @@ def _has_glyph(char: str, size: int, bold: bool) -> bool:
 
 
 def drawable(text: str, size: int, bold: bool = False) -> str:
-    """`text` with characters the font cannot draw (e.g. Hangul) shown as '?', so the
+    """`text` without control and format characters (direction overrides, zero-width
+    marks), and with characters the font cannot draw (e.g. Hangul) shown as '?', so the
     picture never shows empty boxes; the text answer has the exact words."""
-    return "".join(c if _has_glyph(c, size, bold) else "?" for c in text)
+    shown = (c for c in text if unicodedata.category(c)[0] != "C")
+    return "".join(c if _has_glyph(c, size, bold) else "?" for c in shown)
 
 
 def _fit(text: str, size: int, width: int, bold: bool = False) -> str:
