@@ -137,7 +137,7 @@ def discord_dispatcher(bot: BriefingBot, on_disabled: Callable[[int], None]) -> 
 
     async def picture(sub: DigestSubscription, answer: Answer) -> bytes | None:
         return await pictures.timeline_picture(
-            bot.store, answer, sub.guild_id, bot.clock(), title=PICTURE_TITLE
+            bot.store, answer, sub.guild_id, bot.clock(), title=PICTURE_TITLE, tz=sub.tz
         )
 
     poster = ChannelPoster(bot, picture)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -126,3 +126,11 @@ async def test_hostile_titles_draw_within_the_picture(store: Store) -> None:
         fitted = picture._fit(title, picture.TITLE_SIZE, width)
         assert font.getlength(fitted) <= width  # never drawn past the edge
         assert "\x00" not in fitted and "\u202e" not in fitted  # never drawn
+
+
+def test_today_is_the_day_in_the_digests_zone() -> None:
+    evening = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # 05:00 on the 28th in Seoul
+    assert picture.today_label(evening, "UTC", None) == "Today, 27 Nov 2026 (UTC)"
+    assert picture.today_label(evening, "Asia/Seoul", None) == "Today, 28 Nov 2026 (Asia/Seoul)"
+    hanoi = datetime(2019, 2, 27, tzinfo=UTC)
+    assert picture.today_label(evening, "UTC", hanoi).endswith("· 7 years on")

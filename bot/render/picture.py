@@ -265,12 +265,20 @@ def _row(draw: ImageDraw.ImageDraw, y: int, row: Row) -> None:
     draw.text((TEXT_X, y + 82), detail, font=_font(DETAIL_SIZE), fill=MUTED)
 
 
-def _today(draw: ImageDraw.ImageDraw, y: int, now: datetime, last: datetime | None) -> None:
+def today_label(now: datetime, tz: str, last: datetime | None) -> str:
+    """ "Today, 28 Nov 2026 (Asia/Seoul) · 7 years on": the day in `tz`, and how long
+    after the item above it."""
+    gap = _gap_text(last, now) if last else ""
+    return f"Today, {_day(as_local(now, tz))} ({tz})" + (f" · {gap}" if gap else "")
+
+
+def _today(
+    draw: ImageDraw.ImageDraw, y: int, now: datetime, tz: str, last: datetime | None
+) -> None:
     middle = y + TODAY_ROW // 2 - 6
     for x in range(TEXT_X, WIDTH - MARGIN, 18):
         draw.line((x, middle, x + 9, middle), fill=TODAY, width=3)
-    gap = _gap_text(last, now) if last else ""
-    label = f" Today, {_day(now)}" + (f" · {gap}" if gap else "") + " "
+    label = f" {today_label(now, tz, last)} "
     font = _font(SMALL_SIZE + 3, bold=True)
     width = font.getlength(label)
     draw.rectangle((TEXT_X, middle - 16, TEXT_X + width, middle + 16), fill=BACKGROUND)
@@ -312,8 +320,10 @@ def timeline_png(
     now: datetime,
     *,
     title: str = "Timeline",
+    tz: str = "UTC",
 ) -> bytes:
-    """The picture as PNG bytes; the same input always gives the same bytes."""
+    """The picture as PNG bytes; the same input always gives the same bytes. `tz`: the
+    zone whose day "Today" names (a digest's; UTC where the reader's zone is unknown)."""
     rows, left_out = rows_for(meetings, sources, now)
     today_at = next((i for i, row in enumerate(rows) if row.at > now), len(rows))
     image = Image.new("RGB", (WIDTH, layout_height(rows, True)), BACKGROUND)
@@ -330,12 +340,12 @@ def timeline_png(
     y = top
     for index, row in enumerate(rows):
         if index == today_at:
-            _today(draw, y, now, rows[index - 1].at if index else None)
+            _today(draw, y, now, tz, rows[index - 1].at if index else None)
             y += TODAY_ROW
         _row(draw, y, row)
         y += ROW
     if today_at == len(rows):
-        _today(draw, y, now, rows[-1].at if rows else None)
+        _today(draw, y, now, tz, rows[-1].at if rows else None)
         y += TODAY_ROW
     _legend(draw, y + 4)
     out = io.BytesIO()
