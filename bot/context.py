@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -139,7 +140,9 @@ class BriefingContext(commands.Context):
         if len(pages) == 1 and (light := quotes or quotes_view(answer)) is not None:
             await self.send(embed=first, view=light, ephemeral=ephemeral, **extra)
             return
-        view = AnswerView(answer, pages, self.author.id, self.bot.live_pages)
+        # Page 1 keeps showing the picture when the reader turns back to it.
+        shown = [dataclasses.replace(pages[0], embed=first), *pages[1:]]
+        view = AnswerView(answer, shown, self.author.id, self.bot.live_pages)
         view.sent(await self.send(embed=first, view=view, ephemeral=ephemeral, **extra))
 
     async def send_error(self, message: str) -> None:

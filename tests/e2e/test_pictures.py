@@ -182,3 +182,31 @@ async def test_a_picture_that_fails_to_draw_never_stops_the_answer_or_digest(
     posted = assert_one_digest(world, digests)
     assert posted[0]["attachments"] == []
     assert "timeline picture could not be drawn" in caplog.text
+
+
+async def test_a_long_timeline_shows_its_picture_again_on_page_one(world: World) -> None:
+    """Turning to page 2 and back: page 1 still shows the picture in its embed."""
+    change = Change(actor_id=world.mod, guild_id=world.guild, at=world.clock.now)
+    store = world.bot.store
+    source = await moderation.add_source(store, change, title="Kaesong talks", text=ARTICLE)
+    for n in range(30):
+        await moderation.add_meeting(
+            store,
+            change,
+            title=f"Working-level consultations, round {n + 1}, on the agenda and delegations",
+            when=f"2026-12-{n % 28 + 1:02d} 10:00 Asia/Seoul",
+            where="Panmunjom",
+            participants="Kim Jong Un, Chinese envoy",
+            source=source,
+            quote=MEETING_QUOTE,
+        )
+    answer = await world.ask("!timeline", user=world.alice)
+    assert "answer:next" in str(answer["components"])
+    assert shown_picture(world, answer).size[0] == picture.WIDTH
+    for button in ("answer:next", "answer:previous"):
+        click = await world.fake.click_button(world.channel, world.alice, answer["id"], button)
+        turned = await world.fake.wait_for_interaction_response(click, timeout=10)
+        assert turned["op"] == "edit" and len(turned["attachments"]) == 1
+    back = world.fake.find_message(answer["id"])
+    assert back is not None
+    assert back["embeds"][0]["image"]["url"] == back["attachments"][0]["url"]
