@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -13,6 +14,7 @@ from discord.ext import commands
 
 from bot.briefing import Answer, anchor
 from bot.models import Change
+from bot.pictures import with_picture
 from bot.render.embeds import Page, render_pages
 from bot.views import AnswerView, quotes_view
 
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+Picture = Callable[[Answer], Awaitable[bytes | None]]
 
 
 class BriefingContext(commands.Context):
@@ -75,10 +80,12 @@ class BriefingContext(commands.Context):
         *,
         timed: bool = False,
         found_only: bool = False,
+        picture: Picture | None = None,
     ) -> None:
         """Send the answer for `key` (which must name everything it depends on besides the
         store and, when `timed`, the time), from the bot's answer cache when it can.
         `found_only`: keep only answers that found something (see AnswerCache.get).
+        `picture`: makes a PNG for the answer (or None), shown in its first page's embed.
         Every answer is dated against today (`anchor`), so the day is part of the key."""
         now = self.now()
 
@@ -92,7 +99,8 @@ class BriefingContext(commands.Context):
             now=now if timed else None,
             keep=(lambda answer: answer.found) if found_only else (lambda answer: True),
         )
-        await self.send_pages(ready.answer, ready.pages, quotes=ready.quotes)
+        image = await picture(ready.answer) if picture is not None else None
+        await self.send_pages(ready.answer, ready.pages, quotes=ready.quotes, picture=image)
 
     def change(self, scope: int | None, reason: str = "") -> Change:
         """A write by the asker, to `scope` (a server id, or None for shared facts)."""
@@ -120,17 +128,22 @@ class BriefingContext(commands.Context):
         *,
         ephemeral: bool = False,
         quotes: discord.ui.View | None = None,
+        picture: bytes | None = None,
     ) -> None:
         """Send an answer's first page, with the stateless Quotes button when the answer is
-        one page (`quotes`, if already built) or a paging view when it is longer."""
+        one page (`quotes`, if already built) or a paging view when it is longer; with
+        `picture` (PNG bytes) shown in the first page's embed."""
+        first, extra = with_picture(pages[0].embed, picture)
         if not AnswerView.needed(answer, pages):
-            await self.send(embed=pages[0].embed, ephemeral=ephemeral)
+            await self.send(embed=first, ephemeral=ephemeral, **extra)
             return
         if len(pages) == 1 and (light := quotes or quotes_view(answer)) is not None:
-            await self.send(embed=pages[0].embed, view=light, ephemeral=ephemeral)
+            await self.send(embed=first, view=light, ephemeral=ephemeral, **extra)
             return
-        view = AnswerView(answer, pages, self.author.id, self.bot.live_pages)
-        view.sent(await self.send(embed=pages[0].embed, view=view, ephemeral=ephemeral))
+        # Page 1 keeps showing the picture when the reader turns back to it.
+        shown = [dataclasses.replace(pages[0], embed=first), *pages[1:]]
+        view = AnswerView(answer, shown, self.author.id, self.bot.live_pages)
+        view.sent(await self.send(embed=first, view=view, ephemeral=ephemeral, **extra))
 
     async def send_error(self, message: str) -> None:
         """A short error, private to the asker where Discord allows it."""

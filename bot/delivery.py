@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import pictures
 from bot.briefing import Answer
 from bot.digests import ChannelGone, DigestDispatcher, Posted, nonce_for
 from bot.feedmodels import Feed, FeedItem
@@ -22,12 +23,14 @@ from bot.feeds import FeedDispatcher
 from bot.fetch import Fetcher
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
+from bot.pictures import with_picture
 from bot.render.embeds import render_pages
 
 if TYPE_CHECKING:
     from bot.core import BriefingBot
 
 PAGE = re.compile(r"Page (\d+)/\d+")
+PICTURE_TITLE = "Meetings in this digest"
 HISTORY_LIMIT = 100  # messages looked through for an interrupted digest's pages
 HISTORY_SLACK = timedelta(minutes=1)  # looked for from this long before the claim
 
@@ -36,11 +39,21 @@ def footer_ref(nonce: str) -> str:
     return f"ref {nonce[:10]}"
 
 
-class ChannelPoster:
-    """Posts digests with `client` and finds what it posted."""
+# Makes the picture of a digest's meetings (bot.pictures), or None.
+DigestPicture = Callable[[DigestSubscription, Answer], Awaitable[bytes | None]]
 
-    def __init__(self, client: discord.Client) -> None:
+
+async def no_picture(sub: DigestSubscription, answer: Answer) -> bytes | None:
+    return None
+
+
+class ChannelPoster:
+    """Posts digests with `client` and finds what it posted. `picture` draws the
+    digest's meetings for its first page."""
+
+    def __init__(self, client: discord.Client, picture: DigestPicture = no_picture) -> None:
         self.client = client
+        self.picture = picture
 
     async def channel(self, sub: DigestSubscription) -> discord.abc.Messageable:
         channel = self.client.get_channel(sub.channel_id)
@@ -71,13 +84,17 @@ class ChannelPoster:
         channel = await self.channel(sub)
         answer.footer_note = f"Daily digest · {footer_ref(claim.nonce)}"
         ids = dict(posted)
+        # The first page shows the digest's meetings as a picture; its nonce is the same
+        # with or without it, so a retried first page is still posted once.
+        image = await self.picture(sub, answer) if 0 not in ids else None
         for number, page in enumerate(render_pages(answer, quotes_button=False)):
             if number in ids:
                 continue
             await pacer.acquire()
             nonce = nonce_for(sub.guild_id, claim.local_day, number)
+            embed, extra = with_picture(page.embed, image if number == 0 else None)
             try:
-                message = await channel.send(embed=page.embed, nonce=nonce)
+                message = await channel.send(embed=embed, nonce=nonce, **extra)
             except discord.NotFound:
                 raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
             except discord.Forbidden:
@@ -117,7 +134,13 @@ def feed_dispatcher(
 def discord_dispatcher(bot: BriefingBot, on_disabled: Callable[[int], None]) -> DigestDispatcher:
     """The digest dispatcher for `bot`: its store, its clock, and delivery through it.
     `on_disabled` is told the server whose digest the bot turned off."""
-    poster = ChannelPoster(bot)
+
+    async def picture(sub: DigestSubscription, answer: Answer) -> bytes | None:
+        return await pictures.timeline_picture(
+            bot.store, answer, sub.guild_id, bot.clock(), title=PICTURE_TITLE, tz=sub.tz
+        )
+
+    poster = ChannelPoster(bot, picture)
     return DigestDispatcher(
         bot.store,
         poster.post,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from discord import app_commands
 from discord.ext import commands
 
-from bot import briefing, moderation
+from bot import briefing, moderation, pictures
 from bot.checks import (
     member_cooldown,
     moderator_cooldown,
@@ -40,7 +40,12 @@ class Meetings(commands.Cog):
     async def timeline(self, ctx: BriefingContext) -> None:
         """All meetings and dated events in order."""
         await ctx.cached_answer(
-            ("timeline",), lambda: ctx.act(briefing.timeline, ctx.scope, ctx.now()), timed=True
+            ("timeline",),
+            lambda: ctx.act(briefing.timeline, ctx.scope, ctx.now()),
+            timed=True,
+            picture=lambda answer: ctx.act(
+                pictures.timeline_picture, answer, ctx.scope, ctx.now(), title="Timeline"
+            ),
         )
 
     @commands.hybrid_group(name="meeting", fallback="show", invoke_without_command=True)

@@ -29,6 +29,7 @@ ADAPTERS = {
     "bot.checks",
     "bot.views",
     "bot.delivery",
+    "bot.pictures",
     "bot.cache",
     "bot.forms",
     "bot.flags",

@@ -101,6 +101,21 @@ def attachments_from(
     return result
 
 
+def resolve_attachment_urls(embeds: list[JSON], attachments: list[JSON]) -> list[JSON]:
+    """Like Discord: an embed image or thumbnail at ``attachment://<filename>`` shows the
+    uploaded file of that name (its url becomes the attachment's); one naming no uploaded
+    file is left as sent, so a test can see the reference is broken."""
+    by_name = {a["filename"]: a for a in attachments}
+    resolved = copy.deepcopy(embeds)
+    for embed in resolved:
+        for key in ("image", "thumbnail"):
+            url = str((embed.get(key) or {}).get("url") or "")
+            found = by_name.get(url.removeprefix("attachment://"))
+            if url.startswith("attachment://") and found is not None:
+                embed[key] = {"url": found["url"], "proxy_url": found["proxy_url"]}
+    return resolved
+
+
 def _reference(fake: FakeDiscord, ref: JSON, channel_id: int) -> tuple[JSON, JSON | None]:
     target_id = int(ref["message_id"])
     target = fake.state.messages.get(target_id)
@@ -133,17 +148,18 @@ def new_message(
         earlier = fake.state.messages.get(earlier_id)
         if earlier is not None and time.monotonic() - at <= NONCE_WINDOW:
             raise NonceReplay(earlier)
+    attachments = attachments_from(fake, channel_id, body, files)
     message = p.message_payload(
         fake.ids.next(),
         channel_id,
         fake.bot_user,
         body.get("content") or "",
         guild_id=guild.id if guild else None,
-        embeds=body.get("embeds") or [],
+        embeds=resolve_attachment_urls(body.get("embeds") or [], attachments),
         components=body.get("components") or [],
         tts=bool(body.get("tts")),
         flags=int(body.get("flags") or 0),
-        attachments=attachments_from(fake, channel_id, body, files),
+        attachments=attachments,
     )
     if body.get("nonce") is not None:
         message["nonce"] = body["nonce"]
@@ -172,6 +188,8 @@ def apply_edit(fake: FakeDiscord, message: JSON, body: JSON, files: list[Recorde
         message["attachments"] = kept + attachments_from(
             fake, int(message["channel_id"]), body, files
         )
+    if "embeds" in body or files:
+        message["embeds"] = resolve_attachment_urls(message["embeds"], message["attachments"])
     message["edited_timestamp"] = p.iso()
 
 
