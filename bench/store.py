@@ -25,7 +25,7 @@ from bench.synthetic import Synthetic, fill_fts, generate, insert
 from bot import briefing
 from bot.render.embeds import render_pages
 from bot.store import Store, index
-from bot.store.store import _FACT_SELECT
+from bot.store.facts import FACT_SELECT
 
 GUILD = 1001  # a server that has a few facts of its own
 
@@ -171,7 +171,7 @@ async def hydrate_before_after(store: Store, subjects: list[int]) -> dict[str, A
     """Store._hydrate on the same fact rows (an entity's first 150 facts) the old way
     (three queries) and the new (one), alternating, with whether the facts are equal."""
     fact_rows = [
-        await store._all(f"{_FACT_SELECT} WHERE f.subject_id = ? ORDER BY f.id LIMIT 150", (e,))
+        await store._all(f"{FACT_SELECT} WHERE f.subject_id = ? ORDER BY f.id LIMIT 150", (e,))
         for e in subjects
     ]
     old = await timed([lambda r=r: store_legacy.hydrate(store, r) for r in fact_rows], len)

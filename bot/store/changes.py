@@ -7,7 +7,6 @@ name the version they edit; a stale version means someone else changed it first.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +14,7 @@ import aiosqlite
 
 from bot.errors import Conflict, not_in_scope
 from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft, Table, Usage
-from bot.store import index
+from bot.store import audit, index, links
 from bot.store.rows import iso
 
 Conn = aiosqlite.Connection
@@ -24,36 +23,6 @@ Conn = aiosqlite.Connection
 async def _one(conn: Conn, sql: str, params: tuple | dict) -> aiosqlite.Row | None:
     async with conn.execute(sql, params) as cursor:
         return await cursor.fetchone()
-
-
-async def audit(
-    conn: Conn,
-    change: Change,
-    action: str,
-    kind: str,
-    object_id: int | None,
-    before: dict | None,
-    after: dict | None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO audit(at, actor_id, guild_id, action, object_type, object_id, before, "
-        "after, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            change.at.isoformat(),
-            change.actor_id,
-            change.guild_id,
-            action,
-            kind,
-            object_id,
-            _json(before),
-            _json(after),
-            change.reason or None,
-        ),
-    )
-
-
-def _json(value: dict | None) -> str | None:
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True) if value else None
 
 
 # --- quotas ----------------------------------------------------------------------------
@@ -110,7 +79,7 @@ async def insert_source(conn: Conn, draft: SourceDraft, change: Change) -> int:
         "published": published,
         "chars": len(draft.text),
     }
-    await audit(conn, change, "add", "source", source_id, None, after)
+    await audit.change(conn, change, "add", "source", source_id, None, after)
     return source_id
 
 
@@ -146,28 +115,15 @@ async def fact_snapshot(conn: Conn, fact_id: int) -> dict[str, Any] | None:
 
 
 async def _write_fact_links(conn: Conn, fact_id: int, draft: FactDraft) -> None:
-    await conn.execute("DELETE FROM fact_topics WHERE fact_id = ?", (fact_id,))
-    await conn.execute("DELETE FROM fact_entities WHERE fact_id = ?", (fact_id,))
-    await conn.execute("DELETE FROM citations WHERE fact_id = ?", (fact_id,))
-    await conn.executemany(
-        "INSERT INTO fact_topics(fact_id, topic) VALUES (?, ?)",
-        [(fact_id, topic) for topic in dict.fromkeys(draft.topics)],
+    involved = [e for e in draft.entity_ids if e != draft.subject_id]
+    await links.write_fact_links(
+        conn, fact_id, draft.topics, involved, _citation_rows(draft.citations)
     )
-    await conn.executemany(
-        "INSERT INTO fact_entities(fact_id, entity_id) VALUES (?, ?)",
-        [(fact_id, e) for e in dict.fromkeys(draft.entity_ids) if e != draft.subject_id],
-    )
-    await _write_citations(conn, "fact_id", fact_id, draft.citations)
     await index.refresh_facts(conn, [fact_id])
 
 
-async def _write_citations(
-    conn: Conn, column: str, owner_id: int, citations: tuple[CitationDraft, ...]
-) -> None:
-    await conn.executemany(
-        f"INSERT INTO citations({column}, source_id, quote, start, end) VALUES (?, ?, ?, ?, ?)",
-        [(owner_id, c.source_id, c.quote, c.start, c.end) for c in citations],
-    )
+def _citation_rows(citations: tuple[CitationDraft, ...]) -> list[links.CitationRow]:
+    return [(c.source_id, c.quote, c.start, c.end) for c in citations]
 
 
 async def insert_fact(conn: Conn, draft: FactDraft, change: Change) -> int:
@@ -187,7 +143,9 @@ async def insert_fact(conn: Conn, draft: FactDraft, change: Change) -> int:
     ) as cursor:
         fact_id = (await cursor.fetchone())[0]
     await _write_fact_links(conn, fact_id, draft)
-    await audit(conn, change, "add", "fact", fact_id, None, await fact_snapshot(conn, fact_id))
+    await audit.change(
+        conn, change, "add", "fact", fact_id, None, await fact_snapshot(conn, fact_id)
+    )
     return fact_id
 
 
@@ -227,7 +185,9 @@ async def update_fact(
         (draft.subject_id, draft.statement, draft.kind.value, draft.attributed_to, fact_id),
     )
     await _write_fact_links(conn, fact_id, draft)
-    await audit(conn, change, "edit", "fact", fact_id, before, await fact_snapshot(conn, fact_id))
+    await audit.change(
+        conn, change, "edit", "fact", fact_id, before, await fact_snapshot(conn, fact_id)
+    )
 
 
 async def set_retracted(
@@ -240,7 +200,9 @@ async def set_retracted(
     await _bump(conn, "facts", fact_id, version, change)
     await conn.execute("UPDATE facts SET retracted = ? WHERE id = ?", (int(retracted), fact_id))
     action = "retract" if retracted else "restore"
-    await audit(conn, change, action, "fact", fact_id, before, await fact_snapshot(conn, fact_id))
+    await audit.change(
+        conn, change, action, "fact", fact_id, before, await fact_snapshot(conn, fact_id)
+    )
 
 
 # --- meetings --------------------------------------------------------------------------
@@ -267,17 +229,8 @@ async def meeting_snapshot(conn: Conn, meeting_id: int) -> dict[str, Any] | None
 
 
 async def _write_meeting_links(conn: Conn, meeting_id: int, draft: MeetingDraft) -> None:
-    await conn.execute("DELETE FROM meeting_participants WHERE meeting_id = ?", (meeting_id,))
-    await conn.execute("DELETE FROM citations WHERE meeting_id = ?", (meeting_id,))
-    await conn.executemany(
-        "INSERT INTO meeting_participants(meeting_id, position, entity_id, name) "
-        "VALUES (?, ?, ?, ?)",
-        [
-            (meeting_id, n, entity_id, name)
-            for n, (entity_id, name) in enumerate(draft.participants)
-        ],
-    )
-    await _write_citations(conn, "meeting_id", meeting_id, draft.citations)
+    citations = _citation_rows(draft.citations)
+    await links.write_meeting_links(conn, meeting_id, draft.participants, citations)
 
 
 def _meeting_values(draft: MeetingDraft) -> tuple:
@@ -308,7 +261,7 @@ async def insert_meeting(conn: Conn, draft: MeetingDraft, change: Change) -> int
         meeting_id = (await cursor.fetchone())[0]
     await _write_meeting_links(conn, meeting_id, draft)
     after = await meeting_snapshot(conn, meeting_id)
-    await audit(conn, change, "add", "meeting", meeting_id, None, after)
+    await audit.change(conn, change, "add", "meeting", meeting_id, None, after)
     return meeting_id
 
 
@@ -336,4 +289,4 @@ async def update_meeting(
     )
     await _write_meeting_links(conn, meeting_id, draft)
     after = await meeting_snapshot(conn, meeting_id)
-    await audit(conn, change, action, "meeting", meeting_id, before, after)
+    await audit.change(conn, change, action, "meeting", meeting_id, before, after)

@@ -24,7 +24,7 @@ from bot.curation import (
     spec_hash,
 )
 from bot.errors import DataError
-from bot.store import index
+from bot.store import audit, index, links
 from bot.store.rows import iso, provenance_json
 from bot.text import Span, find_quote, find_quotes, fold, quote_matches_span
 
@@ -101,10 +101,13 @@ class _Importer:
         ) as cursor:
             retired = [row[0] for row in await cursor.fetchall()]
         for fact_id in retired:
-            await self.conn.execute(
-                "INSERT INTO audit(at, action, object_type, object_id, reason) "
-                "VALUES (?, 'retract', 'fact', ?, 'removed from the curated data files')",
-                (self.now, fact_id),
+            await audit.record(
+                self.conn,
+                at=self.now,
+                action="retract",
+                kind="fact",
+                object_id=fact_id,
+                reason="removed from the curated data files",
             )
         self.report.updated += len(retired)
 
@@ -318,22 +321,23 @@ class _Importer:
     async def _audit(
         self, guild_id: int | None, action: str, kind: str, object_id: int, why: str
     ) -> None:
-        await self.conn.execute(
-            "INSERT INTO audit(at, guild_id, action, object_type, object_id, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (self.now, guild_id, action, kind, object_id, why),
+        await audit.record(
+            self.conn,
+            at=self.now,
+            action=action,
+            kind=kind,
+            object_id=object_id,
+            guild_id=guild_id,
+            reason=why,
         )
 
-    async def _citations(self, column: str, owner_id: int, specs: list[CitationSpec]) -> None:
-        await self.conn.execute(f"DELETE FROM citations WHERE {column} = ?", (owner_id,))
+    def _citation_rows(self, specs: list[CitationSpec]) -> list[links.CitationRow]:
         texts = {source.key: source.text for source in self.bundle.sources}
+        found = []
         for spec in specs:
             start, end = spec.at or _first_span(texts[spec.source], spec.quote)
-            await self.conn.execute(
-                f"INSERT INTO citations({column}, source_id, quote, start, end) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (owner_id, self.source_ids[spec.source], spec.quote, start, end),
-            )
+            found.append((self.source_ids[spec.source], spec.quote, start, end))
+        return found
 
     async def _fact(self, spec: FactSpec) -> None:
         await self._adopt("facts", spec)
@@ -360,18 +364,9 @@ class _Importer:
         self.changed_facts.append(fact_id)
 
     async def _fact_links(self, fact_id: int, spec: FactSpec) -> None:
-        await self.conn.execute("DELETE FROM fact_topics WHERE fact_id = ?", (fact_id,))
-        await self.conn.execute("DELETE FROM fact_entities WHERE fact_id = ?", (fact_id,))
-        for topic in dict.fromkeys(spec.topics):
-            await self.conn.execute(
-                "INSERT INTO fact_topics(fact_id, topic) VALUES (?, ?)", (fact_id, topic)
-            )
-        for key in dict.fromkeys(spec.entities):
-            await self.conn.execute(
-                "INSERT INTO fact_entities(fact_id, entity_id) VALUES (?, ?)",
-                (fact_id, self.entity_ids[key]),
-            )
-        await self._citations("fact_id", fact_id, spec.citations)
+        involved = [self.entity_ids[key] for key in spec.entities]
+        citations = self._citation_rows(spec.citations)
+        await links.write_fact_links(self.conn, fact_id, spec.topics, involved, citations)
 
     async def _meeting(self, spec: MeetingSpec) -> None:
         await self._adopt("meetings", spec)
@@ -402,21 +397,15 @@ class _Importer:
             "id": spec.id,
         }
         meeting_id = await self._upsert("meetings", spec.key, values)
-        await self.conn.execute(
-            "DELETE FROM meeting_participants WHERE meeting_id = ?", (meeting_id,)
-        )
-        for position, person in enumerate(spec.participants):
+        participants: list[tuple[int | None, str]] = []
+        for person in spec.participants:
             if isinstance(person, dict):
-                entity_id, name = None, str(person["name"])
+                participants.append((None, str(person["name"])))
             else:
                 entity_id = self.entity_ids[person]
-                name = await self._entity_name(entity_id)
-            await self.conn.execute(
-                "INSERT INTO meeting_participants(meeting_id, position, entity_id, name) "
-                "VALUES (?, ?, ?, ?)",
-                (meeting_id, position, entity_id, name),
-            )
-        await self._citations("meeting_id", meeting_id, spec.citations)
+                participants.append((entity_id, await self._entity_name(entity_id)))
+        citations = self._citation_rows(spec.citations)
+        await links.write_meeting_links(self.conn, meeting_id, participants, citations)
 
     async def _entity_name(self, entity_id: int) -> str:
         async with self.conn.execute(

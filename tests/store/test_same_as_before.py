@@ -13,7 +13,7 @@ from bench import store_legacy
 from bench.synthetic import generate, insert
 from bot.build import build
 from bot.store import Store, index
-from bot.store.store import _FACT_SELECT
+from bot.store.facts import FACT_SELECT
 
 
 @pytest.fixture(params=["real", "synthetic"])
@@ -77,7 +77,7 @@ async def test_refreshing_a_deleted_fact_removes_its_document(store: Store) -> N
 
 async def test_hydrated_facts_are_the_old_ones(either: Store) -> None:
     store = either
-    fact_rows = await store._all(f"{_FACT_SELECT} ORDER BY f.id")
+    fact_rows = await store._all(f"{FACT_SELECT} ORDER BY f.id")
     new = await store._hydrate(fact_rows)
     assert new == await store_legacy.hydrate(store, fact_rows)
     assert any(fact.entities for fact in new) and any(fact.citations for fact in new)

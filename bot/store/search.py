@@ -1,0 +1,159 @@
+"""Search: a parsed query (bot.query) as one SQL query a page, over the full-text index
+and the facts about whoever a term names, ranked by FTS5's bm25."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.errors import BadInput
+from bot.models import Fact
+from bot.query import Clause, Query, Results, Term
+from bot.query import parse as parse_query
+from bot.store import facts
+from bot.store.sql import Read, one, placeholders, visible
+
+# Search ranking: FTS5's bm25 weights for facts_fts's columns (statement, quotes, topics,
+# names): a word in the statement counts twice one in a name or topic, four times one
+# in a quote.
+BM25 = "bm25(facts_fts, 4.0, 2.0, 1.0, 2.0)"
+# The same as facts.FACT_SELECT, for a search page, with how many facts matched in all
+# (`hits` is the search's materialised result, so the count costs no second search).
+COUNTED_SELECT = """
+SELECT f.*, e.name AS subject_name, (SELECT COUNT(*) FROM hits) AS matched
+FROM facts f JOIN entities e ON e.id = f.subject_id
+"""
+
+
+async def search(read: Read, query: str, guild_id: int | None, limit: int = 10) -> list[Fact]:
+    """The first `limit` facts for a query as typed (see bot.query for the syntax)."""
+    try:
+        parsed = parse_query(query)
+    except BadInput:
+        return []
+    return (await search_page(read, parsed, guild_id, 0, limit)).facts
+
+
+async def search_page(
+    read: Read, query: Query, guild_id: int | None, offset: int, limit: int
+) -> Results:
+    """Facts matching a parsed query, best first (FTS5's bm25), from `offset`, with
+    how many match in all. SQLite combines the terms, ranks and counts in one query;
+    a query that names no one goes to the full-text index as one FTS5 expression."""
+    if not query.clauses:
+        return Results([], 0)
+    conditions, params = await _term_conditions(read, query, guild_id)
+    params |= {"limit": limit, "offset": offset}
+    names_someone = any(key.startswith("e") for key in params)
+    page = _page_by_names if names_someone else _page_by_text
+    found, total = await page(read, query, conditions, params, every=True)
+    loosened = False
+    if total == 0 and not query.explicit and len(query.terms()) > 1:
+        found, total = await page(read, query, conditions, params, every=False)
+        loosened = total > 0
+    unmatched: list[str] = []
+    if query.explicit or loosened or (total == 0 and len(query.terms()) > 1):
+        for term in query.terms():  # a plain AND query with results matched them all
+            if not await _count_matches(read, conditions[term], params, limit=1):
+                unmatched.append(term.text)
+    return Results(await facts.hydrate(read, found), total, tuple(unmatched), loosened)
+
+
+async def _page_by_text(
+    read: Read, query: Query, conditions: dict[Term, str], params: dict, *, every: bool
+) -> tuple[list[sqlite3.Row], int]:
+    expression = query.fts(every=every)
+    found = await read(
+        f"WITH hits AS MATERIALIZED (SELECT f.id, {BM25} AS"
+        " score FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts"
+        f" MATCH :q AND f.retracted = 0 AND {visible('f')})"
+        f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
+        " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
+        {**params, "q": expression},
+    )
+    where = "f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :q)"
+    return found, await _total(read, found, where, {**params, "q": expression})
+
+
+async def _page_by_names(
+    read: Read, query: Query, conditions: dict[Term, str], params: dict, *, every: bool
+) -> tuple[list[sqlite3.Row], int]:
+    """Facts found by text or by whom they are about; those whose text matches rank
+    first (by bm25), then the rest, oldest first."""
+    where = _query_where(query.clauses, conditions, every=every)
+    ranking = " OR ".join(term.fts() for term in query.terms())
+    found = await read(
+        f"WITH scores AS MATERIALIZED (SELECT rowid, {BM25}"
+        " AS score FROM facts_fts WHERE facts_fts MATCH :ranking),"
+        " hits AS MATERIALIZED (SELECT f.id, COALESCE(r.score, 0) AS score FROM facts f"
+        " LEFT JOIN scores r ON r.rowid = f.id"
+        f" WHERE f.retracted = 0 AND {visible('f')} AND ({where}))"
+        f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
+        " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
+        {**params, "ranking": ranking},
+    )
+    return found, await _total(read, found, where, params)
+
+
+async def _total(read: Read, found: list[sqlite3.Row], where: str, params: dict) -> int:
+    """The count the page query carried, or, for a page past the end, a count."""
+    if found:
+        return int(found[0]["matched"])
+    return await _count_matches(read, where, params) if params["offset"] else 0
+
+
+async def _count_matches(read: Read, where: str, params: dict, limit: int = -1) -> int:
+    """How many visible facts meet `where` (counting stops at `limit`, -1: none)."""
+    row = await one(
+        read,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM facts f WHERE f.retracted = 0"
+        f" AND {visible('f')} AND ({where}) LIMIT :count_limit)",
+        {**params, "count_limit": limit},
+    )
+    return int(row[0]) if row else 0
+
+
+async def _term_conditions(
+    read: Read, query: Query, guild_id: int | None
+) -> tuple[dict[Term, str], dict[str, object]]:
+    """An SQL condition on `f` for each term, and the parameters they share. A term
+    matches its text in the full-text index and, when it is someone's name ("UN",
+    "state department"), the facts about them. A name of two letters or fewer ("UN",
+    "US") matches by the facts about them only: as text it would find "Un's", "us"."""
+    negated = [term for clause in query.clauses for term in clause.must_not]
+    conditions: dict[Term, str] = {}
+    params: dict[str, object] = {"guild": guild_id}
+    for number, term in enumerate(dict.fromkeys([*query.terms(), *negated])):
+        keys = term.name_keys()
+        named = await one(
+            read,
+            f"SELECT entity_id, folded FROM aliases WHERE folded IN ({placeholders(keys)})"
+            " ORDER BY length(folded) DESC LIMIT 1",
+            keys,
+        )
+        parts = []
+        if named is None or len(named["folded"]) > 2:
+            params[f"t{number}"] = term.fts()
+            parts.append(f"f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :t{number})")
+        if named is not None:
+            params[f"e{number}"] = named["entity_id"]
+            parts.append(
+                f"f.subject_id = :e{number} OR f.id IN (SELECT fact_id FROM fact_entities"
+                f" WHERE entity_id = :e{number})"
+            )
+        conditions[term] = " OR ".join(parts)
+    return conditions, params
+
+
+def _query_where(
+    clauses: tuple[Clause, ...], conditions: dict[Term, str], *, every: bool = True
+) -> str:
+    """The query as one SQL condition (built from our own fragments; every value typed is
+    a bound parameter): any clause; a clause needs all its terms (with every=False, any)
+    and none of its NOT terms."""
+    joiner = " AND " if every else " OR "
+    parts = []
+    for clause in clauses:
+        must = joiner.join(f"({conditions[term]})" for term in clause.must)
+        exclude = "".join(f" AND NOT ({conditions[term]})" for term in clause.must_not)
+        parts.append(f"(({must}){exclude})")
+    return " OR ".join(parts) or "0"
