@@ -14,10 +14,13 @@ import aiosqlite
 
 from bot.errors import Conflict, not_in_scope
 from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft, Table, Usage
-from bot.store import audit, index, links
+from bot.store import audit as audit_rows
+from bot.store import index, links
 from bot.store.rows import iso
 
 Conn = aiosqlite.Connection
+# A change's audit row (bot.store.audit); named here for the writers that import changes.
+audit = audit_rows.change
 
 
 async def _one(conn: Conn, sql: str, params: tuple | dict) -> aiosqlite.Row | None:
@@ -79,7 +82,7 @@ async def insert_source(conn: Conn, draft: SourceDraft, change: Change) -> int:
         "published": published,
         "chars": len(draft.text),
     }
-    await audit.change(conn, change, "add", "source", source_id, None, after)
+    await audit(conn, change, "add", "source", source_id, None, after)
     return source_id
 
 
@@ -261,7 +264,7 @@ async def insert_meeting(conn: Conn, draft: MeetingDraft, change: Change) -> int
         meeting_id = (await cursor.fetchone())[0]
     await _write_meeting_links(conn, meeting_id, draft)
     after = await meeting_snapshot(conn, meeting_id)
-    await audit.change(conn, change, "add", "meeting", meeting_id, None, after)
+    await audit(conn, change, "add", "meeting", meeting_id, None, after)
     return meeting_id
 
 
@@ -289,4 +292,4 @@ async def update_meeting(
     )
     await _write_meeting_links(conn, meeting_id, draft)
     after = await meeting_snapshot(conn, meeting_id)
-    await audit.change(conn, change, action, "meeting", meeting_id, before, after)
+    await audit(conn, change, action, "meeting", meeting_id, before, after)
