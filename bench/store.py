@@ -117,6 +117,10 @@ async def measure_store(db: Path, data: Synthetic, cfg: dict[str, int]) -> dict[
             [lambda name=name: store.find_entity(name) for name in q["typo"]],
             lambda match: len(match.suggestions),
         )
+        rows["find_entity typo, asked again (remembered until a write)"] = await timed(
+            [lambda name=name: store.find_entity(name) for name in q["typo"]],
+            lambda match: len(match.suggestions),
+        )
         rows["complete_names (autocomplete prefix)"] = await timed(
             [lambda p=p: store.complete_names(p) for p in q["prefix"]], len
         )

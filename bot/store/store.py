@@ -68,6 +68,8 @@ __all__ = ["ANSWER_LIMIT", "DAMAGED", "Store", "usable_when"]
 
 log = logging.getLogger(__name__)
 
+# Suggestions remembered between writes (each a few names; oldest forgotten first).
+SUGGESTIONS_KEPT = 512
 DAMAGED = "The fact store is damaged, so this cannot be answered; the bot's log says more."
 
 
@@ -80,6 +82,8 @@ class Store(FeedQueries):
         self._write = writer
         self._write_lock = asyncio.Lock()
         self._alias_cache: list[tuple[str, int]] | None = None
+        # (folded, limit) -> suggested names, until the next write (as the alias cache).
+        self._suggestions: dict[tuple[str, int], tuple[str, ...]] = {}
         self.generation = 0  # bumped by every write this process commits
         self.read_only = False  # opened read-only: every write is refused
         self._told_damaged = False
@@ -128,6 +132,7 @@ class Store(FeedQueries):
                 raise
             finally:
                 self._alias_cache = None
+                self._suggestions.clear()
 
     async def _all(self, sql: str, params: Sequence[object] | dict = ()) -> list[sqlite3.Row]:
         """Run a query and fetch every row in one step on the reader's thread, so no
@@ -215,10 +220,19 @@ class Store(FeedQueries):
         return await entities.names_with_word(self._all, word, entity_id, limit)
 
     async def suggest_names(self, folded: str, limit: int = 5) -> tuple[str, ...]:
+        """Names close to `folded`; the same typo again (autocomplete asks on every
+        keystroke) is answered from memory until the next write."""
+        remembered = self._suggestions.get((folded, limit))
+        if remembered is not None:
+            return remembered
         aliases = await self._aliases()
         # rapidfuzz over every alias is CPU work (24 ms at 43,000 aliases): off the loop.
         ranked = await asyncio.to_thread(entities.rank_suggestions, folded, aliases, limit)
-        return tuple(await entities.names(self._all, ranked))
+        found = tuple(await entities.names(self._all, ranked))
+        if len(self._suggestions) >= SUGGESTIONS_KEPT:
+            self._suggestions.pop(next(iter(self._suggestions)))  # the oldest
+        self._suggestions[folded, limit] = found
+        return found
 
     async def complete_names(self, prefix: str, limit: int = 25) -> list[str]:
         """Canonical names whose name or alias starts with (or fuzzily matches) prefix."""

@@ -14,6 +14,7 @@ from bench.synthetic import generate, insert
 from bot.build import build
 from bot.store import Store, index
 from bot.store.facts import FACT_SELECT
+from bot.store.store import SUGGESTIONS_KEPT
 
 
 @pytest.fixture(params=["real", "synthetic"])
@@ -82,3 +83,27 @@ async def test_hydrated_facts_are_the_old_ones(either: Store) -> None:
     assert new == await store_legacy.hydrate(store, fact_rows)
     assert any(fact.entities for fact in new) and any(fact.citations for fact in new)
     assert all(fact.topics for fact in new)
+
+
+async def test_repeated_suggestions_follow_a_write(store: Store) -> None:
+    """Suggestions are remembered until the next write: a renamed entity is suggested
+    by its new name at once, and a typo nobody could match before now finds it."""
+    assert (await store.suggest_names("trunp"))[0] == "Donald Trump"
+    assert await store.suggest_names("zebulonn") == ()
+    async with store.transaction() as conn:
+        [(trump,)] = await conn.execute_fetchall(
+            "SELECT entity_id FROM aliases WHERE folded = 'donald trump'"
+        )
+        await conn.execute("UPDATE entities SET name = 'D. J. Trump' WHERE id = ?", (trump,))
+        await conn.execute(
+            "INSERT INTO aliases(folded, alias, entity_id) VALUES ('zebulon', 'Zebulon', ?)",
+            (trump,),
+        )
+    assert (await store.suggest_names("trunp"))[0] == "D. J. Trump"
+    assert await store.suggest_names("zebulonn") == ("D. J. Trump",)
+
+
+async def test_remembered_suggestions_are_bounded(store: Store) -> None:
+    for number in range(SUGGESTIONS_KEPT + 50):
+        await store.suggest_names(f"trunp{number}")
+    assert len(store._suggestions) <= SUGGESTIONS_KEPT
