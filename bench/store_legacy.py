@@ -106,3 +106,23 @@ async def suggest_names(store: Store, folded: str, limit: int = 5) -> tuple[str,
     )
     by_id = {row["id"]: row["name"] for row in named}
     return tuple(by_id[e] for e in entity_ids if e in by_id)
+
+
+async def hydrate_meetings(store: Store, meeting_rows: list[Any]) -> list[Any]:
+    """Meetings from their rows in two more queries: participants, citations."""
+    ids = [row["id"] for row in meeting_rows]
+    if not ids:
+        return []
+    people: dict[int, list[EntityRef]] = defaultdict(list)
+    for row in await store._all(
+        "SELECT meeting_id, entity_id, name FROM meeting_participants "
+        f"WHERE meeting_id IN ({_marks(ids)}) ORDER BY position",
+        ids,
+    ):
+        people[row["meeting_id"]].append(EntityRef(row["entity_id"] or 0, row["name"]))
+    citations: dict[int, list] = defaultdict(list)
+    for row in await store._all(
+        f"{_CITATION_SELECT} WHERE c.meeting_id IN ({_marks(ids)}) ORDER BY c.id", ids
+    ):
+        citations[row["meeting_id"]].append(rows.citation(row))
+    return [rows.meeting(row, people[row["id"]], citations[row["id"]]) for row in meeting_rows]

@@ -12,7 +12,7 @@ import pytest
 from bench import store_legacy
 from bench.synthetic import generate, insert
 from bot.build import build
-from bot.store import Store, index
+from bot.store import Store, index, meetings
 from bot.store.facts import FACT_SELECT
 from bot.store.store import SUGGESTIONS_KEPT
 
@@ -107,3 +107,11 @@ async def test_remembered_suggestions_are_bounded(store: Store) -> None:
     for number in range(SUGGESTIONS_KEPT + 50):
         await store.suggest_names(f"trunp{number}")
     assert len(store._suggestions) <= SUGGESTIONS_KEPT
+
+
+async def test_hydrated_meetings_are_the_old_ones(either: Store) -> None:
+    meeting_rows = await either._all("SELECT * FROM meetings ORDER BY id")
+    new = await meetings.hydrate_meetings(either._all, set(), meeting_rows)
+    assert new == await store_legacy.hydrate_meetings(either, meeting_rows)
+    assert any(meeting.participants for meeting in new)
+    assert any(meeting.citations for meeting in new)
