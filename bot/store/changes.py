@@ -146,9 +146,7 @@ async def insert_fact(conn: Conn, draft: FactDraft, change: Change) -> int:
     ) as cursor:
         fact_id = (await cursor.fetchone())[0]
     await _write_fact_links(conn, fact_id, draft)
-    await audit.change(
-        conn, change, "add", "fact", fact_id, None, await fact_snapshot(conn, fact_id)
-    )
+    await audit(conn, change, "add", "fact", fact_id, None, await fact_snapshot(conn, fact_id))
     return fact_id
 
 
@@ -188,9 +186,7 @@ async def update_fact(
         (draft.subject_id, draft.statement, draft.kind.value, draft.attributed_to, fact_id),
     )
     await _write_fact_links(conn, fact_id, draft)
-    await audit.change(
-        conn, change, "edit", "fact", fact_id, before, await fact_snapshot(conn, fact_id)
-    )
+    await audit(conn, change, "edit", "fact", fact_id, before, await fact_snapshot(conn, fact_id))
 
 
 async def set_retracted(
@@ -203,9 +199,7 @@ async def set_retracted(
     await _bump(conn, "facts", fact_id, version, change)
     await conn.execute("UPDATE facts SET retracted = ? WHERE id = ?", (int(retracted), fact_id))
     action = "retract" if retracted else "restore"
-    await audit.change(
-        conn, change, action, "fact", fact_id, before, await fact_snapshot(conn, fact_id)
-    )
+    await audit(conn, change, action, "fact", fact_id, before, await fact_snapshot(conn, fact_id))
 
 
 # --- meetings --------------------------------------------------------------------------
