@@ -447,8 +447,8 @@ def _report(
     in_list = int(plans_before["hydrate_in_list"])
     notes = [
         f"The largest result any Store call above returned: {measured['largest_result_rows']:,} "
-        f"rows; Store._hydrate binds every fact id of a result as one IN (...) list (here "
-        f"{in_list:,} ids for 'diplomacy'). This SQLite allows "
+        f"rows; Store._hydrate binds the fact ids of a result as one JSON array (here "
+        f"{in_list:,} bound parameter for 'diplomacy'). This SQLite allows "
         f"{measured['sqlite_variable_limit']:,} bound parameters; the upstream default is "
         "32,766." + (" A result that large would fail there." if in_list > 32_766 else ""),
         "facts_about's query plan: " + plans_before["facts_about"] + ".",
