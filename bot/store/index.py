@@ -69,6 +69,7 @@ async def _recreate(conn: aiosqlite.Connection, table: str) -> None:
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
     ) as cursor:
         row = await cursor.fetchone()
+    assert row is not None, f"{table} is made by the migrations"
     await conn.execute(f"DROP TABLE {table}")
     await conn.execute(row[0])
 
