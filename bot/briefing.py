@@ -7,9 +7,10 @@ console) and, where time matters, `now`. Nothing here formats for Discord or a t
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+import re
 from datetime import date, datetime, timedelta
 
+from bot.answers import Answer, Hint, Line, Ref, Section, labels_of
 from bot.errors import BadInput, NotFound
 from bot.models import (
     AuditEntry,
@@ -46,118 +47,22 @@ _KIND_HEADINGS = {
     Kind.ATTRIBUTED: "Views the source attributes to others",
     Kind.OPINION: "The author's opinion (not established fact)",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """One citation in an answer: its marker, the verbatim quote and where it is from."""
-
-    marker: str
-    source_id: int
-    source_title: str
-    quote: str
-    fact_id: int | None = None
-    meeting_id: int | None = None
-    entity_id: int | None = None  # a role's citation
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """Where part of a line comes from when no cited passage states it: `what` names the
-    part ("date", "status"; "" for the whole line)."""
-
-    provenance: Provenance
-    what: str = ""
-
-
-@dataclass(slots=True)
-class Line:
-    text: str
-    label: str | None = None  # e.g. "Author's opinion", "Attributed view: Analysts"
-    markers: list[str] = field(default_factory=list)
-    when: When | None = None  # renderers format times for their medium
-    past: bool | None = None
-    when_label: str = "When"
-    labels: list[Label] = field(default_factory=list)  # public record / inferred
-    detail: bool = False  # show a public-record note and URL, not just the label
-    source_ids: tuple[int, ...] = ()  # what the line speaks for, for `as of`
-    as_of: str = ""  # set by `anchor`: "April 2019" when those sources are old
-
-
-@dataclass(slots=True)
-class Section:
-    heading: str
-    lines: list[Line] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Answer:
-    title: str
-    intro: str = ""
-    sections: list[Section] = field(default_factory=list)
-    refs: list[Ref] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
-    found: bool = True
-    suggestions: tuple[str, ...] = ()
-    footer_note: str = ""
-    freshness: str = ""  # set by `anchor`: "Newest source: April 2019, over 7 years old…"
-
-    def cite(
-        self,
-        citations: tuple[Citation, ...],
-        fact_id: int | None = None,
-        meeting_id: int | None = None,
-        entity_id: int | None = None,
-    ) -> list[str]:
-        """Number citations as they appear; the same quote keeps its number."""
-        markers = []
-        for citation in citations:
-            existing = next(
-                (
-                    ref
-                    for ref in self.refs
-                    if ref.quote == citation.quote and ref.source_id == citation.source_id
-                ),
-                None,
-            )
-            if existing is None:
-                existing = Ref(
-                    str(len(self.refs) + 1),
-                    citation.source_id,
-                    citation.source_title,
-                    citation.quote,
-                    fact_id,
-                    meeting_id,
-                    entity_id,
-                )
-                self.refs.append(existing)
-            markers.append(existing.marker)
-        return markers
-
-
-def kind_label(fact: Fact) -> str:
-    if fact.kind is Kind.OPINION:
-        return "Author's opinion"
-    if fact.kind is Kind.ATTRIBUTED:
-        return f"Attributed view: {user(fact.attributed_to or 'unnamed')}"
-    if fact.kind is Kind.QUOTE:
-        return f"Quote: {user(fact.attributed_to or 'unnamed')}"
-    return "Reported"
-
-
-def labels_of(provenance: Provenance, what: str = "") -> list[Label]:
-    return [Label(provenance, what)] if provenance.labelled else []
+# Kinds whose lines name whose view or words they are.
+_HELD = (Kind.ATTRIBUTED, Kind.QUOTE)
 
 
 def fact_line(answer: Answer, fact: Fact, *, verbatim_quotes: bool = True) -> Line:
     """A fact as an answer line. A quote-kind fact shows the party's words verbatim."""
     text = user(fact.statement)
     if fact.kind is Kind.QUOTE and verbatim_quotes and fact.citations:
-        text = f"{user(fact.attributed_to)}: {user(quoted(fact.citations[0].quote))}"
+        text = user(quoted(fact.citations[0].quote))
     markers = answer.cite(fact.citations, fact.id)
+    holder = fact.attributed_to or "unnamed" if fact.kind in _HELD else ""
     return Line(
-        text=f"{text} (fact {fact.id})",
-        label=kind_label(fact),
+        text=text,
+        kind=fact.kind,
+        holder=user(holder) if holder else "",
+        fact_id=fact.id,
         markers=markers,
         labels=labels_of(fact.provenance),
         source_ids=_source_ids(fact.citations),
@@ -173,7 +78,8 @@ def role_line(answer: Answer, entity: Entity, *, detail: bool = False) -> Line:
     it comes from; never a citation that does not state it."""
     provenance = entity.role_provenance
     return Line(
-        f"**{entity.name}**: {entity.role}",
+        user(entity.role),
+        lead=user(entity.name),
         markers=answer.cite(provenance.citations, entity_id=entity.id),
         labels=labels_of(provenance),
         detail=detail,
@@ -186,7 +92,7 @@ def facts_by_kind(answer: Answer, facts: list[Fact]) -> list[Section]:
     for kind, heading in _KIND_HEADINGS.items():
         lines = [fact_line(answer, fact) for fact in facts if fact.kind is kind]
         if lines:
-            sections.append(Section(heading, lines))
+            sections.append(Section(heading, lines, kind))
     return sections
 
 
@@ -284,7 +190,7 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
         answer.sections = [Section("Role", [role_line(answer, entity, detail=True)])]
     answer.sections += facts_by_kind(answer, facts)
     if len(facts) >= ANSWER_LIMIT:
-        answer.intro += f"\nShowing the first {ANSWER_LIMIT} facts; `search` finds the rest."
+        answer.hints.append(Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", "search"))
     meetings = await store.meetings_involving(entity.id, guild_id, ANSWER_LIMIT)
     if len(meetings) >= ANSWER_LIMIT:
         answer.intro += f"\nShowing {ANSWER_LIMIT} of the meetings, oldest first."
@@ -314,7 +220,7 @@ async def holder(store: Store, name: str, guild_id: int | None) -> Answer | None
     )
     answer.sections = facts_by_kind(answer, facts)
     if len(facts) >= ANSWER_LIMIT:
-        answer.intro += f"\nShowing the first {ANSWER_LIMIT} facts; `search` finds the rest."
+        answer.hints.append(Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", "search"))
     return await _attach_sources(store, answer, guild_id)
 
 
@@ -334,7 +240,9 @@ def _short_name_note(entity: Entity, alias: str, others: list[str]) -> str:
 
 
 async def key_actors(store: Store, guild_id: int | None) -> Answer:
-    answer = Answer(title="Key actors in the briefing", intro="Ask about one with `who <name>`.")
+    answer = Answer(
+        title="Key actors in the briefing", hints=[Hint("Ask about one:", "who <name>")]
+    )
     lines = []
     for entity, _ in await store.key_actors(guild_id):
         lines.append(role_line(answer, entity))
@@ -370,7 +278,7 @@ async def sanctions(store: Store, guild_id: int | None) -> Answer:
     if not facts:
         answer.intro = "The briefing holds nothing on sanctions yet."
     elif len(facts) >= ANSWER_LIMIT:
-        answer.intro += f" Showing the first {ANSWER_LIMIT} facts; `search` finds the rest."
+        answer.hints.append(Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", "search"))
     return await _attach_sources(store, answer, guild_id)
 
 
@@ -387,12 +295,13 @@ def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
     status = meeting.status.value
     if meeting.status is MeetingStatus.SCHEDULED and is_over(meeting, now):
         status = "was scheduled; its date has passed and no outcome is recorded"
-    text = f"**{user(meeting.title)}**: {people}{place}. Status: {status}"
+    text = f"{people}{place}. Status: {status}"
     if meeting.status_note:
         text += f" ({user(meeting.status_note)})"
     extra = (*meeting.date_provenance.citations, *meeting.status_provenance.citations)
     return Line(
         text=f"{text}.",
+        lead=user(meeting.title),
         markers=answer.cite((*meeting.citations, *extra), meeting_id=meeting.id),
         when=meeting.when,
         past=is_over(meeting, now),
@@ -437,6 +346,7 @@ async def timeline(store: Store, guild_id: int | None, now: datetime) -> Answer:
 
 
 SEARCH_PAGE = 10
+_PAGE = re.compile(r"(?<!\S)page:\S*", re.IGNORECASE)
 
 
 async def search(store: Store, query: str, guild_id: int | None) -> Answer:
@@ -450,6 +360,8 @@ async def search(store: Store, query: str, guild_id: int | None) -> Answer:
     answer = Answer(title=f"Search: {user(query.strip())}", found=False)
     if not parsed.clauses:
         answer.intro = _nothing_to_search(parsed.ignored)
+        if not parsed.ignored:
+            answer.hints.append(Hint("Try e.g.", "search sanctions"))
         return answer
     notes = _query_notes(parsed)
     offset = (parsed.page - 1) * SEARCH_PAGE
@@ -462,6 +374,9 @@ async def search(store: Store, query: str, guild_id: int | None) -> Answer:
         return answer
     answer.found = True
     answer.intro = " ".join([*notes, _page_line(parsed, results, offset)]).strip()
+    if offset + len(results.facts) < results.total:
+        again = _PAGE.sub("", query).strip()
+        answer.hints.append(Hint("The next ones:", f"search {user(again)} page:{parsed.page + 1}"))
     answer.sections = [Section("Results", [fact_line(answer, fact) for fact in results.facts])]
     return await _attach_sources(store, answer, guild_id)
 
@@ -478,7 +393,7 @@ def _query_notes(parsed: Query) -> list[str]:
 
 def _nothing_to_search(ignored: tuple[str, ...]) -> str:
     if not ignored:
-        return "There is no word to search for in that; try e.g. `search sanctions`."
+        return "There is no word to search for in that."
     shown = ", ".join(f"“{user(word)}”" for word in ignored)
     verb = "is" if len(ignored) == 1 else "are"
     return f"{shown} {verb} too common to search for; add a word that says more."
@@ -501,8 +416,6 @@ def _page_line(parsed: Query, results: Results, offset: int) -> str:
         count = f"{shown} {_plural(shown, 'match', 'matches')}"
         return f"{loose}{count}, most relevant first."
     line = f"{loose}Matches {offset + 1}–{offset + shown} of {results.total}, most relevant first."
-    if offset + shown < results.total:
-        line += f" For the next ones, add `page:{parsed.page + 1}` to the search."
     return line
 
 
@@ -525,35 +438,10 @@ async def fact(store: Store, fact_id: int, guild_id: int | None) -> Answer:
     return await _attach_sources(store, answer, guild_id)
 
 
-def describe_published(source: Source) -> str:
-    if source.published is None:
-        return "date unknown"
-    published = source.published
-    text = published.note
-    if not text and published.precision.value == "day":
-        text = f"{published.value:%-d %B %Y}"
-    elif not text:
-        text = f"{published.precision.value} of {published.value:%-d %B %Y}"
-    if published.provenance.inferred:
-        text += " (inferred)"
-    elif published.provenance.public_record:
-        text += " (public record)"
-    return text
-
-
 def source_line(source: Source) -> Line:
     """A source as a line, with where its date comes from when that is not in it."""
     provenance = source.published.provenance if source.published else Provenance()
-    return Line(describe_source(source), labels=labels_of(provenance, "date"), detail=True)
-
-
-def describe_source(source: Source) -> str:
-    title = user(source.title) + (" (title ours)" if source.title_is_ours else "")
-    parts = [f"S{source.id}: {title}", describe_published(source)]
-    parts.append(f"publisher: {user(source.publisher) if source.publisher else 'unknown'}")
-    parts.append(f"author: {user(source.author) if source.author else 'unknown'}")
-    parts.append(source.url or "URL unknown")  # checked at input (moderation.parse_url)
-    return "; ".join(parts)
+    return Line("", source=source, labels=labels_of(provenance, "date"), detail=True)
 
 
 async def sources(store: Store, guild_id: int | None) -> Answer:
@@ -568,7 +456,7 @@ async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
     found = await store.source(source_id, guild_id, with_text=True)
     if found is None:
         raise NotFound(f"There is no source {source_id} in this server's briefing.")
-    answer = Answer(title=f"Source S{found.id}", intro=describe_source(found))
+    answer = Answer(title=f"Source S{found.id}")
     excerpt = (found.text or "").strip()
     answer.sections = [
         Section("Source", [source_line(found)]),
@@ -610,6 +498,67 @@ async def about(
         intro="Cited briefings on the Korean peninsula.",
         sections=[Section("Status", lines)],
     )
+
+
+# --- verbatim quotes -------------------------------------------------------------------
+
+QUOTES_INTRO = "Exactly as the source has them."
+# At most this many cited rows are looked up for one (possibly forged) Quotes button:
+# its 100-character custom_id holds about that many ("f1,f2,…").
+QUOTED_ROWS_MAX = 30
+
+
+def quotes(title: str, refs: list[Ref], sources: list[Source], freshness: str = "") -> Answer:
+    """The verbatim quotes behind `refs`, with their markers: the one builder of the
+    Quotes panel, for a page of an answer and for a Quotes button alike."""
+    lines = [
+        Line(
+            f"{user(quoted(ref.quote))} S{ref.source_id}"
+            + (f", fact {ref.fact_id}" if ref.fact_id else ""),
+            markers=[ref.marker],
+            fact_id=ref.fact_id,
+            source_ids=(ref.source_id,),
+        )
+        for ref in refs
+    ]
+    wanted = {ref.source_id for ref in refs}
+    return Answer(
+        title=title,
+        intro=QUOTES_INTRO,
+        sections=[Section("Quotes", lines)] if lines else [],
+        refs=list(refs),
+        sources=[source for source in sources if source.id in wanted],
+        freshness=freshness,
+    )
+
+
+def page_quotes(answer: Answer, markers: list[str]) -> Answer:
+    """The quotes behind the markers one page of `answer` shows."""
+    refs = [ref for ref in answer.refs if ref.marker in markers]
+    return quotes(f"Verbatim quotes: {answer.title}", refs, answer.sources, answer.freshness)
+
+
+async def cited_quotes(store: Store, items: list[tuple[str, int]], guild_id: int | None) -> Answer:
+    """The verbatim quotes behind the cited facts ("f", 12), meetings ("m", 2) and roles
+    ("e", 1) a Quotes button names, as this server sees them."""
+    cited = Answer(title="Verbatim quotes")
+    for kind, number in items[:QUOTED_ROWS_MAX]:
+        if kind == "e":
+            entity = await store.entity(number)
+            if entity is not None:
+                cited.cite(entity.role_provenance.citations, entity_id=number)
+            continue
+        found = (
+            await store.fact(number, guild_id)
+            if kind == "f"
+            else await store.meeting(number, guild_id)
+        )
+        if found is not None:
+            cited.cite(found.citations, number if kind == "f" else None)
+    answer = quotes(cited.title, cited.refs, await store.sources(guild_id))
+    if not answer.refs:
+        answer.intro = "No quotes to show: what this button cites is not in this server's briefing."
+    return answer
 
 
 # --- moderation views ------------------------------------------------------------------
@@ -670,10 +619,10 @@ def _entry_line(entry: AuditEntry) -> Line:
     who = f"user {entry.actor_id}" if entry.actor_id else "the curated data"
     why = f" Reason: {_short(entry.reason)}" if entry.reason else ""
     text = (
-        f"{entry.at:%Y-%m-%d %H:%M} UTC, {who}: {entry.action} {entry.object_type} "
+        f"{who}: {entry.action} {entry.object_type} "
         f"{entry.object_id}. {_changes(entry.before, entry.after)}.{why}"
     )
-    return Line(text)
+    return Line(text, at=entry.at)
 
 
 async def history(store: Store, object_type: str, object_id: int, guild_id: int | None) -> Answer:
@@ -727,7 +676,7 @@ async def digest(
     nothing changed, a short standing summary instead of silence; dated like every
     answer (see `anchor`). Titled with `day`, the server's local day it is for (else
     the UTC date of `now`)."""
-    answer = Answer(title=f"Daily briefing, {day or now.date():%-d %B %Y}")
+    answer = Answer(title="Daily briefing", day=day or now.date())
     changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT)
     meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT)
     for label in ("Added", "Corrected", "Retracted"):

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import discord
 
-from bot.briefing import Answer
+from bot.answers import Answer
 from bot.render.embeds import Page, render_pages
 from bot.store import Store
 from bot.views import quotes_view

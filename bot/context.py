@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import discord
 from discord.ext import commands
 
-from bot.briefing import Answer, anchor
+from bot.answers import Answer
+from bot.briefing import anchor
 from bot.models import Change
 from bot.pictures import with_picture
 from bot.render.embeds import Page, render_pages

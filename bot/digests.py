@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from bot import briefing
-from bot.briefing import Answer
+from bot.answers import Answer
 from bot.logs import new_error_id
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer

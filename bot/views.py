@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 
-from bot.briefing import Answer, Line, Section, anchor
+from bot import briefing
+from bot.answers import Answer
+from bot.briefing import anchor
 from bot.flags import ID_MAX
-from bot.render.embeds import Page, quotes_answer, render_pages
-from bot.text import quoted
-from bot.usertext import user
+from bot.render.embeds import Page, render_pages
 
 if TYPE_CHECKING:
     from bot.core import BriefingBot
-    from bot.store import Store
 
 TIMEOUT = 600
 
@@ -79,7 +78,7 @@ class AnswerView(discord.ui.View):
 
     @discord.ui.button(label="Quotes", style=discord.ButtonStyle.primary, custom_id="answer:quotes")
     async def show_quotes(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        quotes = quotes_answer(self.answer, self.pages[self.index].markers)
+        quotes = briefing.page_quotes(self.answer, self.pages[self.index].markers)
         pages = render_pages(quotes)
         # One embed per message keeps each within the 6000-character limit.
         await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
@@ -100,9 +99,6 @@ class AnswerView(discord.ui.View):
 
 QUOTES_PREFIX = "quotes:"
 CUSTOM_ID_MAX = 100
-# At most this many items of a (possibly forged) custom_id are looked up: 100 characters
-# hold about that many ("f1,f2,…").
-QUOTED_ITEMS_MAX = 30
 
 
 def quotes_custom_id(answer: Answer) -> str | None:
@@ -148,47 +144,21 @@ class QuotesButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("BriefingBot", interaction.client)
         bot.in_flight.enter()  # a shutdown waits for it
-        answer = await bot.act(cited_quotes, self.items, interaction.guild_id)
+        answer = await bot.act(briefing.cited_quotes, cited_items(self.items), interaction.guild_id)
+        # Dated like every answer: the quotes' sources may be old.
         anchor(answer, bot.clock(), bot.config.stale_after)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)
 
 
-async def cited_quotes(store: Store, items: list[str], guild_id: int | None) -> Answer:
-    """The verbatim quotes behind the cited facts ('f12'), meetings ('m2') and roles
-    ('e1')."""
-    answer = Answer(title="Verbatim quotes", intro="Exactly as the source has them.")
-    for item in items[:QUOTED_ITEMS_MAX]:
+def cited_items(items: list[str]) -> list[tuple[str, int]]:
+    """The (kind, row id) pairs a Quotes button's custom_id names ('f12' -> ("f", 12));
+    anything else is skipped, and at most QUOTED_ROWS_MAX are looked up."""
+    out = []
+    for item in items[: briefing.QUOTED_ROWS_MAX]:
         number = row_id(item[1:])
-        if number is None:
-            continue
-        if item.startswith("e"):
-            entity = await store.entity(number)
-            if entity is not None:
-                answer.cite(entity.role_provenance.citations, entity_id=number)
-            continue
-        found = (
-            await store.fact(number, guild_id)
-            if item.startswith("f")
-            else await store.meeting(number, guild_id)
-        )
-        if found is not None:
-            fact_id = number if item.startswith("f") else None
-            answer.cite(found.citations, fact_id)
-    lines = [
-        Line(
-            f"{user(quoted(ref.quote))} S{ref.source_id}"
-            + (f", fact {ref.fact_id}" if ref.fact_id else ""),
-            markers=[ref.marker],
-        )
-        for ref in answer.refs
-    ]
-    answer.sections = [Section("Quotes", lines)] if lines else []
-    if not lines:
-        answer.intro = "No quotes to show: what this button cites is not in this server's briefing."
-    # Its sources, so that it is dated like every answer: the quotes' sources may be old.
-    wanted = {ref.source_id for ref in answer.refs}
-    answer.sources = [s for s in await store.sources(guild_id) if s.id in wanted]
-    return answer
+        if item[:1] in {"f", "m", "e"} and number is not None:
+            out.append((item[:1], number))
+    return out
 
 
 def row_id(digits: str) -> int | None:

@@ -3,20 +3,19 @@ and meetings placed correctly in time."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import pytest
 
 from bot import briefing
-from bot.briefing import Answer
+from bot.answers import Answer, Line
 from bot.errors import BadInput, NotFound
 from bot.models import Kind
+from bot.render.common import describe_source, kind_text
 from bot.store import Store
 from bot.usertext import plain
 from tests.conftest import FIXED_NOW
 
-FACT_ID = re.compile(r"\(fact (\d+)\)$")
 OPINION_HEADING = "The author's opinion (not established fact)"
 STATEMENT = (
     "\u201cThe United States is committed to working with interested parties, including "
@@ -32,14 +31,13 @@ async def _source_text(store: Store) -> str:
     return full.text
 
 
-def _fact_lines(answer: Answer) -> list[tuple[str, briefing.Line, int]]:
+def _fact_lines(answer: Answer) -> list[tuple[str, Line, int]]:
     """(section heading, line, fact id) for every line that shows a fact."""
     found = []
     for section in answer.sections:
         for line in section.lines:
-            match = FACT_ID.search(line.text)
-            if match:
-                found.append((section.heading, line, int(match.group(1))))
+            if line.fact_id is not None:
+                found.append((section.heading, line, line.fact_id))
     return found
 
 
@@ -95,17 +93,17 @@ async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
         assert fact is not None
         assert heading == headings_for_kind[fact.kind]
         if fact.kind is Kind.OPINION:
-            assert line.label == "Author's opinion"
+            assert kind_text(line) == "Author's opinion"
         elif fact.kind is Kind.ATTRIBUTED:
             assert fact.attributed_to
-            assert plain(line.label) == f"Attributed view: {fact.attributed_to}"
+            assert plain(kind_text(line)) == f"Attributed view: {fact.attributed_to}"
         else:
-            assert line.label == "Reported"
+            assert kind_text(line) == "Reported"
 
 
 async def test_who_kim_names_who_holds_each_attributed_view(store: Store) -> None:
     answer = await briefing.who(store, "kim", None, FIXED_NOW)
-    labels = {plain(line.label or "") for _, line, _ in _fact_lines(answer)}
+    labels = {plain(kind_text(line)) for _, line, _ in _fact_lines(answer)}
     assert {
         "Attributed view: Analysts",
         "Attributed view: Many officials",
@@ -155,13 +153,13 @@ async def test_who_without_a_name_lists_key_actors(store: Store) -> None:
         answer = await briefing.who(store, empty, None, FIXED_NOW)
         assert answer.title == "Key actors in the briefing"
         [section] = answer.sections
-        text = "\n".join(line.text for line in section.lines)
+        leads = [plain(line.lead) for line in section.lines]
         for name in ("Kim Jong Un", "Vladimir Putin", "Donald Trump", "U.S. State Department"):
-            assert f"**{name}**" in text
+            assert name in leads
         # People and organisations only: no countries or places.
-        assert "**North Korea**" not in text
-        assert "**Hanoi**" not in text
-        assert section.lines[0].text.startswith("**Kim Jong Un**")
+        assert "North Korea" not in leads
+        assert "Hanoi" not in leads
+        assert leads[0] == "Kim Jong Un"
 
 
 # --- sanctions -----------------------------------------------------------------------------
@@ -174,8 +172,10 @@ async def test_sanctions_has_the_state_department_statement_verbatim(store: Stor
     assert answer.title == "Sanctions on North Korea"
     positions = next(s for s in answer.sections if s.heading == "Stated positions (verbatim)")
     [line] = positions.lines
-    assert plain(line.text).startswith("U.S. State Department: " + STATEMENT)
-    assert plain(line.label) == "Quote: U.S. State Department"
+    # The speaker is named once, as the holder; the text is their words, verbatim.
+    assert plain(line.text).startswith(STATEMENT)
+    assert plain(line.holder) == "U.S. State Department"
+    assert plain(kind_text(line)) == "Quote: U.S. State Department"
     assert STATEMENT in [ref.quote for ref in answer.refs]
 
 
@@ -196,10 +196,10 @@ async def test_sanctions_keeps_opinion_in_its_own_section(store: Store) -> None:
         if fact.kind is Kind.OPINION:
             opinion_ids.add(fact_id)
             assert heading == OPINION_HEADING
-            assert line.label == "Author's opinion"
+            assert kind_text(line) == "Author's opinion"
         else:
             assert heading != OPINION_HEADING
-            assert line.label != "Author's opinion"
+            assert kind_text(line) != "Author's opinion"
     expected = {
         f.id for f in await store.facts_by_topic("sanctions", None) if f.kind is Kind.OPINION
     }
@@ -231,7 +231,7 @@ async def test_next_meeting_today_shows_the_most_recent_past_one(store: Store) -
     [section] = answer.sections
     assert section.heading == "Most recent (past)"
     [line] = section.lines
-    assert "Putin–Kim summit in Vladivostok" in line.text
+    assert plain(line.lead) == "Putin–Kim summit in Vladivostok"
     assert line.past is True
     assert line.when is not None
     assert line.when.tz == "Asia/Vladivostok"
@@ -273,7 +273,7 @@ async def test_hanoi_counts_as_not_over_while_it_is_on(store: Store) -> None:
     [section] = answer.sections
     assert section.heading == "Upcoming"
     [line] = section.lines
-    assert "Trump–Kim summit in Hanoi" in line.text
+    assert plain(line.lead) == "Trump–Kim summit in Hanoi"
     assert line.past is False
 
 
@@ -329,7 +329,7 @@ async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
     assert answer.title == "Fact 12"
     assert [s.heading for s in answer.sections] == ["Statement", "Verbatim from the source"]
     statement = answer.sections[0].lines[0]
-    assert plain(statement.label or "") == "Quote: U.S. State Department"
+    assert plain(kind_text(statement)) == "Quote: U.S. State Department"
     assert plain(statement.text).startswith("The U.S. State Department was quoted as saying")
     assert "The article gives no speaker, date or occasion" in plain(statement.text)
     # The quotation and the attribution words after it, each verbatim.
@@ -343,8 +343,10 @@ async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
 async def test_sources_answer_invents_no_publisher(store: Store) -> None:
     answer = await briefing.sources(store, None)
     [line] = answer.sections[0].lines
-    assert "(title ours)" in line.text
-    assert "publisher: unknown" in line.text
-    assert "author: unknown" in line.text
-    assert "URL unknown" in line.text
-    assert "written in the days before Thursday 25 April 2019" in line.text
+    assert line.source is not None
+    text = describe_source(line.source)
+    assert "(title ours)" in text
+    assert "publisher: unknown" in text
+    assert "author: unknown" in text
+    assert "URL unknown" in text
+    assert "written in the days before Thursday 25 April 2019" in text

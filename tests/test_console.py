@@ -70,7 +70,7 @@ async def test_sanctions(console: Console) -> None:
     assert reply.startswith("Sanctions on North Korea\n")
     flat = _flat(reply)
     assert "Stated positions (verbatim):" in reply
-    assert _flat(f"U.S. State Department: {STATEMENT}") in flat
+    assert _flat(f"[Quote: U.S. State Department, as of April 2019] {STATEMENT}") in flat
     positions = reply.index("Stated positions (verbatim):")
     opinion = reply.index("The author's opinion (not established fact):")
     assert positions < opinion

@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import digests as digests_module
-from bot.briefing import Answer
+from bot.answers import Answer
 from bot.digests import DigestDispatcher
 from bot.models import Change, Delivery, DigestSubscription
 from bot.pacing import Pacer
+from bot.render.embeds import render_pages
 from bot.schedule import local_day, next_due
 from bot.store import Store
 from tests.test_digests import Clock, Poster
@@ -444,4 +445,5 @@ async def test_a_digest_is_titled_with_its_local_day(store: Store) -> None:
     assert sub is not None
     assert await new_dispatcher(store, poster, clock).send_now(sub)
     [(_, _, answer)] = poster.sent
-    assert answer.title == "Daily briefing, 28 November 2026"
+    assert answer.day == date(2026, 11, 28)
+    assert render_pages(answer)[0].embed.title == "Daily briefing, 28 November 2026"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import briefing, moderation
 from bot.models import Change
+from bot.render.common import kind_text
 from bot.store import Store
 from bot.usertext import plain
 from tests.conftest import FIXED_NOW
@@ -63,7 +64,7 @@ async def test_who_analysts_shows_the_views_attributed_to_them(store: Store) -> 
     assert answer.found
     assert plain(answer.title) == "Analysts"
     assert _fact_ids(answer) == {await _fact_id(store, "analysts-global-force")}
-    labels = [plain(line.label or "") for section in answer.sections for line in section.lines]
+    labels = [plain(kind_text(line)) for section in answer.sections for line in section.lines]
     assert labels == ["Attributed view: Analysts"]
     assert "not a person or body" in answer.intro
 
@@ -171,10 +172,10 @@ async def test_search_says_when_results_are_cut_and_pages_on(store: Store) -> No
     assert 10 < total <= 20
     first = await briefing.search(store, "kim", None)
     assert f"1–10 of {total}" in first.intro
-    assert "add `page:2` to the search" in first.intro
+    assert [plain(hint.command) for hint in first.hints] == ["search kim page:2"]
     second = await briefing.search(store, "kim page:2", None)
     assert f"11–{total} of {total}" in second.intro
-    assert "page:3" not in second.intro
+    assert not second.hints
     assert not set(_result_ids(first)) & set(_result_ids(second))
     assert len(set(_result_ids(first)) | set(_result_ids(second))) == total
     past = await briefing.search(store, "kim page:3", None)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot import briefing, curation
-from bot.briefing import Answer, Label, Line, Section
+from bot.answers import Answer, Label, Line, Section
 from bot.config import Config
 from bot.errors import BadInput
-from bot.models import Precision, Provenance, Published, Source
+from bot.models import Kind, Precision, Provenance, Published, Source
 from bot.render import embeds, text
 from bot.store import Store
 from tests.conftest import FIXED_NOW
@@ -353,8 +353,8 @@ def _labelled() -> Answer:
         Section(
             "s",
             [
-                Line("A fact.", label="Reported", markers=["1"], source_ids=(1,)),
-                Line("**X**: a role", labels=[Label(public)]),
+                Line("A fact.", kind=Kind.REPORTED, markers=["1"], source_ids=(1,)),
+                Line("a role", lead="X", labels=[Label(public)]),
                 Line("A meeting.", labels=[Label(public, "date")], detail=True),
                 Line("A date.", labels=[Label(inferred)]),
             ],

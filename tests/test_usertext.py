@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.briefing import Line
+from bot.answers import Line
 from bot.render.common import escape_markdown, for_discord
 from bot.render.text import line_text
 from bot.usertext import CLOSE, OPEN, plain, user
@@ -25,8 +25,8 @@ def test_a_source_url_in_the_bots_text_is_shown_as_itself() -> None:
     assert for_discord("S1: t; https://example.org/a_b") == "S1: t; <https://example.org/a_b>"
 
 
-def test_the_console_shows_peoples_text_as_typed_and_drops_the_bots_bold() -> None:
-    line = Line(f"**{user('**kept** [x](y)')}**: plain")
+def test_the_console_shows_peoples_text_as_typed_and_no_bold_of_its_own() -> None:
+    line = Line("plain", lead=user("**kept** [x](y)"))
     assert line_text(line) == "**kept** [x](y): plain"
 
 

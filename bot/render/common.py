@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.briefing import Label
+from bot.answers import Label, Line
 from bot.dates import as_local
-from bot.models import Precision, When
-from bot.usertext import render_marked
+from bot.models import Kind, Precision, Source, When
+from bot.usertext import render_marked, user
 
 # Discord markdown: emphasis, strike, spoilers, code, escapes, masked links, and the
 # `<@id>`/`<#id>`/`<t:…>` forms; and what only counts at the start of a line (headings,
@@ -81,3 +81,58 @@ def label_text(
         if provenance.inferred:
             parts.append(f"{what}{emphasis('Inferred:')} {provenance.inferred}")
     return "; ".join(parts)
+
+
+def describe_published(source: Source) -> str:
+    """When a source was published, as precisely as known, and where that comes from."""
+    if source.published is None:
+        return "date unknown"
+    published = source.published
+    text = published.note
+    if not text and published.precision is Precision.DAY:
+        text = _day(published.value)
+    elif not text:
+        text = f"{published.precision.value} of {_day(published.value)}"
+    if published.provenance.inferred:
+        text += " (inferred)"
+    elif published.provenance.public_record:
+        text += " (public record)"
+    return text
+
+
+def describe_source(source: Source) -> str:
+    """A source in one line: id, title, date, publisher, author, URL."""
+    title = user(source.title) + (" (title ours)" if source.title_is_ours else "")
+    parts = [f"S{source.id}: {title}", describe_published(source)]
+    parts.append(f"publisher: {user(source.publisher) if source.publisher else 'unknown'}")
+    parts.append(f"author: {user(source.author) if source.author else 'unknown'}")
+    parts.append(source.url or "URL unknown")  # checked at input (moderation.parse_url)
+    return "; ".join(parts)
+
+
+def kind_text(line: Line) -> str:
+    """A fact line's kind, in words ("Author's opinion", "Quote: Kim Jong Un")."""
+    if line.kind is Kind.OPINION:
+        return "Author's opinion"
+    if line.kind is Kind.ATTRIBUTED:
+        return f"Attributed view: {line.holder}"
+    if line.kind is Kind.QUOTE:
+        return f"Quote: {line.holder}"
+    return "Reported" if line.kind is Kind.REPORTED else ""
+
+
+def audit_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def line_body(line: Line, bold: Callable[[str], str] = _plain) -> str:
+    """What a line says, before its kind, markers and labels: its lead ("Kim Jong Un:"),
+    its text, the source or the audit time it describes."""
+    text = describe_source(line.source) if line.source is not None else line.text
+    if line.at is not None:
+        text = f"{audit_time(line.at)}, {text}"
+    if line.lead:
+        text = f"{bold(line.lead)}: {text}" if text else bold(line.lead)
+    if line.fact_id is not None and line.kind is not None:
+        text += f" (fact {line.fact_id})"
+    return text

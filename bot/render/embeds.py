@@ -12,11 +12,17 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.briefing import Answer, Line, Ref, Section, describe_source
+from bot.answers import Answer, Hint, Line, Ref
 from bot.models import Precision, When
-from bot.render.common import describe_when, for_discord, label_text
-from bot.text import quoted
-from bot.usertext import plain, user
+from bot.render.common import (
+    describe_source,
+    describe_when,
+    for_discord,
+    kind_text,
+    label_text,
+    line_body,
+)
+from bot.usertext import plain
 
 TITLE_MAX = 256
 FIELD_VALUE_MAX = 1024
@@ -46,11 +52,15 @@ def _emphasis(text: str) -> str:
     return f"*{text}*"
 
 
+def _bold(text: str) -> str:
+    return f"**{text}**"
+
+
 def line_markdown(line: Line) -> str:
-    text = for_discord(line.text)
+    text = for_discord(line_body(line, _bold))
     if line.when is not None:
         text = f"{text} {line.when_label}: {discord_when(line.when, line.past)}.".strip()
-    label = line.label
+    label = kind_text(line)
     if line.as_of and label:
         label = f"{label}, as of {line.as_of}"
     elif line.as_of:
@@ -119,8 +129,22 @@ def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str
     return plain("\n".join(parts))[:FOOTER_MAX]  # footers show no markdown: nothing to escape
 
 
+def hint_markdown(hint: Hint, prefix: str = "!") -> str:
+    """A pointer to a command, the command as inline code (a backtick someone typed
+    cannot end the code span early)."""
+    command = plain(hint.command).replace("`", "ˋ")
+    return f"{for_discord(hint.text)} `{prefix}{command}`"
+
+
+def title_text(answer: Answer) -> str:
+    day = f", {answer.day.day} {answer.day:%B %Y}" if answer.day else ""
+    return for_discord(answer.title + day)[:TITLE_MAX]
+
+
 def _description(answer: Answer) -> str:
     text = for_discord(answer.intro)
+    for hint in answer.hints:
+        text = f"{text}\n{hint_markdown(hint)}".strip()
     if answer.freshness:
         text = f"*{answer.freshness}.*\n{text}".strip()
     if answer.suggestions:
@@ -146,7 +170,7 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
     pages = []
     for number, group in enumerate(groups, start=1):
         embed = discord.Embed(
-            title=for_discord(answer.title)[:TITLE_MAX],
+            title=title_text(answer),
             description=_description(answer) if number == 1 else None,
             colour=COLOURS[answer.found],
         )
@@ -160,23 +184,3 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
 
 def _markers_in(value: str, refs: list[Ref]) -> list[str]:
     return [ref.marker for ref in refs if f"[{ref.marker}]" in value]
-
-
-def quotes_answer(answer: Answer, markers: list[str]) -> Answer:
-    """The verbatim quotes behind the given markers, for the Quotes button."""
-    lines = [
-        Line(
-            f"{user(quoted(ref.quote))} S{ref.source_id}"
-            + (f", fact {ref.fact_id}" if ref.fact_id else ""),
-            markers=[ref.marker],
-        )
-        for ref in answer.refs
-        if ref.marker in markers
-    ]
-    return Answer(
-        title=f"Verbatim quotes: {answer.title}"[:TITLE_MAX],
-        intro="Exactly as the source has them.",
-        sections=[Section("Quotes", lines)] if lines else [],
-        sources=answer.sources,
-        freshness=answer.freshness,
-    )

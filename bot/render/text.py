@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from bot.briefing import Answer, Line, describe_source
+from bot.answers import Answer, Line
 from bot.catalog import COMMANDS, MODERATOR_NAMES, CommandInfo
-from bot.render.common import describe_when, label_text
+from bot.render.common import describe_source, describe_when, kind_text, label_text, line_body
 from bot.text import quoted
-from bot.usertext import plain, render_marked
+from bot.usertext import plain
 
 WIDTH = 88  # when the output is not a terminal (piped, tests) and COLUMNS is unset
 MIN_WIDTH = 40
@@ -32,17 +32,12 @@ def _fill(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
     return out
 
 
-def _strip_markdown(text: str) -> str:
-    """The bot's own bold dropped, and people's text as they typed it."""
-    return render_marked(text, lambda typed: typed, lambda own: own.replace("**", ""))
-
-
 def line_text(line: Line) -> str:
-    text = _strip_markdown(line.text)
+    text = plain(line_body(line))
     if line.when is not None:
         tense = "past" if line.past else "upcoming"
         text = f"{text} {line.when_label}: {describe_when(line.when)}, {tense}.".strip()
-    label = plain(line.label) if line.label else None
+    label = plain(kind_text(line)) or None
     if line.as_of and label:
         label = f"{label}, as of {line.as_of}"
     elif line.as_of:
@@ -66,13 +61,16 @@ def _shown_in_full(answer: Answer) -> set[str]:
 
 def render(answer: Answer, width: int | None = None) -> str:
     width = width or terminal_width()
-    title = plain(answer.title)
+    day = f", {answer.day.day} {answer.day:%B %Y}" if answer.day else ""
+    title = plain(answer.title + day)
     out = _fill(title, width)
     out.append("=" * min(len(title), width))
     if answer.freshness:
         out += _fill(f"{answer.freshness}.", width)
     if answer.intro:
-        out += _fill(_strip_markdown(answer.intro), width)
+        out += _fill(plain(answer.intro), width)
+    for hint in answer.hints:
+        out += _fill(f"{hint.text} !{plain(hint.command)}", width)
     if answer.suggestions:
         out += _fill("Did you mean: " + ", ".join(answer.suggestions) + "?", width)
     for section in answer.sections:

@@ -48,7 +48,7 @@ async def test_search_kim_says_10_of_all_and_pages_on(world: World) -> None:
     assert 10 < total <= 20
     first = embed_text(await world.ask("!search kim"))
     assert f"1–10 of {total}" in first
-    assert "add `page:2` to the search" in first
+    assert "The next ones: `!search kim page:2`" in first
     assert first.count("(fact ") == 10
     second = embed_text(await world.slash("search", {"query": "kim page:2"}, user=world.dave))
     assert f"11–{total} of {total}" in second
