@@ -1,16 +1,19 @@
-"""What each answer contains, as plain data; the renderers decide how it looks.
+"""What each answer contains, as plain data (bot.answers); the renderers decide how it
+looks.
 
-Every function takes the store, the viewer's scope (`guild_id`, None for DMs and the
-console) and, where time matters, `now`. Nothing here formats for Discord or a terminal.
+Every read builder takes `(store, asker, *args)`: the asker (bot.answers.Asker) says whose
+facts they see (its scope: a server id, or None for DMs and the console), the time and the
+command prefix. Nothing here formats for Discord or a terminal.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from bot.answers import Answer, Hint, Line, Ref, Section, labels_of
+from bot.answers import Answer, Asker, Hint, Line, Ref, Section, labels_of
 from bot.errors import BadInput, NotFound
 from bot.models import (
     AuditEntry,
@@ -30,7 +33,7 @@ from bot.query import MAX_TERMS, Query, Results
 from bot.query import parse as parse_query
 from bot.store import Store
 from bot.store.store import ANSWER_LIMIT
-from bot.text import holder_completes, holder_matches, one_line, quoted
+from bot.text import fold, holder_completes, holder_matches, one_line, quoted
 from bot.usertext import user
 
 MAX_QUERY = 200
@@ -161,14 +164,15 @@ def anchor(
 # --- who -------------------------------------------------------------------------------
 
 
-async def who(store: Store, name: str | None, guild_id: int | None, now: datetime) -> Answer:
+async def who(store: Store, asker: Asker, name: str | None = None) -> Answer:
+    guild_id, now = asker.scope, asker.now
     if not name or not name.strip():
-        return await key_actors(store, guild_id)
+        return await key_actors(store, asker)
     if len(name) > MAX_NAME:
         raise BadInput(f"That name is too long (at most {MAX_NAME} characters).")
     match = await store.find_entity(name)
     if match.entity is None:
-        held = await holder(store, name, guild_id)
+        held = await holder(store, asker, name)
         if held is not None:
             return held
         return Answer(
@@ -190,7 +194,9 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
         answer.sections = [Section("Role", [role_line(answer, entity, detail=True)])]
     answer.sections += facts_by_kind(answer, facts)
     if len(facts) >= ANSWER_LIMIT:
-        answer.hints.append(Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", "search"))
+        answer.hints.append(
+            Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", f"{asker.prefix}search")
+        )
     meetings = await store.meetings_involving(entity.id, guild_id, ANSWER_LIMIT)
     if len(meetings) >= ANSWER_LIMIT:
         answer.intro += f"\nShowing {ANSWER_LIMIT} of the meetings, oldest first."
@@ -203,9 +209,10 @@ async def who(store: Store, name: str | None, guild_id: int | None, now: datetim
     return await _attach_sources(store, answer, guild_id)
 
 
-async def holder(store: Store, name: str, guild_id: int | None) -> Answer | None:
+async def holder(store: Store, asker: Asker, name: str) -> Answer | None:
     """The views the sources attribute to a holder named like `name` ("analysts",
     "European leaders"), or None if no fact is attributed to anyone by that name."""
+    guild_id = asker.scope
     holders = [h for h in await store.holders(guild_id) if holder_matches(name, h)]
     if not holders:
         return None
@@ -220,7 +227,9 @@ async def holder(store: Store, name: str, guild_id: int | None) -> Answer | None
     )
     answer.sections = facts_by_kind(answer, facts)
     if len(facts) >= ANSWER_LIMIT:
-        answer.hints.append(Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", "search"))
+        answer.hints.append(
+            Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", f"{asker.prefix}search")
+        )
     return await _attach_sources(store, answer, guild_id)
 
 
@@ -239,9 +248,11 @@ def _short_name_note(entity: Entity, alias: str, others: list[str]) -> str:
     return f"“{word}” is taken to mean {name}; the briefing also has {also} (ask by full name)."
 
 
-async def key_actors(store: Store, guild_id: int | None) -> Answer:
+async def key_actors(store: Store, asker: Asker) -> Answer:
+    guild_id = asker.scope
     answer = Answer(
-        title="Key actors in the briefing", hints=[Hint("Ask about one:", "who <name>")]
+        title="Key actors in the briefing",
+        hints=[Hint("Ask about one:", f"{asker.prefix}who <name>")],
     )
     lines = []
     for entity, _ in await store.key_actors(guild_id):
@@ -253,7 +264,8 @@ async def key_actors(store: Store, guild_id: int | None) -> Answer:
 # --- sanctions -------------------------------------------------------------------------
 
 
-async def sanctions(store: Store, guild_id: int | None) -> Answer:
+async def sanctions(store: Store, asker: Asker) -> Answer:
+    guild_id = asker.scope
     facts = await store.facts_by_topic("sanctions", guild_id)
     answer = Answer(
         title="Sanctions on North Korea",
@@ -278,7 +290,9 @@ async def sanctions(store: Store, guild_id: int | None) -> Answer:
     if not facts:
         answer.intro = "The briefing holds nothing on sanctions yet."
     elif len(facts) >= ANSWER_LIMIT:
-        answer.hints.append(Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", "search"))
+        answer.hints.append(
+            Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", f"{asker.prefix}search")
+        )
     return await _attach_sources(store, answer, guild_id)
 
 
@@ -320,7 +334,8 @@ def nearest_meeting(meetings: list[Meeting], now: datetime) -> tuple[Meeting, bo
     return (max(past, key=lambda m: m.when.start), False) if past else None
 
 
-async def next_meeting(store: Store, guild_id: int | None, now: datetime) -> Answer:
+async def next_meeting(store: Store, asker: Asker) -> Answer:
+    guild_id, now = asker.scope, asker.now
     answer = Answer(title="Next meeting")
     found = nearest_meeting(await store.meetings(guild_id), now)
     if found is None or not found[1]:
@@ -331,7 +346,8 @@ async def next_meeting(store: Store, guild_id: int | None, now: datetime) -> Ans
     return await _attach_sources(store, answer, guild_id)
 
 
-async def timeline(store: Store, guild_id: int | None, now: datetime) -> Answer:
+async def timeline(store: Store, asker: Asker) -> Answer:
+    guild_id, now = asker.scope, asker.now
     meetings = await store.latest_meetings(guild_id, ANSWER_LIMIT)
     answer = Answer(title="Timeline", intro="Meetings and dated events, oldest first.")
     if len(meetings) >= ANSWER_LIMIT:
@@ -349,9 +365,10 @@ SEARCH_PAGE = 10
 _PAGE = re.compile(r"(?<!\S)page:\S*", re.IGNORECASE)
 
 
-async def search(store: Store, query: str, guild_id: int | None) -> Answer:
+async def search(store: Store, asker: Asker, query: str) -> Answer:
     """Facts matching a query (syntax: bot.query), one page of SEARCH_PAGE at a time,
     saying how many matched in all, which words matched nothing and which were left out."""
+    guild_id = asker.scope
     if not query.strip():
         raise BadInput("Search for something, e.g. `search sanctions`.")
     if len(query) > MAX_QUERY:
@@ -361,7 +378,7 @@ async def search(store: Store, query: str, guild_id: int | None) -> Answer:
     if not parsed.clauses:
         answer.intro = _nothing_to_search(parsed.ignored)
         if not parsed.ignored:
-            answer.hints.append(Hint("Try e.g.", "search sanctions"))
+            answer.hints.append(Hint("Try e.g.", f"{asker.prefix}search sanctions"))
         return answer
     notes = _query_notes(parsed)
     offset = (parsed.page - 1) * SEARCH_PAGE
@@ -376,7 +393,9 @@ async def search(store: Store, query: str, guild_id: int | None) -> Answer:
     answer.intro = " ".join([*notes, _page_line(parsed, results, offset)]).strip()
     if offset + len(results.facts) < results.total:
         again = _PAGE.sub("", query).strip()
-        answer.hints.append(Hint("The next ones:", f"search {user(again)} page:{parsed.page + 1}"))
+        answer.hints.append(
+            Hint("The next ones:", f"{asker.prefix}search {user(again)} page:{parsed.page + 1}")
+        )
     answer.sections = [Section("Results", [fact_line(answer, fact) for fact in results.facts])]
     return await _attach_sources(store, answer, guild_id)
 
@@ -423,7 +442,8 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
 
 
-async def fact(store: Store, fact_id: int, guild_id: int | None) -> Answer:
+async def fact(store: Store, asker: Asker, fact_id: int) -> Answer:
+    guild_id = asker.scope
     found = await store.fact(fact_id, guild_id)
     if found is None:
         raise NotFound(f"There is no fact {fact_id} in this server's briefing.")
@@ -444,7 +464,8 @@ def source_line(source: Source) -> Line:
     return Line("", source=source, labels=labels_of(provenance, "date"), detail=True)
 
 
-async def sources(store: Store, guild_id: int | None) -> Answer:
+async def sources(store: Store, asker: Asker) -> Answer:
+    guild_id = asker.scope
     found = await store.sources(guild_id)
     answer = Answer(title="Sources", intro="Everything the briefing is built from.")
     answer.sections = [Section("Sources", [source_line(s) for s in found])]
@@ -452,7 +473,8 @@ async def sources(store: Store, guild_id: int | None) -> Answer:
     return answer
 
 
-async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
+async def source(store: Store, asker: Asker, source_id: int) -> Answer:
+    guild_id = asker.scope
     found = await store.source(source_id, guild_id, with_text=True)
     if found is None:
         raise NotFound(f"There is no source {source_id} in this server's briefing.")
@@ -466,13 +488,13 @@ async def source(store: Store, source_id: int, guild_id: int | None) -> Answer:
     return answer
 
 
-async def about(
-    store: Store, guild_id: int | None, started: datetime, now: datetime, shards: str = ""
-) -> Answer:
+async def about(store: Store, asker: Asker, shards: str = "") -> Answer:
     """`shards`: what this process runs, e.g. `shards 0, 1 of 4` (several processes may
     share the bot's shards)."""
     from bot import __version__
 
+    guild_id, now = asker.scope, asker.now
+    started = asker.started or now
     counts = await store.counts(guild_id)
     uptime = now - started
     hours, rest = divmod(int(uptime.total_seconds()), 3600)
@@ -538,9 +560,10 @@ def page_quotes(answer: Answer, markers: list[str]) -> Answer:
     return quotes(f"Verbatim quotes: {answer.title}", refs, answer.sources, answer.freshness)
 
 
-async def cited_quotes(store: Store, items: list[tuple[str, int]], guild_id: int | None) -> Answer:
+async def cited_quotes(store: Store, asker: Asker, items: list[tuple[str, int]]) -> Answer:
     """The verbatim quotes behind the cited facts ("f", 12), meetings ("m", 2) and roles
-    ("e", 1) a Quotes button names, as this server sees them."""
+    ("e", 1) a Quotes button names, as the asker's server sees them."""
+    guild_id = asker.scope
     cited = Answer(title="Verbatim quotes")
     for kind, number in items[:QUOTED_ROWS_MAX]:
         if kind == "e":
@@ -564,7 +587,8 @@ async def cited_quotes(store: Store, items: list[tuple[str, int]], guild_id: int
 # --- moderation views ------------------------------------------------------------------
 
 
-async def meeting(store: Store, meeting_id: int, guild_id: int | None, now: datetime) -> Answer:
+async def meeting(store: Store, asker: Asker, meeting_id: int) -> Answer:
+    guild_id, now = asker.scope, asker.now
     found = await store.meeting(meeting_id, guild_id)
     if found is None:
         raise NotFound(f"There is no meeting {meeting_id} in this server's briefing.")
@@ -625,7 +649,8 @@ def _entry_line(entry: AuditEntry) -> Line:
     return Line(text, at=entry.at)
 
 
-async def history(store: Store, object_type: str, object_id: int, guild_id: int | None) -> Answer:
+async def history(store: Store, asker: Asker, object_type: str, object_id: int) -> Answer:
+    guild_id = asker.scope
     entries = await store.history(object_type, object_id, guild_id)
     answer = Answer(title=f"History of {object_type} {object_id}")
     if not entries:
@@ -634,7 +659,8 @@ async def history(store: Store, object_type: str, object_id: int, guild_id: int 
     return answer
 
 
-async def audit(store: Store, guild_id: int | None, limit: int) -> Answer:
+async def audit(store: Store, asker: Asker, limit: int) -> Answer:
+    guild_id = asker.scope
     entries = await store.audit_log(guild_id, limit)
     scope = "this server" if guild_id else "the shared facts"
     answer = Answer(title="Audit log", intro=f"The latest {len(entries)} change(s) to {scope}.")
@@ -666,16 +692,18 @@ def _change_label(fact: Fact) -> str:
 
 async def digest(
     store: Store,
-    guild_id: int,
+    asker: Asker,
     since: datetime,
-    now: datetime,
     stale_after: timedelta = timedelta(days=STALE_AFTER_DAYS),
     day: date | None = None,
 ) -> Answer:
-    """What changed since the last digest, meetings in the next seven days, and, when
-    nothing changed, a short standing summary instead of silence; dated like every
-    answer (see `anchor`). Titled with `day`, the server's local day it is for (else
-    the UTC date of `now`)."""
+    """What changed in the asker's server since the last digest, meetings in the next
+    seven days, and, when nothing changed, a short standing summary instead of silence;
+    dated like every answer (see `anchor`). Titled with `day`, the server's local day it
+    is for (else the UTC date of `now`)."""
+    if asker.scope is None:
+        raise ValueError("a digest is for one server")
+    guild_id, now = asker.scope, asker.now
     answer = Answer(title="Daily briefing", day=day or now.date())
     changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT)
     meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT)
@@ -738,3 +766,50 @@ async def names_like(store: Store, typed: str, guild_id: int | None) -> list[str
     holders = await store.holders(guild_id)
     names += [h for h in holders if h not in names and holder_completes(typed, h)]
     return names[:NAME_CHOICES]
+
+
+# --- how read commands call the builders -----------------------------------------------
+
+Builder = Callable[..., Awaitable[Answer]]
+
+# The read commands and their builders, for every front end (cogs, console, help).
+READS: dict[str, Builder] = {
+    "who": who,
+    "sanctions": sanctions,
+    "next-meeting": next_meeting,
+    "timeline": timeline,
+    "search": search,
+    "fact": fact,
+    "sources": sources,
+    "source": source,
+    "meeting": meeting,
+    "about": about,
+}
+
+
+def _who_key(name: str | None = None) -> tuple:
+    # Names are looked up folded (Kim, KIM, Kím are one answer).
+    return (fold(name or ""),)
+
+
+def _search_key(query: str) -> tuple:
+    return (query.strip(),)
+
+
+# Builders that read their arguments loosely, and so are cached under the loose form. An
+# answer that echoes what was typed is then kept only if it found something (see
+# `keeps_misses`), since another spelling would be shown the first one's.
+_LOOSE_KEYS: dict[str, Callable[..., tuple]] = {"who": _who_key, "search": _search_key}
+_ECHOED_MISSES = {"who"}
+
+
+def cache_key(builder: Builder, args: tuple) -> tuple:
+    """What an answer depends on besides the store, the asker's scope and the time: the
+    builder and the arguments it is given, as it reads them."""
+    loose = _LOOSE_KEYS.get(builder.__name__)
+    return (builder.__name__, *(loose(*args) if loose else args))
+
+
+def keeps_misses(builder: Builder) -> bool:
+    """Whether an answer that found nothing may be kept under its key."""
+    return builder.__name__ not in _ECHOED_MISSES

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot import briefing, catalog
+from bot.answers import Asker
 from bot.clock import Clock, utc_now
 from bot.errors import BadInput, BriefingError
 from bot.logs import new_error_id
@@ -20,8 +20,6 @@ from bot.render import text
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Store, str, datetime], Awaitable[briefing.Answer]]
 
 
 def _number(argument: str, what: str) -> int:
@@ -45,6 +43,15 @@ def _check_arguments(command: str, argument: str, prefix: str) -> None:
         )
 
 
+def _arguments(info: catalog.CommandInfo, argument: str) -> tuple:
+    """A command's arguments, as its builder takes them (catalog says which it takes)."""
+    if info.arguments == "number":
+        return (_number(argument, info.name),)
+    if info.arguments == "text":
+        return (argument.strip(),)
+    return ()
+
+
 class Console:
     """Answers command lines against a store, as a member of no server (shared facts)."""
 
@@ -64,20 +71,8 @@ class Console:
         self.started = clock()
         self.guild_id: int | None = None
 
-    def _handlers(self) -> dict[str, Handler]:
-        g = self.guild_id
-        return {
-            "who": lambda s, arg, now: briefing.who(s, arg or None, g, now),
-            "sanctions": lambda s, arg, now: briefing.sanctions(s, g),
-            "next-meeting": lambda s, arg, now: briefing.next_meeting(s, g, now),
-            "timeline": lambda s, arg, now: briefing.timeline(s, g, now),
-            "search": lambda s, arg, now: briefing.search(s, arg, g),
-            "fact": lambda s, arg, now: briefing.fact(s, _number(arg, "fact"), g),
-            "sources": lambda s, arg, now: briefing.sources(s, g),
-            "source": lambda s, arg, now: briefing.source(s, _number(arg, "source"), g),
-            "meeting": lambda s, arg, now: briefing.meeting(s, _number(arg, "meeting"), g, now),
-            "about": lambda s, arg, now: briefing.about(s, g, self.started, now),
-        }
+    def asker(self) -> Asker:
+        return Asker(self.guild_id, self.clock(), self.prefix, self.started)
 
     async def answer(self, line: str) -> str:
         command, _, argument = line.strip().lstrip(self.prefix + "/").partition(" ")
@@ -94,8 +89,9 @@ class Console:
                 "changes to the briefing are made on Discord, where moderators are known; "
                 "the console only reads. To curate offline, edit data/ and run `build`."
             )
-        handler = self._handlers().get(command)
-        if handler is None:
+        builder = briefing.READS.get(command)
+        info = catalog.find(command)
+        if builder is None or info is None:
             guess = catalog.closest(command)
             hint = f" Did you mean `{self.prefix}{guess}`?" if guess else ""
             return text.render_error(
@@ -103,9 +99,9 @@ class Console:
             )
         try:
             _check_arguments(command, argument, self.prefix)
-            now = self.clock()
-            answer = await handler(self.store, argument.strip(), now)
-            anchored = briefing.anchor(answer, now, self.stale_after)
+            asker = self.asker()
+            answer = await builder(self.store, asker, *_arguments(info, argument))
+            anchored = briefing.anchor(answer, asker.now, self.stale_after)
             return text.render(anchored, self.width)
         except BriefingError as error:
             return text.render_error(str(error))

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import discord
 from discord.ext import commands
 
-from bot.answers import Answer
-from bot.briefing import anchor
+from bot import briefing
+from bot.answers import Answer, Asker
+from bot.briefing import Builder, anchor
 from bot.models import Change
 from bot.pictures import with_picture
 from bot.render.embeds import Page, render_pages
@@ -69,39 +70,48 @@ class BriefingContext(commands.Context):
     def now(self) -> datetime:
         return self.bot.clock()
 
-    async def answer(self, work: Awaitable[Answer], *, ephemeral: bool = False) -> None:
-        """Compute an answer and send it as paged embeds. (A slow slash answer is
-        deferred by the bot's deadline timer; see BriefingBot._start_deadline.)"""
-        await self.send_answer(await work, ephemeral=ephemeral)
+    def asker(self) -> Asker:
+        """The asker as every read builder sees them: scope, time, prefix."""
+        bot = self.bot
+        return Asker(self.scope, self.now(), bot.config.prefix, bot.started)
 
-    async def cached_answer(
+    async def brief(
         self,
-        key: tuple,
-        build: Callable[[], Awaitable[Answer]],
-        *,
+        builder: Builder,
+        *args: Any,
         timed: bool = False,
-        found_only: bool = False,
+        cached: bool = True,
+        ephemeral: bool = False,
         picture: Picture | None = None,
     ) -> None:
-        """Send the answer for `key` (which must name everything it depends on besides the
-        store and, when `timed`, the time), from the bot's answer cache when it can.
-        `found_only`: keep only answers that found something (see AnswerCache.get).
-        `picture`: makes a PNG for the answer (or None), shown in its first page's embed.
-        Every answer is dated against today (`anchor`), so the day is part of the key."""
-        now = self.now()
+        """Answer a read command: `builder(store, asker, *args)`, sent as paged embeds,
+        from the bot's answer cache when `cached`. The cache key is made from the same
+        builder and arguments (briefing.cache_key), with the asker's scope and the day
+        (every answer is dated against today: `anchor`); `timed` answers also expire
+        when a meeting starts or ends. `picture`: makes a PNG for the answer (or None),
+        shown in its first page's embed. (A slow slash answer is deferred by the bot's
+        deadline timer; see BriefingBot._start_deadline.)"""
+        asker = self.asker()
+        if not cached:
+            answer = await builder(self.bot.store, asker, *args)
+            await self.send_answer(answer, ephemeral=ephemeral)
+            return
 
         async def dated() -> Answer:
-            return self.anchored(await build(), now)
+            return self.anchored(await builder(self.bot.store, asker, *args), asker.now)
 
+        keep_misses = briefing.keeps_misses(builder)
         ready = await self.bot.answers.get(
-            (*key, self.scope, now.date()),
+            (*briefing.cache_key(builder, args), self.scope, asker.now.date()),
             dated,
             guild_id=self.scope,
-            now=now if timed else None,
-            keep=(lambda answer: answer.found) if found_only else (lambda answer: True),
+            now=asker.now if timed else None,
+            keep=lambda answer: keep_misses or answer.found,
         )
         image = await picture(ready.answer) if picture is not None else None
-        await self.send_pages(ready.answer, ready.pages, quotes=ready.quotes, picture=image)
+        await self._send_pages(
+            ready.answer, ready.pages, ephemeral=ephemeral, quotes=ready.quotes, picture=image
+        )
 
     def change(self, scope: int | None, reason: str = "") -> Change:
         """A write by the asker, to `scope` (a server id, or None for shared facts)."""
@@ -120,9 +130,9 @@ class BriefingContext(commands.Context):
         answer = self.anchored(answer)
         if note:
             answer.intro = f"{note}\n{answer.intro}".strip()
-        await self.send_pages(answer, render_pages(answer), ephemeral=ephemeral)
+        await self._send_pages(answer, render_pages(answer), ephemeral=ephemeral)
 
-    async def send_pages(
+    async def _send_pages(
         self,
         answer: Answer,
         pages: list[Page],

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from bot import briefing
-from bot.answers import Answer
+from bot.answers import Answer, Asker
 from bot.logs import new_error_id
 from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
@@ -301,9 +301,8 @@ class DigestDispatcher:
         claim = earlier or await self.store.delivery(sub.guild_id, day)
         if claim is None:
             raise RuntimeError(f"the claim of {day} for server {sub.guild_id} vanished")
-        answer = await briefing.digest(
-            self.store, sub.guild_id, current.since, now, self.stale_after, day=day
-        )
+        asker = Asker(sub.guild_id, now)
+        answer = await briefing.digest(self.store, asker, current.since, self.stale_after, day=day)
         first = await self.send(current, answer, claim, self.pacer, posted)
         await self.store.finish_delivery(sub.guild_id, day, first, self.clock(), now)
         return not posted

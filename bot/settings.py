@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from datetime import time as dt_time
 
 from bot import briefing
-from bot.briefing import Answer
+from bot.answers import Answer, Asker
 from bot.errors import BadInput, BriefingError
 from bot.models import Change, DigestSubscription
 from bot.schedule import local_day, next_due, rezoned_last_day
@@ -136,7 +136,7 @@ async def digest_preview(
     sub = await store.digest(guild_id)
     since = sub.since if sub else now - timedelta(days=1)
     day = local_day(now, sub.tz) if sub else None
-    return await briefing.digest(store, guild_id, since, now, stale_after, day=day)
+    return await briefing.digest(store, Asker(guild_id, now), since, stale_after, day=day)
 
 
 async def untold_problems(store: Store) -> set[int]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 
 from bot import briefing
-from bot.answers import Answer
+from bot.answers import Answer, Asker
 from bot.briefing import anchor
 from bot.flags import ID_MAX
 from bot.render.embeds import Page, render_pages
@@ -144,7 +144,8 @@ class QuotesButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("BriefingBot", interaction.client)
         bot.in_flight.enter()  # a shutdown waits for it
-        answer = await bot.act(briefing.cited_quotes, cited_items(self.items), interaction.guild_id)
+        asker = Asker(interaction.guild_id, bot.clock())
+        answer = await bot.act(briefing.cited_quotes, asker, cited_items(self.items))
         # Dated like every answer: the quotes' sources may be old.
         anchor(answer, bot.clock(), bot.config.stale_after)
         await interaction.response.send_message(embed=render_pages(answer)[0].embed, ephemeral=True)

@@ -46,7 +46,7 @@ async def add_and_show(
 ) -> None:
     fact = typed(FactInput, flags, statement=statement, quote=quote)
     fact_id = await ctx.act(moderation.add_fact, ctx.change(scope), fact)
-    answer = await ctx.act(briefing.fact, fact_id, ctx.scope)
+    answer = await ctx.act(briefing.fact, ctx.asker(), fact_id)
     await ctx.send_answer(answer, note=f"Added fact {fact_id} ({_where(scope)}).")
 
 
@@ -147,9 +147,7 @@ class Facts(commands.Cog):
     @member_cooldown()
     async def fact(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """One fact with its verbatim quote and source."""
-        await ctx.cached_answer(
-            ("fact", fact_id), lambda: ctx.act(briefing.fact, fact_id, ctx.scope)
-        )
+        await ctx.brief(briefing.fact, fact_id)
 
     @fact.command(name="add")
     @app_commands.choices(kind=KIND_CHOICES)
@@ -175,7 +173,7 @@ class Facts(commands.Cog):
         edits = typed(FactEdits, flags)
         await ctx.act(moderation.edit_fact, ctx.change(scope), fact_id, edits)
         await ctx.send_answer(
-            await ctx.act(briefing.fact, fact_id, ctx.scope), note=f"Fact {fact_id} corrected."
+            await ctx.act(briefing.fact, ctx.asker(), fact_id), note=f"Fact {fact_id} corrected."
         )
 
     @fact.command(name="retract")
@@ -201,7 +199,7 @@ class Facts(commands.Cog):
     @member_cooldown()
     async def history(self, ctx: BriefingContext, fact_id: FactId) -> None:
         """Every version of a fact: who, when, what changed, why."""
-        await ctx.answer(ctx.act(briefing.history, "fact", fact_id, ctx.scope), ephemeral=True)
+        await ctx.brief(briefing.history, "fact", fact_id, cached=False, ephemeral=True)
 
 
 async def setup(bot: BriefingBot) -> None:

@@ -29,19 +29,14 @@ class Meetings(commands.Cog):
     @member_cooldown()
     async def next_meeting(self, ctx: BriefingContext) -> None:
         """The next upcoming meeting, or the most recent past one."""
-        await ctx.cached_answer(
-            ("next-meeting",),
-            lambda: ctx.act(briefing.next_meeting, ctx.scope, ctx.now()),
-            timed=True,
-        )
+        await ctx.brief(briefing.next_meeting, timed=True)
 
     @commands.hybrid_command(name="timeline", description="All meetings and dated events")
     @member_cooldown()
     async def timeline(self, ctx: BriefingContext) -> None:
         """All meetings and dated events in order."""
-        await ctx.cached_answer(
-            ("timeline",),
-            lambda: ctx.act(briefing.timeline, ctx.scope, ctx.now()),
+        await ctx.brief(
+            briefing.timeline,
             timed=True,
             picture=lambda answer: ctx.act(
                 pictures.timeline_picture, answer, ctx.scope, ctx.now(), title="Timeline"
@@ -52,7 +47,7 @@ class Meetings(commands.Cog):
     @member_cooldown()
     async def meeting(self, ctx: BriefingContext, meeting_id: MeetingId) -> None:
         """One meeting, with how its date was worked out."""
-        await ctx.answer(ctx.act(briefing.meeting, meeting_id, ctx.scope, ctx.now()))
+        await ctx.brief(briefing.meeting, meeting_id, cached=False)
 
     @meeting.command(name="add")
     @app_commands.choices(status=STATUS_CHOICES)

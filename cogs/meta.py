@@ -53,8 +53,7 @@ class Meta(commands.Cog):
     @member_cooldown()
     async def about(self, ctx: BriefingContext) -> None:
         """Version, counts and uptime."""
-        shards = self.bot.shards_line()
-        await ctx.answer(ctx.act(briefing.about, ctx.scope, self.bot.started, ctx.now(), shards))
+        await ctx.brief(briefing.about, self.bot.shards_line(), cached=False)
 
     @commands.hybrid_command(
         name="help", description="Every command, with an example", extras={"private": True}

@@ -46,7 +46,7 @@ class Moderators(commands.Cog):
     @member_cooldown()
     async def audit(self, ctx: BriefingContext, limit: commands.Range[int, 1, 100] = 20) -> None:
         """The latest changes to this server's facts (or the shared ones, in DMs)."""
-        await ctx.answer(ctx.act(briefing.audit, ctx.scope, limit), ephemeral=True)
+        await ctx.brief(briefing.audit, limit, cached=False, ephemeral=True)
 
 
 async def setup(bot: BriefingBot) -> None:

@@ -15,7 +15,7 @@ class Sanctions(commands.Cog):
     @member_cooldown()
     async def sanctions(self, ctx: BriefingContext) -> None:
         """What the sanctions are, their effect, positions, views and opinion."""
-        await ctx.cached_answer(("sanctions",), lambda: ctx.act(briefing.sanctions, ctx.scope))
+        await ctx.brief(briefing.sanctions)
 
 
 async def setup(bot: BriefingBot) -> None:

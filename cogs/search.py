@@ -19,10 +19,7 @@ class Search(commands.Cog):
         self, ctx: BriefingContext, *, query: commands.Range[str, 1, briefing.MAX_QUERY]
     ) -> None:
         """Full-text search over the facts, best first."""
-        await ctx.cached_answer(
-            ("search", query.strip()),
-            lambda: ctx.act(briefing.search, query, ctx.scope),
-        )
+        await ctx.brief(briefing.search, query)
 
 
 async def setup(bot: BriefingBot) -> None:

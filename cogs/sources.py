@@ -140,15 +140,13 @@ class Sources(commands.Cog):
     @member_cooldown()
     async def sources(self, ctx: BriefingContext) -> None:
         """The sources the briefing is built from."""
-        await ctx.cached_answer(("sources",), lambda: ctx.act(briefing.sources, ctx.scope))
+        await ctx.brief(briefing.sources)
 
     @commands.hybrid_group(name="source", fallback="show", invoke_without_command=True)
     @member_cooldown()
     async def source(self, ctx: BriefingContext, source_id: SourceId) -> None:
         """One source: title, date, publisher, opening."""
-        await ctx.cached_answer(
-            ("source", source_id), lambda: ctx.act(briefing.source, source_id, ctx.scope)
-        )
+        await ctx.brief(briefing.source, source_id)
 
     @source.command(name="add")
     @moderator_only()
@@ -170,7 +168,7 @@ class Sources(commands.Cog):
         )
         where = "this server only" if scope else "shared with every server"
         await ctx.send_answer(
-            await ctx.act(briefing.source, source_id, ctx.scope),
+            await ctx.act(briefing.source, ctx.asker(), source_id),
             note=f"Added source S{source_id} ({where}). Cite it with `source: {source_id}`.",
         )
 

@@ -10,7 +10,6 @@ from bot import briefing
 from bot.checks import member_cooldown
 from bot.context import BriefingContext
 from bot.core import BriefingBot
-from bot.text import fold
 
 
 class Who(commands.Cog):
@@ -22,15 +21,7 @@ class Who(commands.Cog):
     @member_cooldown()
     async def who(self, ctx: BriefingContext, *, name: str | None = None) -> None:
         """Key actors, or one person or body: role, cited facts, meetings."""
-        # Keyed as lookup reads names (Kim, KIM, Kím are one answer); a miss echoes the
-        # name as typed, so misses are not kept.
-        key = ("who", fold(name or ""))
-        await ctx.cached_answer(
-            key,
-            lambda: ctx.act(briefing.who, name, ctx.scope, ctx.now()),
-            timed=True,
-            found_only=True,
-        )
+        await ctx.brief(briefing.who, name, timed=True)
 
     @who.autocomplete("name")
     async def who_autocomplete(

@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers import Asker
 from bot.build import build
 from bot.curation import DATA_DIR
 from bot.store import Store
 
 # A fixed "now" for tests that must not depend on the day they run.
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def asking(scope: int | None, now: datetime = FIXED_NOW) -> Asker:
+    """An asker in `scope` (a server id, or None for shared facts only) at `now`."""
+    return Asker(scope, now)
 
 
 @pytest.fixture

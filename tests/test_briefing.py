@@ -14,7 +14,7 @@ from bot.models import Kind
 from bot.render.common import describe_source, kind_text
 from bot.store import Store
 from bot.usertext import plain
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 OPINION_HEADING = "The author's opinion (not established fact)"
 STATEMENT = (
@@ -61,7 +61,7 @@ async def _assert_cited_verbatim(store: Store, answer: Answer) -> None:
 
 
 async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
-    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "kim")
     assert answer.found is True
     assert answer.title == "Kim Jong Un"
     # The role is a line of its own, citing the passage that states it.
@@ -102,7 +102,7 @@ async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
 
 
 async def test_who_kim_names_who_holds_each_attributed_view(store: Store) -> None:
-    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "kim")
     labels = {plain(kind_text(line)) for _, line, _ in _fact_lines(answer)}
     assert {
         "Attributed view: Analysts",
@@ -113,7 +113,7 @@ async def test_who_kim_names_who_holds_each_attributed_view(store: Store) -> Non
 
 
 async def test_who_kim_cites_every_line_verbatim(store: Store) -> None:
-    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "kim")
     await _assert_cited_verbatim(store, answer)
     meetings = next(s for s in answer.sections if s.heading == "Meetings")
     assert len(meetings.lines) == 2
@@ -121,14 +121,14 @@ async def test_who_kim_cites_every_line_verbatim(store: Store) -> None:
 
 
 async def test_who_uses_the_canonical_name_for_the_articles_spelling(store: Store) -> None:
-    answer = await briefing.who(store, "Kim Jung Un", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "Kim Jung Un")
     assert answer.title == "Kim Jong Un"
     for spelling in ("김정은", "Kim Jong-un", "KIM JONG UN"):
-        assert (await briefing.who(store, spelling, None, FIXED_NOW)).title == "Kim Jong Un"
+        assert (await briefing.who(store, asking(None, FIXED_NOW), spelling)).title == "Kim Jong Un"
 
 
 async def test_who_unknown_name_suggests_and_invents_nothing(store: Store) -> None:
-    answer = await briefing.who(store, "Vladimir Puttin", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "Vladimir Puttin")
     assert answer.found is False
     assert answer.sections == []
     assert answer.refs == []
@@ -137,7 +137,7 @@ async def test_who_unknown_name_suggests_and_invents_nothing(store: Store) -> No
 
 
 async def test_who_unknown_name_without_any_close_match(store: Store) -> None:
-    answer = await briefing.who(store, "Xi Jinping", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "Xi Jinping")
     assert answer.found is False
     assert answer.sections == []
     assert "nothing is made up" in answer.intro
@@ -145,12 +145,12 @@ async def test_who_unknown_name_without_any_close_match(store: Store) -> None:
 
 async def test_who_refuses_an_absurdly_long_name(store: Store) -> None:
     with pytest.raises(BadInput, match="too long"):
-        await briefing.who(store, "k" * 101, None, FIXED_NOW)
+        await briefing.who(store, asking(None, FIXED_NOW), "k" * 101)
 
 
 async def test_who_without_a_name_lists_key_actors(store: Store) -> None:
     for empty in (None, "", "   "):
-        answer = await briefing.who(store, empty, None, FIXED_NOW)
+        answer = await briefing.who(store, asking(None, FIXED_NOW), empty)
         assert answer.title == "Key actors in the briefing"
         [section] = answer.sections
         leads = [plain(line.lead) for line in section.lines]
@@ -168,7 +168,7 @@ async def test_who_without_a_name_lists_key_actors(store: Store) -> None:
 async def test_sanctions_has_the_state_department_statement_verbatim(store: Store) -> None:
     source = await _source_text(store)
     assert source[1014:1209] == STATEMENT
-    answer = await briefing.sanctions(store, None)
+    answer = await briefing.sanctions(store, asking(None))
     assert answer.title == "Sanctions on North Korea"
     positions = next(s for s in answer.sections if s.heading == "Stated positions (verbatim)")
     [line] = positions.lines
@@ -180,7 +180,7 @@ async def test_sanctions_has_the_state_department_statement_verbatim(store: Stor
 
 
 async def test_sanctions_keeps_opinion_in_its_own_section(store: Store) -> None:
-    answer = await briefing.sanctions(store, None)
+    answer = await briefing.sanctions(store, asking(None))
     # The article reports nothing on sanctions in its own voice: what it says is the
     # State Department's words and the author's opinion (facts 8 and 13 are withdrawn).
     assert [s.heading for s in answer.sections] == [
@@ -212,7 +212,7 @@ async def test_sanctions_keeps_opinion_in_its_own_section(store: Store) -> None:
 
 
 async def test_sanctions_effect_section_is_reporting_on_the_economy(store: Store) -> None:
-    answer = await briefing.sanctions(store, None)
+    answer = await briefing.sanctions(store, asking(None))
     # The author's "crippling" and "no doubt…the effects of economic sanctions" are
     # opinion, so there is no reported effect to show; they stay under the opinion heading.
     assert "Their reported effect" not in [s.heading for s in answer.sections]
@@ -226,7 +226,7 @@ async def test_sanctions_effect_section_is_reporting_on_the_economy(store: Store
 
 
 async def test_next_meeting_today_shows_the_most_recent_past_one(store: Store) -> None:
-    answer = await briefing.next_meeting(store, None, FIXED_NOW)
+    answer = await briefing.next_meeting(store, asking(None, FIXED_NOW))
     assert answer.intro == "No upcoming meeting is recorded in the briefing."
     [section] = answer.sections
     assert section.heading == "Most recent (past)"
@@ -240,7 +240,7 @@ async def test_next_meeting_today_shows_the_most_recent_past_one(store: Store) -
 
 
 async def test_next_meeting_two_days_before_vladivostok(store: Store) -> None:
-    answer = await briefing.next_meeting(store, None, datetime(2019, 4, 23, tzinfo=UTC))
+    answer = await briefing.next_meeting(store, asking(None, datetime(2019, 4, 23, tzinfo=UTC)))
     assert answer.intro == ""
     [section] = answer.sections
     assert section.heading == "Upcoming"
@@ -262,14 +262,16 @@ async def test_next_meeting_two_days_before_vladivostok(store: Store) -> None:
 async def test_vladivostok_day_ends_at_local_midnight(
     store: Store, now: datetime, upcoming: bool
 ) -> None:
-    answer = await briefing.next_meeting(store, None, now)
+    answer = await briefing.next_meeting(store, asking(None, now))
     [section] = answer.sections
     assert (section.heading == "Upcoming") is upcoming
     assert "Vladivostok" in section.lines[0].text
 
 
 async def test_hanoi_counts_as_not_over_while_it_is_on(store: Store) -> None:
-    answer = await briefing.next_meeting(store, None, datetime(2019, 2, 27, 12, 0, tzinfo=UTC))
+    answer = await briefing.next_meeting(
+        store, asking(None, datetime(2019, 2, 27, 12, 0, tzinfo=UTC))
+    )
     [section] = answer.sections
     assert section.heading == "Upcoming"
     [line] = section.lines
@@ -278,7 +280,7 @@ async def test_hanoi_counts_as_not_over_while_it_is_on(store: Store) -> None:
 
 
 async def test_timeline_is_in_date_order(store: Store) -> None:
-    answer = await briefing.timeline(store, None, FIXED_NOW)
+    answer = await briefing.timeline(store, asking(None, FIXED_NOW))
     [section] = answer.sections
     assert len(section.lines) == 2
     assert "Hanoi" in section.lines[0].text
@@ -290,7 +292,7 @@ async def test_timeline_is_in_date_order(store: Store) -> None:
 
 
 async def test_timeline_between_the_summits(store: Store) -> None:
-    answer = await briefing.timeline(store, None, datetime(2019, 3, 15, tzinfo=UTC))
+    answer = await briefing.timeline(store, asking(None, datetime(2019, 3, 15, tzinfo=UTC)))
     assert [line.past for line in answer.sections[0].lines] == [True, False]
 
 
@@ -300,32 +302,32 @@ async def test_timeline_between_the_summits(store: Store) -> None:
 @pytest.mark.parametrize("empty", ["", "   "])
 async def test_empty_search_is_refused(store: Store, empty: str) -> None:
     with pytest.raises(BadInput, match="Search for something"):
-        await briefing.search(store, empty, None)
+        await briefing.search(store, asking(None), empty)
 
 
 async def test_overlong_search_is_refused(store: Store) -> None:
     with pytest.raises(BadInput, match="too long"):
-        await briefing.search(store, "sanctions " * 30, None)
+        await briefing.search(store, asking(None), "sanctions " * 30)
 
 
 async def test_search_answer(store: Store) -> None:
-    answer = await briefing.search(store, "denuclearization", None)
+    answer = await briefing.search(store, asking(None), "denuclearization")
     assert answer.found is True
     # Only the State Department's statement: fact 13, cut from inside it, is withdrawn.
     assert answer.intro == "1 match, most relevant first."
     await _assert_cited_verbatim(store, answer)
-    nothing = await briefing.search(store, "zzzzqqq", None)
+    nothing = await briefing.search(store, asking(None), "zzzzqqq")
     assert nothing.found is False
     assert nothing.sections == []
 
 
 async def test_missing_fact_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound, match="no fact 9999"):
-        await briefing.fact(store, 9999, None)
+        await briefing.fact(store, asking(None), 9999)
 
 
 async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
-    answer = await briefing.fact(store, 12, None)
+    answer = await briefing.fact(store, asking(None), 12)
     assert answer.title == "Fact 12"
     assert [s.heading for s in answer.sections] == ["Statement", "Verbatim from the source"]
     statement = answer.sections[0].lines[0]
@@ -341,7 +343,7 @@ async def test_fact_answer_shows_kind_and_verbatim_quote(store: Store) -> None:
 
 
 async def test_sources_answer_invents_no_publisher(store: Store) -> None:
-    answer = await briefing.sources(store, None)
+    answer = await briefing.sources(store, asking(None))
     [line] = answer.sections[0].lines
     assert line.source is not None
     text = describe_source(line.source)

@@ -9,7 +9,7 @@ from bot import briefing, moderation
 from bot.cache import AnswerCache
 from bot.models import Change
 from bot.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 GUILD = 77
 
@@ -20,7 +20,7 @@ async def test_a_repeated_question_is_built_once(store: Store) -> None:
 
     async def build() -> briefing.Answer:
         built.append(1)
-        return await briefing.sanctions(store, GUILD)
+        return await briefing.sanctions(store, asking(GUILD))
 
     first = await cache.get(("sanctions",), build, guild_id=GUILD)
     second = await cache.get(("sanctions",), build, guild_id=GUILD)
@@ -31,7 +31,7 @@ async def test_a_write_makes_the_next_answer_fresh(store: Store) -> None:
     cache = AnswerCache(store)
 
     def build() -> object:
-        return briefing.who(store, "north korea", GUILD, FIXED_NOW)
+        return briefing.who(store, asking(GUILD, FIXED_NOW), "north korea")
 
     before = await cache.get(("who", "nk"), build, guild_id=GUILD, now=FIXED_NOW)
     change = Change(actor_id=1, guild_id=GUILD, at=FIXED_NOW)
@@ -55,7 +55,7 @@ async def test_an_answer_expires_when_a_meeting_ends(store: Store) -> None:
     before_summit = datetime(2019, 4, 24, 12, 0, tzinfo=UTC)  # the day before, in UTC
 
     async def build_at(now: datetime) -> briefing.Answer:
-        return await briefing.next_meeting(store, None, now)
+        return await briefing.next_meeting(store, asking(None, now))
 
     early = await cache.get(
         ("next",), lambda: build_at(before_summit), guild_id=None, now=before_summit
@@ -76,7 +76,7 @@ async def test_a_write_by_another_process_is_seen(store: Store, monkeypatch) -> 
     cache = AnswerCache(store)
 
     def build() -> object:
-        return briefing.search(store, "wholly novel phrase", GUILD)
+        return briefing.search(store, asking(GUILD), "wholly novel phrase")
 
     assert not (await cache.get(("search", "x"), build, guild_id=GUILD)).answer.found
     generation = store.generation
@@ -121,7 +121,7 @@ async def test_the_cache_is_bounded_by_bytes_not_only_by_entries(store: Store) -
     cache = AnswerCache(store, max_bytes=200_000)
 
     def build(topic: str) -> object:
-        return briefing.who(store, topic, GUILD, FIXED_NOW)
+        return briefing.who(store, asking(GUILD, FIXED_NOW), topic)
 
     sizes = []
     for name in ["kim", "putin", "north korea", "russia", "united states", "china"]:
@@ -140,7 +140,7 @@ async def test_an_answer_larger_than_the_whole_cache_is_answered_but_not_kept(
     cache = AnswerCache(store, max_bytes=2_000)
     ready = await cache.get(
         ("who", "kim"),
-        lambda: briefing.who(store, "kim", GUILD, FIXED_NOW),
+        lambda: briefing.who(store, asking(GUILD, FIXED_NOW), "kim"),
         guild_id=GUILD,
         now=FIXED_NOW,
     )
@@ -155,11 +155,11 @@ async def test_who_lists_at_most_the_answer_limit_of_meetings_and_says_so(
 
     monkeypatch.setattr(bot.briefing, "ANSWER_LIMIT", 20)
     await _many_meetings(store, 25)
-    answer = await briefing.who(store, "kim", GUILD, FIXED_NOW)
+    answer = await briefing.who(store, asking(GUILD, FIXED_NOW), "kim")
     [meetings] = [s for s in answer.sections if s.heading == "Meetings"]
     assert len(meetings.lines) == 20
     assert "Showing 20 of the meetings" in answer.intro, answer.intro
-    timeline = await briefing.timeline(store, GUILD, FIXED_NOW)
+    timeline = await briefing.timeline(store, asking(GUILD, FIXED_NOW))
     assert sum(len(s.lines) for s in timeline.sections) == 20
     assert "Showing the latest 20 meetings" in timeline.intro, timeline.intro
 
@@ -183,7 +183,7 @@ async def test_a_digest_lists_at_most_the_answer_limit_of_changes_and_says_so(
         )
     await _many_meetings(store, 7)
     since = datetime(2000, 1, 1, tzinfo=UTC)
-    answer = await briefing.digest(store, GUILD, since, FIXED_NOW + timedelta(hours=1))
+    answer = await briefing.digest(store, asking(GUILD, FIXED_NOW + timedelta(hours=1)), since)
     added = [s for s in answer.sections if s.heading.startswith("Added")]
     changed_meetings = [s for s in answer.sections if s.heading.startswith("Meetings added")]
     assert sum(len(s.lines) for s in added) == 5

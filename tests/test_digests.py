@@ -22,6 +22,7 @@ from bot.pacing import Pacer
 from bot.render.embeds import line_markdown, render_pages
 from bot.schedule import next_due
 from bot.store import Store
+from tests.conftest import asking
 from tests.fakediscord.botmessages import _validate_embeds
 
 G_A = 111_111_111_111
@@ -642,7 +643,9 @@ async def test_corrected_and_retracted_are_labelled(store: Store) -> None:
     later = change(G_A, base + timedelta(hours=2))
     await moderation.edit_fact(store, later, kept, statement="Statement after correction.")
     await moderation.retract_fact(store, Change(MOD, G_A, base + timedelta(hours=2), "wrong"), gone)
-    answer = await briefing.digest(store, G_A, base + timedelta(hours=1), base + timedelta(hours=3))
+    answer = await briefing.digest(
+        store, asking(G_A, base + timedelta(hours=3)), base + timedelta(hours=1)
+    )
     headings = {s.heading: s for s in answer.sections}
     assert "Statement after correction." in text_of(answer)
     corrected = headings["Corrected since the last digest"]
@@ -654,7 +657,7 @@ async def test_corrected_and_retracted_are_labelled(store: Store) -> None:
 
 async def test_nothing_changed_gives_a_cited_standing_summary(store: Store) -> None:
     base = fresh_base()
-    answer = await briefing.digest(store, G_A, base, base + timedelta(hours=1))
+    answer = await briefing.digest(store, asking(G_A, base + timedelta(hours=1)), base)
     assert answer.intro.startswith("Nothing changed")
     headings = [s.heading for s in answer.sections]
     assert headings[0] == "Key actors" and "Sanctions" in headings
@@ -686,13 +689,13 @@ async def test_upcoming_meetings_in_the_next_seven_days_with_countdowns(store: S
             quote=MEETING_QUOTE,
         )
     now = base + timedelta(hours=1)
-    answer = await briefing.digest(store, G_A, now - timedelta(minutes=1), now)
+    answer = await briefing.digest(store, asking(G_A, now), now - timedelta(minutes=1))
     upcoming = next(s for s in answer.sections if s.heading == "In the next seven days")
     texts = [line_markdown(line) for line in upcoming.lines]
     assert any("Soon talks" in t for t in texts) and not any("Far talks" in t for t in texts)
     stamp = int(soon.replace(second=0).timestamp())
     assert any(f"<t:{stamp}:R>" in t for t in texts)  # a live countdown
-    other = await briefing.digest(store, G_B, now - timedelta(minutes=1), now)
+    other = await briefing.digest(store, asking(G_B, now), now - timedelta(minutes=1))
     assert "Soon talks" not in text_of(other)
 
 
@@ -704,7 +707,7 @@ async def test_a_long_digest_is_paginated_never_truncated(store: Store) -> None:
         await add_fact(store, G_A, base, f"Item {n:02d}: {filler}"[:480], source) for n in range(40)
     ]
     answer = await briefing.digest(
-        store, G_A, base - timedelta(minutes=1), base + timedelta(hours=1)
+        store, asking(G_A, base + timedelta(hours=1)), base - timedelta(minutes=1)
     )
     answer.footer_note = "Daily digest · ref 0123456789"
     pages = render_pages(answer)

@@ -12,20 +12,20 @@ from bot.models import Change
 from bot.render.text import render
 from bot.store import Store
 from bot.text import Span
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 GUILD = 4242
 
 
 async def _answers(store: Store, guild: int | None) -> list[str]:
     answers = [
-        await briefing.who(store, "kim", guild, FIXED_NOW),
-        await briefing.who(store, None, guild, FIXED_NOW),  # roles and their provenance
-        await briefing.sanctions(store, guild),
-        await briefing.timeline(store, guild, FIXED_NOW),
-        await briefing.search(store, "summit desperation", guild),
-        await briefing.sources(store, guild),  # the source date's label
-        await briefing.meeting(store, 2, guild, FIXED_NOW),  # date and status labels
+        await briefing.who(store, asking(guild, FIXED_NOW), "kim"),
+        await briefing.who(store, asking(guild, FIXED_NOW), None),  # roles and their provenance
+        await briefing.sanctions(store, asking(guild)),
+        await briefing.timeline(store, asking(guild, FIXED_NOW)),
+        await briefing.search(store, asking(guild), "summit desperation"),
+        await briefing.sources(store, asking(guild)),  # the source date's label
+        await briefing.meeting(store, asking(guild, FIXED_NOW), 2),  # date and status labels
     ]
     return [render(briefing.anchor(answer, FIXED_NOW)) for answer in answers]
 
@@ -223,7 +223,7 @@ async def test_a_changed_source_text_re_verifies_every_citation_of_it(
         new_text = (await store.source(1, None, with_text=True)).text  # type: ignore[union-attr]
         for citation in kept.citations:
             assert quote_matches_span(new_text, citation.quote, Span(citation.start, citation.end))
-        shown = render(await briefing.meeting(store, meeting.meeting_id, GUILD, FIXED_NOW))
+        shown = render(await briefing.meeting(store, asking(GUILD, FIXED_NOW), meeting.meeting_id))
         assert "no longer in source S1" in " ".join(shown.split()), shown
         audit = await store.audit_log(GUILD, 10)
         reasons = {(a.action, a.object_type, a.object_id): a.reason for a in audit}

@@ -27,7 +27,7 @@ from bot.errors import BriefingError, NotFound
 from bot.models import Change
 from bot.render.text import render
 from bot.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 SERVERS = {101: "alphatok", 202: "betatok"}
 SHARED_QUOTE = "signals a bit of desperation"
@@ -214,18 +214,18 @@ class TwoServers(RuleBasedStateMachine):
         store, now = self.store, FIXED_NOW
         other = next(SERVERS[g] for g in SERVERS if g != guild)
         answers = [
-            briefing.who(store, "kim", guild, now),
-            briefing.who(store, None, guild, now),
-            briefing.sanctions(store, guild),
-            briefing.timeline(store, guild, now),
-            briefing.next_meeting(store, guild, now),
-            briefing.sources(store, guild),
-            briefing.audit(store, guild, 100),
-            briefing.digest(store, guild, datetime(2000, 1, 1, tzinfo=UTC), now),
-            briefing.search(store, SERVERS[guild], guild),
+            briefing.who(store, asking(guild, now), "kim"),
+            briefing.who(store, asking(guild, now), None),
+            briefing.sanctions(store, asking(guild)),
+            briefing.timeline(store, asking(guild, now)),
+            briefing.next_meeting(store, asking(guild, now)),
+            briefing.sources(store, asking(guild)),
+            briefing.audit(store, asking(guild), 100),
+            briefing.digest(store, asking(guild, now), datetime(2000, 1, 1, tzinfo=UTC)),
+            briefing.search(store, asking(guild), SERVERS[guild]),
         ]
         # Searching for the other server's words finds nothing (the title echoes them).
-        assert not self.run(briefing.search(store, other, guild)).found
+        assert not self.run(briefing.search(store, asking(guild), other)).found
         return "\n".join(render(self.run(answer)) for answer in answers)
 
     @invariant()
@@ -242,9 +242,9 @@ class TwoServers(RuleBasedStateMachine):
         shown = "\n".join(
             render(self.run(answer))
             for answer in [
-                briefing.who(self.store, "kim", None, FIXED_NOW),
-                briefing.timeline(self.store, None, FIXED_NOW),
-                briefing.audit(self.store, None, 100),
+                briefing.who(self.store, asking(None, FIXED_NOW), "kim"),
+                briefing.timeline(self.store, asking(None, FIXED_NOW)),
+                briefing.audit(self.store, asking(None), 100),
             ]
         )
         assert not any(token in shown for token in SERVERS.values())

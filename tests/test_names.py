@@ -7,7 +7,7 @@ from bot.models import Change
 from bot.render.common import kind_text
 from bot.store import Store
 from bot.usertext import plain
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 
 async def _add_entity(store: Store, key: str, name: str) -> None:
@@ -25,17 +25,17 @@ async def _add_entity(store: Store, key: str, name: str) -> None:
 
 
 async def test_a_bare_surname_says_it_is_the_only_one(store: Store) -> None:
-    answer = await briefing.who(store, "kim", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "kim")
     assert answer.title == "Kim Jong Un"
     note = "“Kim” is taken to mean Kim Jong Un, the only Kim in the briefing"
     assert note in plain(answer.intro)
-    full = await briefing.who(store, "Kim Jong Un", None, FIXED_NOW)
+    full = await briefing.who(store, asking(None, FIXED_NOW), "Kim Jong Un")
     assert "taken to mean" not in full.intro
 
 
 async def test_a_bare_surname_names_the_others_when_there_are_others(store: Store) -> None:
     await _add_entity(store, "kim-yo-jong", "Kim Yo Jong")
-    answer = await briefing.who(store, "Kim", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "Kim")
     assert answer.title == "Kim Jong Un"
     assert "the briefing also has Kim Yo Jong" in plain(answer.intro)
     assert "the only Kim" not in answer.intro
@@ -43,7 +43,7 @@ async def test_a_bare_surname_names_the_others_when_there_are_others(store: Stor
 
 async def test_a_full_name_in_another_script_gets_no_note(store: Store) -> None:
     for spelling in ("김정은", "Kim Jung Un", "Ким Чен Ын"):
-        answer = await briefing.who(store, spelling, None, FIXED_NOW)
+        answer = await briefing.who(store, asking(None, FIXED_NOW), spelling)
         assert answer.title == "Kim Jong Un"
         assert "taken to mean" not in answer.intro
 
@@ -60,7 +60,7 @@ async def _fact_id(store: Store, key: str) -> int:
 
 
 async def test_who_analysts_shows_the_views_attributed_to_them(store: Store) -> None:
-    answer = await briefing.who(store, "analysts", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "analysts")
     assert answer.found
     assert plain(answer.title) == "Analysts"
     assert _fact_ids(answer) == {await _fact_id(store, "analysts-global-force")}
@@ -77,13 +77,13 @@ async def test_holders_match_on_words_so_officials_finds_many_officials(store: S
         ("european leader", "europeans-allies-against-us"),
         ("the critics?", "critics-self-defence"),
     ]:
-        answer = await briefing.who(store, typed, None, FIXED_NOW)
+        answer = await briefing.who(store, asking(None, FIXED_NOW), typed)
         assert answer.found, typed
         assert await _fact_id(store, key) in _fact_ids(answer), typed
 
 
 async def test_a_name_that_is_neither_entity_nor_holder_is_still_no_entry(store: Store) -> None:
-    answer = await briefing.who(store, "astronauts", None, FIXED_NOW)
+    answer = await briefing.who(store, asking(None, FIXED_NOW), "astronauts")
     assert not answer.found
     assert answer.refs == []
 
@@ -102,9 +102,9 @@ async def test_a_servers_own_holders_stay_in_that_server(store: Store) -> None:
     )
     assert "Seoul pundits" in await store.holders(42)
     assert "Seoul pundits" not in await store.holders(43)
-    assert (await briefing.who(store, "pundits", 42, FIXED_NOW)).found
-    assert not (await briefing.who(store, "pundits", 43, FIXED_NOW)).found
-    assert not (await briefing.who(store, "pundits", None, FIXED_NOW)).found
+    assert (await briefing.who(store, asking(42, FIXED_NOW), "pundits")).found
+    assert not (await briefing.who(store, asking(43, FIXED_NOW), "pundits")).found
+    assert not (await briefing.who(store, asking(None, FIXED_NOW), "pundits")).found
 
 
 # --- search -----------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def _result_ids(answer: briefing.Answer) -> list[int]:
 
 
 async def test_search_un_sanctions_finds_the_un_sanctions_facts(store: Store) -> None:
-    answer = await briefing.search(store, "UN sanctions", None)
+    answer = await briefing.search(store, asking(None), "UN sanctions")
     un = (await store.find_entity("United Nations")).entity
     assert un is not None
     wanted = {
@@ -130,7 +130,7 @@ async def test_search_un_sanctions_finds_the_un_sanctions_facts(store: Store) ->
 
 
 async def test_search_or_ranks_facts_with_either_word_not_he_or_she(store: Store) -> None:
-    answer = await briefing.search(store, "sanctions OR russia", None)
+    answer = await briefing.search(store, asking(None), "sanctions OR russia")
     child = await _fact_id(store, "child-parent-analogy")  # "he or she"
     ids = _result_ids(answer)
     assert child not in ids[:5]
@@ -139,27 +139,27 @@ async def test_search_or_ranks_facts_with_either_word_not_he_or_she(store: Store
 
 
 async def test_search_not_excludes(store: Store) -> None:
-    answer = await briefing.search(store, "sanctions NOT russia", None)
+    answer = await briefing.search(store, asking(None), "sanctions NOT russia")
     texts = [line.text.casefold() for s in answer.sections for line in s.lines]
     assert texts and not any("russia" in t for t in texts)
 
 
 async def test_search_a_quoted_phrase(store: Store) -> None:
-    answer = await briefing.search(store, '"economic sanctions"', None)
+    answer = await briefing.search(store, asking(None), '"economic sanctions"')
     assert answer.found
     quotes = [ref.quote.casefold() for ref in answer.refs]
     assert all("economic sanctions" in q for q in quotes), quotes
 
 
 async def test_search_only_stop_words_finds_nothing_and_says_why(store: Store) -> None:
-    answer = await briefing.search(store, "the", None)
+    answer = await briefing.search(store, asking(None), "the")
     assert not answer.found
     assert answer.refs == []
     assert "“the”" in plain(answer.intro) and "too common" in answer.intro
 
 
 async def test_search_says_which_words_matched_nothing(store: Store) -> None:
-    answer = await briefing.search(store, "nuclear test", None)
+    answer = await briefing.search(store, asking(None), "nuclear test")
     assert "Nothing matched “test”" in plain(answer.intro)
     assert answer.found  # the facts about "nuclear", said to be a looser match
     assert "have some of the words" in answer.intro
@@ -170,13 +170,13 @@ async def test_search_says_when_results_are_cut_and_pages_on(store: Store) -> No
     assert kim is not None
     total = len(await store.facts_about(kim.id, None))  # every mention of Kim is linked
     assert 10 < total <= 20
-    first = await briefing.search(store, "kim", None)
+    first = await briefing.search(store, asking(None), "kim")
     assert f"1–10 of {total}" in first.intro
-    assert [plain(hint.command) for hint in first.hints] == ["search kim page:2"]
-    second = await briefing.search(store, "kim page:2", None)
+    assert [plain(hint.command) for hint in first.hints] == ["!search kim page:2"]
+    second = await briefing.search(store, asking(None), "kim page:2")
     assert f"11–{total} of {total}" in second.intro
     assert not second.hints
     assert not set(_result_ids(first)) & set(_result_ids(second))
     assert len(set(_result_ids(first)) | set(_result_ids(second))) == total
-    past = await briefing.search(store, "kim page:3", None)
+    past = await briefing.search(store, asking(None), "kim page:3")
     assert not past.found and "2 pages" in past.intro

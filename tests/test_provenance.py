@@ -18,7 +18,7 @@ from bot.errors import BadInput
 from bot.models import Kind, Precision, Provenance, Published, Source
 from bot.render import embeds, text
 from bot.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 BRIEFING = Path("briefing") / "kim-putin-vladivostok-2019.toml"
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,30 +422,33 @@ OFFENDERS = [
 
 async def _every_answer(store: Store) -> list[tuple[str, Answer]]:
     answers = [
-        ("who", await briefing.who(store, None, None, FIXED_NOW)),
-        ("sanctions", await briefing.sanctions(store, None)),
-        ("timeline", await briefing.timeline(store, None, FIXED_NOW)),
-        ("next-meeting", await briefing.next_meeting(store, None, FIXED_NOW)),
-        ("sources", await briefing.sources(store, None)),
-        ("source 1", await briefing.source(store, 1, None)),
+        ("who", await briefing.who(store, asking(None, FIXED_NOW), None)),
+        ("sanctions", await briefing.sanctions(store, asking(None))),
+        ("timeline", await briefing.timeline(store, asking(None, FIXED_NOW))),
+        ("next-meeting", await briefing.next_meeting(store, asking(None, FIXED_NOW))),
+        ("sources", await briefing.sources(store, asking(None))),
+        ("source 1", await briefing.source(store, asking(None), 1)),
     ]
     for entity in await store.entities():
         answers.append(
-            (f"who {entity.name}", await briefing.who(store, entity.name, None, FIXED_NOW))
+            (f"who {entity.name}", await briefing.who(store, asking(None, FIXED_NOW), entity.name))
         )
     for meeting in await store.meetings(None):
         answers.append(
-            (f"meeting {meeting.id}", await briefing.meeting(store, meeting.id, None, FIXED_NOW))
+            (
+                f"meeting {meeting.id}",
+                await briefing.meeting(store, asking(None, FIXED_NOW), meeting.id),
+            )
         )
     for fact in await store.facts_in_scope(None):
         if not fact.retracted:
-            answers.append((f"fact {fact.id}", await briefing.fact(store, fact.id, None)))
+            answers.append((f"fact {fact.id}", await briefing.fact(store, asking(None), fact.id)))
     later = datetime.now(UTC) + timedelta(days=1)  # nothing changed since: standing summary
-    answers.append(("digest", await briefing.digest(store, 1, later, FIXED_NOW)))
+    answers.append(("digest", await briefing.digest(store, asking(1, FIXED_NOW), later)))
     answers.append(
         (
             "digest (changes)",
-            await briefing.digest(store, 1, datetime.min.replace(tzinfo=UTC), FIXED_NOW),
+            await briefing.digest(store, asking(1, FIXED_NOW), datetime.min.replace(tzinfo=UTC)),
         )
     )
     return [(name, briefing.anchor(answer, FIXED_NOW)) for name, answer in answers]

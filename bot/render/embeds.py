@@ -129,11 +129,11 @@ def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str
     return plain("\n".join(parts))[:FOOTER_MAX]  # footers show no markdown: nothing to escape
 
 
-def hint_markdown(hint: Hint, prefix: str = "!") -> str:
+def hint_markdown(hint: Hint) -> str:
     """A pointer to a command, the command as inline code (a backtick someone typed
     cannot end the code span early)."""
     command = plain(hint.command).replace("`", "ˋ")
-    return f"{for_discord(hint.text)} `{prefix}{command}`"
+    return f"{for_discord(hint.text)} `{command}`"
 
 
 def title_text(answer: Answer) -> str:

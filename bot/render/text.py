@@ -70,7 +70,7 @@ def render(answer: Answer, width: int | None = None) -> str:
     if answer.intro:
         out += _fill(plain(answer.intro), width)
     for hint in answer.hints:
-        out += _fill(f"{hint.text} !{plain(hint.command)}", width)
+        out += _fill(f"{hint.text} {plain(hint.command)}", width)
     if answer.suggestions:
         out += _fill("Did you mean: " + ", ".join(answer.suggestions) + "?", width)
     for section in answer.sections:
