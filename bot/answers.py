@@ -73,6 +73,8 @@ class Line:
     source_ids: tuple[int, ...] = ()  # what the line speaks for, for `as of`
     as_of: str = ""  # set by `anchor`: "April 2019" when those sources are old
     fact_id: int | None = None  # the fact the line shows, if any
+    place: str = ""  # a meeting's place
+    status: str = ""  # a meeting's status ("held", "postponed: …")
 
 
 @dataclass(slots=True)
@@ -80,6 +82,8 @@ class Section:
     heading: str
     lines: list[Line] = field(default_factory=list)
     kind: Kind | None = None  # every line is of this kind: no line repeats it
+    key: str = ""  # names a folded section ("views", "opinions"), in menus and counts
+    folded: bool = False  # shown on demand where the medium has menus, else in full
 
 
 @dataclass(slots=True)
@@ -95,6 +99,10 @@ class Answer:
     freshness: str = ""  # set by `anchor`: "Newest source: April 2019, over 7 years old…"
     hints: list[Hint] = field(default_factory=list)
     day: date | None = None  # the day the answer is for (a digest's), after the title
+    panel: bool = False  # the Quotes panel itself: its footer points to no Quotes button
+    # What a menu under the answer reopens: an entity's id for `who`, 0 for `sanctions`.
+    subject_id: int | None = None
+    suggested: tuple[tuple[str, int], ...] = ()  # (name, entity id) for suggestion buttons
 
     def cite(
         self,
@@ -103,20 +111,20 @@ class Answer:
         meeting_id: int | None = None,
         entity_id: int | None = None,
     ) -> list[str]:
-        """Number citations as they appear; the same quote keeps its number."""
-        markers = []
+        """One marker for what one line cites, however many passages that is (a quote and
+        the words naming its speaker): numbered as they appear, and a line citing the
+        same passages again gets the same marker. [] when nothing is cited."""
+        wanted = [(citation.source_id, citation.quote) for citation in citations]
+        if not wanted:
+            return []
+        for marker in dict.fromkeys(ref.marker for ref in self.refs):
+            if [(r.source_id, r.quote) for r in self.refs if r.marker == marker] == wanted:
+                return [marker]
+        marker = str(len({ref.marker for ref in self.refs}) + 1)
         for citation in citations:
-            existing = next(
-                (
-                    ref
-                    for ref in self.refs
-                    if ref.quote == citation.quote and ref.source_id == citation.source_id
-                ),
-                None,
-            )
-            if existing is None:
-                existing = Ref(
-                    str(len(self.refs) + 1),
+            self.refs.append(
+                Ref(
+                    marker,
                     citation.source_id,
                     citation.source_title,
                     citation.quote,
@@ -124,9 +132,8 @@ class Answer:
                     meeting_id,
                     entity_id,
                 )
-                self.refs.append(existing)
-            markers.append(existing.marker)
-        return markers
+            )
+        return [marker]
 
 
 def labels_of(provenance: Provenance, what: str = "") -> list[Label]:

@@ -165,7 +165,6 @@ def anchor(
 
 
 async def who(store: Store, asker: Asker, name: str | None = None) -> Answer:
-    guild_id, now = asker.scope, asker.now
     if not name or not name.strip():
         return await key_actors(store, asker)
     if len(name) > MAX_NAME:
@@ -180,19 +179,30 @@ async def who(store: Store, asker: Asker, name: str | None = None) -> Answer:
             intro="The briefing has no one by that name, and nothing is made up to fill the gap.",
             found=False,
             suggestions=match.suggestions,
+            suggested=await _suggested(store, match.suggestions),
         )
-    entity = match.entity
-    answer = Answer(title=entity.name)
+    return await profile(store, asker, match.entity, match.alias)
+
+
+# How many reported facts a profile shows before the rest are folded away.
+KEY_FACTS = 3
+
+
+async def profile(store: Store, asker: Asker, entity: Entity, alias: str = "") -> Answer:
+    """One entity's cited profile: role and key reported facts first; the other kinds
+    and meetings in folded sections (renderers with menus show them on demand)."""
+    guild_id, now = asker.scope, asker.now
+    answer = Answer(title=entity.name, subject_id=entity.id)
     if entity.aliases:
         answer.intro = f"Also written: {', '.join(entity.aliases[:8])}"
-    if _is_short_name(entity, match.alias):
-        others = await store.names_with_word(match.alias, entity.id)
-        note = _short_name_note(entity, match.alias, others)
+    if alias and _is_short_name(entity, alias):
+        others = await store.names_with_word(alias, entity.id)
+        note = _short_name_note(entity, alias, others)
         answer.intro = f"{note}\n{answer.intro}".strip()
     facts = await store.facts_about(entity.id, guild_id)
     if entity.role:
         answer.sections = [Section("Role", [role_line(answer, entity, detail=True)])]
-    answer.sections += facts_by_kind(answer, facts)
+    answer.sections += _folded(facts_by_kind(answer, facts))
     if len(facts) >= ANSWER_LIMIT:
         answer.hints.append(
             Hint(f"Showing the first {ANSWER_LIMIT} facts; the rest:", f"{asker.prefix}search")
@@ -201,12 +211,57 @@ async def who(store: Store, asker: Asker, name: str | None = None) -> Answer:
     if len(meetings) >= ANSWER_LIMIT:
         answer.intro += f"\nShowing {ANSWER_LIMIT} of the meetings, oldest first."
     if meetings:
-        answer.sections.append(
-            Section("Meetings", [meeting_line(answer, m, now) for m in meetings])
-        )
+        lines = [meeting_line(answer, m, now) for m in meetings]
+        answer.sections.append(Section("Meetings", lines, key="meetings", folded=True))
     if not facts and not meetings:
         answer.intro += "\nThe sources say nothing more about them yet."
     return await _attach_sources(store, answer, guild_id)
+
+
+_FOLD_KEYS = {
+    Kind.REPORTED: "more reported",
+    Kind.QUOTE: "quotes",
+    Kind.ATTRIBUTED: "views",
+    Kind.OPINION: "opinions",
+}
+
+
+def _folded(sections: list[Section]) -> list[Section]:
+    """A profile's kinds: the first KEY_FACTS reported facts shown, everything else in
+    folded sections keyed by kind."""
+    out = []
+    for section in sections:
+        if section.kind is Kind.REPORTED:
+            out.append(Section("Key reported facts", section.lines[:KEY_FACTS], Kind.REPORTED))
+            rest = section.lines[KEY_FACTS:]
+            if rest:
+                out.append(Section("More reported", rest, Kind.REPORTED, "more reported", True))
+            continue
+        assert section.kind is not None
+        section.key, section.folded = _FOLD_KEYS[section.kind], True
+        out.append(section)
+    return out
+
+
+async def who_by_id(store: Store, asker: Asker, entity_id: int) -> Answer:
+    """The profile of entity `entity_id` (for buttons and menus that name it)."""
+    entity = await store.entity(entity_id)
+    if entity is None:
+        raise NotFound("That entry is no longer in the briefing.")
+    return await profile(store, asker, entity)
+
+
+async def _suggested(store: Store, names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The suggested names with the entity each names, for buttons that open them."""
+    out = []
+    for name in names[:SUGGESTED_MAX]:
+        found = (await store.find_entity(name)).entity
+        if found is not None and found.id not in {i for _, i in out}:
+            out.append((found.name, found.id))
+    return tuple(out)
+
+
+SUGGESTED_MAX = 3
 
 
 async def holder(store: Store, asker: Asker, name: str) -> Answer | None:
@@ -269,24 +324,34 @@ async def sanctions(store: Store, asker: Asker) -> Answer:
     facts = await store.facts_by_topic("sanctions", guild_id)
     answer = Answer(
         title="Sanctions on North Korea",
+        subject_id=0,
         intro="What the sources report, who said what, and whose view each claim is.",
     )
     reported = [f for f in facts if f.kind is Kind.REPORTED]
     effect = [f for f in reported if "economy" in f.topics]
     what = [f for f in reported if f not in effect]
     groups = [
-        ("What they are", what),
-        ("Their reported effect", effect),
-        ("Stated positions (verbatim)", [f for f in facts if f.kind is Kind.QUOTE]),
-        ("Views attributed to others", [f for f in facts if f.kind is Kind.ATTRIBUTED]),
+        ("What they are", what, Kind.REPORTED),
+        ("Their reported effect", effect, Kind.REPORTED),
+        ("Stated positions (verbatim)", [f for f in facts if f.kind is Kind.QUOTE], Kind.QUOTE),
+        (
+            "Views attributed to others",
+            [f for f in facts if f.kind is Kind.ATTRIBUTED],
+            Kind.ATTRIBUTED,
+        ),
         (
             "The author's opinion (not established fact)",
             [f for f in facts if f.kind is Kind.OPINION],
+            Kind.OPINION,
         ),
     ]
-    for heading, group in groups:
+    for heading, group, kind in groups:
         if group:
-            answer.sections.append(Section(heading, [fact_line(answer, f) for f in group]))
+            lines = [fact_line(answer, f) for f in group]
+            # The author's opinions are folded: shown on demand, after the reporting.
+            folded = kind is Kind.OPINION
+            key = "opinions" if folded else ""
+            answer.sections.append(Section(heading, lines, kind, key, folded))
     if not facts:
         answer.intro = "The briefing holds nothing on sanctions yet."
     elif len(facts) >= ANSWER_LIMIT:
@@ -305,17 +370,17 @@ def is_over(meeting: Meeting, now: datetime) -> bool:
 
 def meeting_line(answer: Answer, meeting: Meeting, now: datetime) -> Line:
     people = ", ".join(user(p.name) for p in meeting.participants)
-    place = f" in {user(meeting.place.name)}" if meeting.place else ""
     status = meeting.status.value
     if meeting.status is MeetingStatus.SCHEDULED and is_over(meeting, now):
         status = "was scheduled; its date has passed and no outcome is recorded"
-    text = f"{people}{place}. Status: {status}"
     if meeting.status_note:
-        text += f" ({user(meeting.status_note)})"
+        status += f": {user(meeting.status_note)}"
     extra = (*meeting.date_provenance.citations, *meeting.status_provenance.citations)
     return Line(
-        text=f"{text}.",
+        text=people,
         lead=user(meeting.title),
+        place=user(meeting.place.name) if meeting.place else "",
+        status=status,
         markers=answer.cite((*meeting.citations, *extra), meeting_id=meeting.id),
         when=meeting.when,
         past=is_over(meeting, now),
@@ -530,34 +595,52 @@ QUOTES_INTRO = "Exactly as the source has them."
 QUOTED_ROWS_MAX = 30
 
 
-def quotes(title: str, refs: list[Ref], sources: list[Source], freshness: str = "") -> Answer:
-    """The verbatim quotes behind `refs`, with their markers: the one builder of the
-    Quotes panel, for a page of an answer and for a Quotes button alike."""
-    lines = [
-        Line(
-            f"{user(quoted(ref.quote))} S{ref.source_id}"
-            + (f", fact {ref.fact_id}" if ref.fact_id else ""),
-            markers=[ref.marker],
-            fact_id=ref.fact_id,
-            source_ids=(ref.source_id,),
+def quotes(
+    title: str, refs: list[Ref], sources: list[Source], freshness: str = "", covers: str = ""
+) -> Answer:
+    """The verbatim quotes behind `refs`, one line a marker saying what it stands for
+    (fact 12 · S1): the one builder of the Quotes panel, for a page of an answer and for
+    a Quotes button alike. `covers` says which part of the answer ("page 1 of 2")."""
+    lines = []
+    for marker in dict.fromkeys(ref.marker for ref in refs):
+        group = [ref for ref in refs if ref.marker == marker]
+        first = group[0]
+        what = (
+            f"fact {first.fact_id}"
+            if first.fact_id
+            else f"meeting {first.meeting_id}"
+            if first.meeting_id
+            else "role"
+            if first.entity_id
+            else ""
         )
-        for ref in refs
-    ]
+        ids = " · ".join(dict.fromkeys(f"S{ref.source_id}" for ref in group))
+        lines.append(
+            Line(
+                " ".join(user(quoted(ref.quote)) for ref in group),
+                lead=f"[{marker}] {what} · {ids}" if what else f"[{marker}] {ids}",
+                fact_id=first.fact_id,
+                source_ids=tuple(dict.fromkeys(ref.source_id for ref in group)),
+            )
+        )
     wanted = {ref.source_id for ref in refs}
+    intro = f"{QUOTES_INTRO[:-1]}, for {covers}." if covers else QUOTES_INTRO
     return Answer(
         title=title,
-        intro=QUOTES_INTRO,
+        intro=intro,
         sections=[Section("Quotes", lines)] if lines else [],
         refs=list(refs),
         sources=[source for source in sources if source.id in wanted],
         freshness=freshness,
+        panel=True,
     )
 
 
-def page_quotes(answer: Answer, markers: list[str]) -> Answer:
+def page_quotes(answer: Answer, markers: list[str], covers: str = "") -> Answer:
     """The quotes behind the markers one page of `answer` shows."""
     refs = [ref for ref in answer.refs if ref.marker in markers]
-    return quotes(f"Verbatim quotes: {answer.title}", refs, answer.sources, answer.freshness)
+    title = f"Verbatim quotes: {answer.title}"
+    return quotes(title, refs, answer.sources, answer.freshness, covers)
 
 
 async def cited_quotes(store: Store, asker: Asker, items: list[tuple[str, int]]) -> Answer:
@@ -578,7 +661,7 @@ async def cited_quotes(store: Store, asker: Asker, items: list[tuple[str, int]])
         )
         if found is not None:
             cited.cite(found.citations, number if kind == "f" else None)
-    answer = quotes(cited.title, cited.refs, await store.sources(guild_id))
+    answer = quotes(cited.title, cited.refs, await store.sources(guild_id), covers="this answer")
     if not answer.refs:
         answer.intro = "No quotes to show: what this button cites is not in this server's briefing."
     return answer

@@ -141,15 +141,16 @@ class BriefingContext(commands.Context):
         quotes: discord.ui.View | None = None,
         picture: bytes | None = None,
     ) -> None:
-        """Send an answer's first page, with the stateless Quotes button when the answer is
-        one page (`quotes`, if already built) or a paging view when it is longer; with
-        `picture` (PNG bytes) shown in the first page's embed."""
+        """Send an answer's first page, with the stateless items (Quotes, the menu of
+        folded sections, suggestions) when the answer is one page (`quotes`, if already
+        built) or a paging view when it is longer; with `picture` (PNG bytes) shown in
+        the first page's embed."""
         first, extra = with_picture(pages[0].embed, picture)
-        if not AnswerView.needed(answer, pages):
-            await self.send(embed=first, ephemeral=ephemeral, **extra)
-            return
         if len(pages) == 1 and (light := quotes or quotes_view(answer)) is not None:
             await self.send(embed=first, view=light, ephemeral=ephemeral, **extra)
+            return
+        if not AnswerView.needed(answer, pages):
+            await self.send(embed=first, ephemeral=ephemeral, **extra)
             return
         # Page 1 keeps showing the picture when the reader turns back to it.
         shown = [dataclasses.replace(pages[0], embed=first), *pages[1:]]

@@ -11,8 +11,9 @@ import discord
 from bot import briefing
 from bot.answers import Answer, Asker
 from bot.briefing import anchor
+from bot.errors import BriefingError
 from bot.flags import ID_MAX
-from bot.render.embeds import Page, render_pages
+from bot.render.embeds import Page, folded_answer, render_pages
 
 if TYPE_CHECKING:
     from bot.core import BriefingBot
@@ -78,7 +79,8 @@ class AnswerView(discord.ui.View):
 
     @discord.ui.button(label="Quotes", style=discord.ButtonStyle.primary, custom_id="answer:quotes")
     async def show_quotes(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        quotes = briefing.page_quotes(self.answer, self.pages[self.index].markers)
+        covers = f"page {self.index + 1} of {len(self.pages)}" if len(self.pages) > 1 else ""
+        quotes = briefing.page_quotes(self.answer, self.pages[self.index].markers, covers)
         pages = render_pages(quotes)
         # One embed per message keeps each within the 6000-character limit.
         await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
@@ -172,13 +174,139 @@ def row_id(digits: str) -> int | None:
 
 
 def quotes_view(answer: Answer) -> discord.ui.View | None:
-    """A view holding only the stateless Quotes button, if the answer's citations fit."""
+    """A view of stateless items only: the Quotes button (if the answer's citations fit
+    in its custom_id), the menu of folded sections, suggestion buttons; None if none."""
     custom_id = quotes_custom_id(answer)
-    if custom_id is None:
+    items: list[discord.ui.Item] = [QuotesButton(custom_id)] if custom_id else []
+    if (menu := FoldedMenu.for_answer(answer)) is not None:
+        items.append(menu)
+    items += [SuggestButton(name, entity_id) for name, entity_id in answer.suggested]
+    if not items:
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(QuotesButton(custom_id))
+    for item in items:
+        view.add_item(item)
     # Its button is dispatched by custom_id pattern: a stopped view is never tracked, so
     # the same one can go out with any number of messages.
     view.stop()
     return view
+
+
+FOLDED_SUBJECTS = ("who", "sanctions")
+
+
+class FoldedMenu(
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=r"open:(?P<what>who|sanctions):(?P<id>[0-9]{1,16})",
+):
+    """A menu that opens one folded section of an answer (a profile's views, opinions,
+    meetings; the sanctions opinions). Its custom_id names only the subject; the answer
+    is rebuilt in the clicker's own scope and shown to them alone, so nothing is kept
+    per message and no server's facts reach another."""
+
+    def __init__(self, what: str, subject_id: int, options: list[tuple[str, str]]) -> None:
+        select: discord.ui.Select = discord.ui.Select(
+            custom_id=f"open:{what}:{subject_id}",
+            placeholder="More…",
+            options=[discord.SelectOption(label=label[:100], value=key) for label, key in options]
+            or [discord.SelectOption(label="More", value="more")],
+        )
+        super().__init__(select)
+        self.what, self.subject_id = what, subject_id
+
+    @classmethod
+    def for_answer(cls, answer: Answer) -> FoldedMenu | None:
+        folded = [s for s in answer.sections if s.folded and s.lines]
+        if answer.subject_id is None or not folded:
+            return None
+        what = "sanctions" if answer.subject_id == 0 else "who"
+        options = [(f"{s.heading} ({len(s.lines)})", s.key) for s in folded][:25]
+        return cls(what, answer.subject_id, options)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+    ) -> FoldedMenu:
+        number = int(match["id"]) if match["what"] == "who" else 0
+        return cls(match["what"], number, [])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
+        key = str(values[0])[:40] if values else ""
+        opened = await self._open(interaction, key)
+        if opened is None:
+            await interaction.response.send_message(
+                "That part is not in this server's briefing (any more).", ephemeral=True
+            )
+            return
+        pages = render_pages(opened)
+        light = quotes_view(opened)
+        if light is not None:
+            await interaction.response.send_message(
+                embed=pages[0].embed, view=light, ephemeral=True
+            )
+        else:
+            await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
+        for page in pages[1:]:
+            await interaction.followup.send(embed=page.embed, ephemeral=True)
+
+    async def _open(self, interaction: discord.Interaction, key: str) -> Answer | None:
+        bot = cast("BriefingBot", interaction.client)
+        bot.in_flight.enter()  # a shutdown waits for it
+        asker = Asker(interaction.guild_id, bot.clock())
+        if self.what == "who":
+            if row_id(str(self.subject_id)) is None:
+                return None
+            try:
+                answer = await bot.act(briefing.who_by_id, asker, self.subject_id)
+            except BriefingError:
+                return None
+        else:
+            answer = await bot.act(briefing.sanctions, asker)
+        anchor(answer, asker.now, bot.config.stale_after)
+        return folded_answer(answer, key)
+
+
+class SuggestButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"suggest:(?P<id>[0-9]{1,16})"
+):
+    """ "Did you mean Kim Jong Un?" as a button that answers `who` for that entity, for
+    the clicker, in their own server's scope; its custom_id holds only the entity id."""
+
+    def __init__(self, name: str, entity_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=name[:80] or "Open",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"suggest:{entity_id}",
+            )
+        )
+        self.entity_id = entity_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> SuggestButton:
+        return cls(item.label or "", int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = cast("BriefingBot", interaction.client)
+        bot.in_flight.enter()  # a shutdown waits for it
+        asker = Asker(interaction.guild_id, bot.clock())
+        if row_id(str(self.entity_id)) is None:
+            await interaction.response.send_message("No such entry.", ephemeral=True)
+            return
+        try:
+            answer = await bot.act(briefing.who_by_id, asker, self.entity_id)
+        except BriefingError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        anchor(answer, asker.now, bot.config.stale_after)
+        pages = render_pages(answer)
+        light = quotes_view(answer)
+        if light is not None:
+            await interaction.response.send_message(
+                embed=pages[0].embed, view=light, ephemeral=True
+            )
+        else:
+            await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)

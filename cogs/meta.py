@@ -9,28 +9,35 @@ from discord.utils import escape_markdown
 
 from bot import briefing, catalog
 from bot.catalog import COMMANDS, MODERATOR_COMMANDS, CommandInfo
-from bot.checks import member_cooldown
+from bot.checks import may_moderate, member_cooldown
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 
 
+def _command_line(command: CommandInfo, prefix: str) -> str:
+    line = f"`{prefix}{command.usage}` — {command.summary}"
+    return line if command.example == command.usage else f"{line} e.g. `{prefix}{command.example}`"
+
+
 def help_embed(prefix: str) -> discord.Embed:
-    embed = discord.Embed(
+    """`help`: one line per command, with an example; moderators' commands are `help mod`."""
+    lines = [_command_line(command, prefix) for command in COMMANDS]
+    return discord.Embed(
         title="Briefing commands",
-        description=f"Each works as `{prefix}name` and as `/name`. Every answer cites its sources.",
+        description="\n".join(lines)
+        + f"\n-# Each works as `{prefix}name` and `/name`. More on one: `{prefix}help search`.",
         colour=discord.Colour.blurple(),
-    )
-    for command in COMMANDS:
-        embed.add_field(
-            name=f"{prefix}{command.usage}",
-            value=f"{command.summary}\ne.g. `{prefix}{command.example}`",
-            inline=False,
-        )
-    moderators = "\n".join(
-        f"`{prefix}{command.usage}`: {command.summary}" for command in MODERATOR_COMMANDS
-    )
-    embed.add_field(name="For moderators", value=moderators[:1024], inline=False)
-    return embed
+    ).set_footer(text=f"Every answer cites its sources · moderators: {prefix}help mod")
+
+
+def moderator_help_embed(prefix: str) -> discord.Embed:
+    """`help mod`: the commands that change this server's briefing."""
+    lines = [_command_line(command, prefix) for command in MODERATOR_COMMANDS]
+    return discord.Embed(
+        title="Moderator commands",
+        description="\n".join(lines)[:4000],
+        colour=discord.Colour.blurple(),
+    ).set_footer(text="They change this server's facts only; shared facts are the curators'")
 
 
 def command_help_embed(command: CommandInfo, prefix: str) -> discord.Embed:
@@ -41,6 +48,9 @@ def command_help_embed(command: CommandInfo, prefix: str) -> discord.Embed:
     )
     embed.add_field(name="Example", value=f"e.g. `{prefix}{command.example}`", inline=False)
     return embed
+
+
+MODERATOR_WORDS = {"mod", "mods", "moderator", "moderators"}
 
 
 class Meta(commands.Cog):
@@ -66,6 +76,9 @@ class Meta(commands.Cog):
         if not command or not command.strip():
             await ctx.send(embed=help_embed(prefix), ephemeral=True)
             return
+        if command.strip().lower() in MODERATOR_WORDS:
+            await self._moderator_help(ctx, prefix)
+            return
         found = catalog.find(command[:60]) or catalog.find(command.split()[0][:40])
         if found is None:
             name = command.split()[0].lstrip("!/").lower()[:40]
@@ -76,6 +89,15 @@ class Meta(commands.Cog):
             )
             return
         await ctx.send(embed=command_help_embed(found, prefix), ephemeral=True)
+
+    async def _moderator_help(self, ctx: BriefingContext, prefix: str) -> None:
+        """The moderators' commands, shown only to those who may use them here."""
+        if not await may_moderate(self.bot, ctx.author):
+            await ctx.send_error(
+                "The moderator commands are listed for this server's moderators only."
+            )
+            return
+        await ctx.send(embed=moderator_help_embed(prefix), ephemeral=True)
 
     @commands.hybrid_command(name="sync", description="Owners: push slash commands to Discord now")
     @commands.is_owner()

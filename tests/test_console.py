@@ -47,9 +47,11 @@ async def test_who_kim(console: Console) -> None:
     assert lines[0] == "Kim Jong Un"
     assert lines[1] == "=" * len("Kim Jong Un")
     flat = _flat(reply)
-    # Kinds stay labelled, with the time a 2019 source speaks for (FIXED_NOW is 2026).
-    assert "[Author's opinion, as of April 2019]" in flat
-    assert "[Attributed view: Analysts, as of April 2019]" in flat
+    # Kinds stay labelled (by their section, the holder at the end), with the time a
+    # 2019 source speaks for (FIXED_NOW is 2026).
+    opinion = reply.split("The author's opinion (not established fact):")[1].split("\n\n")[0]
+    assert opinion.count("  - ") == _flat(opinion).count("· as of April 2019") >= 5
+    assert "— Analysts [7] · as of April 2019" in flat
     assert "Citations:" in reply
     assert "Kim Jong Un turns to Putin ahead of the Vladivostok summit (title ours)" in reply
     # Opinion comes after reporting and is headed as opinion.
@@ -70,13 +72,13 @@ async def test_sanctions(console: Console) -> None:
     assert reply.startswith("Sanctions on North Korea\n")
     flat = _flat(reply)
     assert "Stated positions (verbatim):" in reply
-    assert _flat(f"[Quote: U.S. State Department, as of April 2019] {STATEMENT}") in flat
+    assert _flat(f"{STATEMENT} — U.S. State Department [1] · as of April 2019") in flat
     positions = reply.index("Stated positions (verbatim):")
     opinion = reply.index("The author's opinion (not established fact):")
     assert positions < opinion
-    # Every "[Author's opinion…]" line is in the opinion section.
-    first_opinion_label = reply.index("[Author's opinion")
-    assert first_opinion_label > opinion
+    # The author's opinions are in the opinion section, and only there.
+    assert reply.index("The author was sure") > opinion
+    assert reply.index("The author described the sanctions") > opinion
 
 
 async def test_next_meeting(console: Console) -> None:
@@ -117,7 +119,8 @@ async def test_fact(console: Console) -> None:
     reply = await console.answer("!fact 12")
     _assert_no_traceback(reply)
     assert reply.startswith("Fact 12\n")
-    assert "Quote: U.S. State Department" in reply
+    assert "[quote] The U.S. State Department was quoted" in reply
+    assert "— U.S. State Department [1] · as of April 2019" in _flat(reply)
     assert _flat(STATEMENT) in _flat(reply)
     assert "Verbatim from the source:" in reply
 
@@ -205,7 +208,7 @@ def test_ask_one_question(tmp_path: Path) -> None:
     result = _run("--db", str(tmp_path / "ask.sqlite3"), "ask", "!who putin")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "Vladimir Putin"
-    assert "Russian President (as of April 2019)" in result.stdout
+    assert "Vladimir Putin: Russian President [1] · as of April 2019" in result.stdout
     assert "Traceback" not in result.stderr
 
 

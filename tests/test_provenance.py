@@ -367,23 +367,23 @@ def test_embeds_show_labels_time_and_freshness() -> None:
     answer = _labelled()
     lines = [embeds.line_markdown(line) for line in answer.sections[0].lines]
     assert lines == [
-        "• *Reported, as of April 2019:* A fact. [1]",
-        "• **X**: a role — *Public record*",
-        "• A meeting. — date: *Public record* (Held on 25 April 2019; https://example.org/x)",
-        "• A date. — *Inferred:* the article says “this Thursday”",
+        "• 📰 A fact. [1] · as of April 2019",
+        "• **X**: a role · *Public record*",
+        "• A meeting. · date: *Public record* (Held on 25 April 2019; https://example.org/x)",
+        "• A date. · *Inferred:* the article says “this Thursday”",
     ]
     [page] = embeds.render_pages(answer)
-    assert page.embed.description == f"*{FRESHNESS}.*"
+    assert page.embed.description == f"*{FRESHNESS}.*\n-# 📰 reported"
 
 
 def test_console_text_shows_labels_time_and_freshness() -> None:
     answer = _labelled()
     lines = [text.line_text(line) for line in answer.sections[0].lines]
     assert lines == [
-        "[Reported, as of April 2019] A fact. [1]",
-        "X: a role — Public record",
-        "A meeting. — date: Public record (Held on 25 April 2019; https://example.org/x)",
-        "A date. — Inferred: the article says “this Thursday”",
+        "[reported] A fact. [1] · as of April 2019",
+        "X: a role · Public record",
+        "A meeting. · date: Public record (Held on 25 April 2019; https://example.org/x)",
+        "A date. · Inferred: the article says “this Thursday”",
     ]
     assert text.render(answer).splitlines()[2] == f"{FRESHNESS}."
 

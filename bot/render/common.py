@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.answers import Label, Line
+from bot.answers import Answer, Label, Line
 from bot.dates import as_local
-from bot.models import Kind, Precision, Source, When
-from bot.usertext import render_marked, user
+from bot.models import Kind, Precision, Published, Source, When
+from bot.usertext import plain, render_marked, user
 
 # Discord markdown: emphasis, strike, spoilers, code, escapes, masked links, and the
 # `<@id>`/`<#id>`/`<t:…>` forms; and what only counts at the start of a line (headings,
@@ -121,6 +121,59 @@ def kind_text(line: Line) -> str:
     return "Reported" if line.kind is Kind.REPORTED else ""
 
 
+# Kinds at a glance, in mixed lists (search, digests, one fact); a section of one kind
+# says it in its heading instead.
+KIND_TAGS = {Kind.REPORTED: "📰", Kind.QUOTE: "💬", Kind.ATTRIBUTED: "🗣️", Kind.OPINION: "💭"}
+KIND_WORDS = {
+    Kind.REPORTED: "reported",
+    Kind.QUOTE: "their own words",
+    Kind.ATTRIBUTED: "a view the source attributes",
+    Kind.OPINION: "the author's opinion",
+}
+
+
+def legend(answer: Answer) -> str:
+    """One line saying what the kind tags mean, if the answer shows any."""
+    kinds = {
+        line.kind
+        for section in answer.sections
+        if section.kind is None
+        for line in section.lines
+        if line.kind is not None
+    }
+    return " · ".join(f"{KIND_TAGS[k]} {KIND_WORDS[k]}" for k in KIND_TAGS if k in kinds)
+
+
+def short_day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def date_first(when: When) -> str:
+    """A meeting's date, short, to lead its line: "25 Apr 2019", "27–28 Feb 2019"."""
+    start = as_local(when.start, when.tz)
+    if when.precision is Precision.DAY and when.end:
+        end = as_local(when.end, when.tz)
+        if (start.year, start.month) == (end.year, end.month) and start.day != end.day:
+            return f"{start.day}–{short_day(end)}"
+        if start.date() != end.date():
+            return f"{short_day(start)} – {short_day(end)}"
+    if when.precision in (Precision.DAY, Precision.MINUTE):
+        return short_day(start)
+    if when.precision is Precision.MONTH:
+        return f"{start:%b %Y}"
+    if when.precision is Precision.YEAR:
+        return str(start.year)
+    return f"week of {short_day(start)}"
+
+
+def meeting_head(line: Line, bold: Callable[[str], str] = _plain) -> str:
+    """A meeting line after its date: title, place when the title lacks it, status."""
+    text = bold(line.lead)
+    if line.place and plain(line.place) not in plain(line.lead):
+        text += f", {line.place}"
+    return f"{text} ({line.status})" if line.status else text
+
+
 def audit_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -133,6 +186,25 @@ def line_body(line: Line, bold: Callable[[str], str] = _plain) -> str:
         text = f"{audit_time(line.at)}, {text}"
     if line.lead:
         text = f"{bold(line.lead)}: {text}" if text else bold(line.lead)
-    if line.fact_id is not None and line.kind is not None:
-        text += f" (fact {line.fact_id})"
     return text
+
+
+def short_date(published: Published) -> str:
+    """A source's date in a few characters: "25 Apr 2019", "Apr 2019", "2019"."""
+    value = published.value
+    if published.precision is Precision.DAY:
+        return f"{value.day} {value:%b %Y}"
+    if published.precision is Precision.YEAR:
+        return str(value.year)
+    return f"{value:%b %Y}"
+
+
+def short_source(source: Source) -> str:
+    """A source in a footer: "S1 · Apr 2019", with its publisher when known (never
+    "publisher: unknown")."""
+    parts = [f"S{source.id}"]
+    if source.publisher:
+        parts.append(user(source.publisher))
+    if source.published is not None:
+        parts.append(short_date(source.published))
+    return " · ".join(parts)

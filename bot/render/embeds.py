@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.answers import Answer, Hint, Line, Ref
-from bot.models import Precision, When
+from bot.answers import Answer, Hint, Line, Ref, Section
+from bot.models import Kind, Precision, When
 from bot.render.common import (
-    describe_source,
+    KIND_TAGS,
+    date_first,
     describe_when,
     for_discord,
-    kind_text,
     label_text,
+    legend,
     line_body,
+    meeting_head,
+    short_source,
 )
 from bot.usertext import plain
 
@@ -31,6 +34,7 @@ FIELD_NAME_MAX = 256
 # fields + footer always fit in one 6000-character message.
 DESCRIPTION_MAX = 1800
 FOOTER_MAX = 600
+MAX_FOOTER_SOURCES = 2  # more than this are counted, not listed
 # Stay well inside the 6000-per-message and 25-field limits so pages stay readable.
 PAGE_BUDGET = 3500
 FIELDS_PER_PAGE = 8
@@ -56,23 +60,50 @@ def _bold(text: str) -> str:
     return f"**{text}**"
 
 
-def line_markdown(line: Line) -> str:
+def line_markdown(line: Line, *, tagged: bool = True) -> str:
+    """A line as Discord shows it: its kind as a tag (unless its section says it), the
+    text, whose view it is, its one marker, then "as of" and provenance, compactly."""
+    if line.when is not None and line.lead:
+        return _meeting_markdown(line)
     text = for_discord(line_body(line, _bold))
     if line.when is not None:
         text = f"{text} {line.when_label}: {discord_when(line.when, line.past)}.".strip()
-    label = kind_text(line)
-    if line.as_of and label:
-        label = f"{label}, as of {line.as_of}"
-    elif line.as_of:
-        text += f" (as of {line.as_of})"
-    if label:
-        text = f"*{for_discord(label)}:* {text}"
+    if tagged and line.kind is not None:
+        # Opinion stands out from reporting: its own tag, and in italics.
+        text = f"*{text}*" if line.kind is Kind.OPINION else text
+        text = f"{KIND_TAGS[line.kind]} {text}"
+    if line.holder:
+        text += f" — {for_discord(line.holder)}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
+    return f"• {text}{_extras(line)}"
+
+
+def _extras(line: Line, people: str = "") -> str:
+    """'as of' and where parts come from, after a line (on a small line for meetings)."""
+    extras = [people] if people else []
+    if line.as_of:
+        extras.append(f"as of {line.as_of}")
     labels = label_text(line.labels, detail=line.detail, emphasis=_emphasis)
     if labels:
-        text += f" — {labels}"
-    return f"• {text}"
+        extras.append(labels)
+    return " · " + " · ".join(extras) if extras else ""
+
+
+def _meeting_markdown(line: Line) -> str:
+    """Date first: "**25 Apr 2019** — Putin–Kim summit, Vladivostok (held) [3]", and the
+    participants and caveats in small text beneath."""
+    assert line.when is not None
+    if line.when.precision is Precision.MINUTE:
+        stamp = int(line.when.start.timestamp())
+        date = f"<t:{stamp}:F>" + ("" if line.past else f" (<t:{stamp}:R>)")
+    else:
+        date = f"**{date_first(line.when)}**" + ("" if line.past else " (upcoming)")
+    text = f"{date} — {for_discord(meeting_head(line, _bold))}"
+    if line.markers:
+        text += " " + "".join(f"[{marker}]" for marker in line.markers)
+    small = _extras(line, for_discord(line.text)).removeprefix(" · ")
+    return f"• {text}" + (f"\n-# {small}" if small else "")
 
 
 def _chunks(text: str, size: int) -> list[str]:
@@ -89,11 +120,13 @@ def _chunks(text: str, size: int) -> list[str]:
     return [*pieces, text]
 
 
-def _fields(heading: str, lines: list[Line]) -> list[tuple[str, str]]:
+def _fields(section: Section) -> list[tuple[str, str]]:
     """A section as (name, value) pairs, each value within the field limit."""
+    heading, tagged = section.heading, section.kind is None
     fields: list[tuple[str, str]] = []
     current = ""
-    for piece in (chunk for line in lines for chunk in _chunks(line_markdown(line), 1000)):
+    rendered = (line_markdown(line, tagged=tagged) for line in section.lines)
+    for piece in (chunk for text in rendered for chunk in _chunks(text, 1000)):
         if current and len(current) + 1 + len(piece) > FIELD_VALUE_MAX:
             fields.append((heading, current))
             current = ""
@@ -111,22 +144,55 @@ class Page:
 
 
 def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str:
+    """One line: the sources in short, where the rest is, what the markers open."""
     parts = []
     if answer.freshness and number > 1:
         parts.append(answer.freshness)
+    if len(answer.sources) > MAX_FOOTER_SOURCES:
+        parts.append(f"{len(answer.sources)} sources")
+    else:
+        parts += [short_source(source) for source in answer.sources]
     if answer.sources:
-        parts.append("Sources: " + " | ".join(describe_source(s) for s in answer.sources))
-    if answer.refs:
-        how = "press “Quotes” or use" if quotes_button else "use"
-        parts.append(f"[n] = citation: {how} `fact <id>` for the verbatim text")
+        parts.append("/sources")
+    if answer.refs and quotes_button and not answer.panel:
+        parts.append("[n] → Quotes")
     if total > 1:
-        parts.append(f"Page {number}/{total}")
+        parts.append(f"Page {number}/{total}")  # cogs/digest.py reads it back (PAGE)
     if answer.footer_note:
         parts.append(answer.footer_note)
-    if len(" ".join(parts)) > FOOTER_MAX and answer.sources:
-        first = 1 if answer.freshness and number > 1 else 0
-        parts[first] = f"Sources: {len(answer.sources)} (list them with `sources`)"
-    return plain("\n".join(parts))[:FOOTER_MAX]  # footers show no markdown: nothing to escape
+    # Footers show no markdown: nothing to escape, and one line.
+    return " ".join(plain(" · ".join(parts)).split())[:FOOTER_MAX]
+
+
+_ONE = {"views": "view", "opinions": "opinion", "meetings": "meeting", "quotes": "quote"}
+
+
+def count_text(section: Section) -> str:
+    """ "5 views", "1 opinion", "3 more reported"."""
+    count = len(section.lines)
+    return f"{count} {_ONE.get(section.key, section.key) if count == 1 else section.key}"
+
+
+def folded_counts(answer: Answer) -> str:
+    """What the folded sections hold, as counts: "5 views · 6 opinions · 2 meetings"."""
+    return " · ".join(count_text(s) for s in answer.sections if s.folded and s.lines)
+
+
+def folded_answer(answer: Answer, key: str) -> Answer | None:
+    """One folded section of `answer` as an answer of its own (for the menu)."""
+    section = next((s for s in answer.sections if s.folded and s.key == key), None)
+    if section is None:
+        return None
+    opened = Section(section.heading, section.lines, section.kind)
+    title = f"{answer.title}: {section.heading}"
+    markers = {marker for line in section.lines for marker in line.markers}
+    return Answer(
+        title=title,
+        sections=[opened],
+        refs=[ref for ref in answer.refs if ref.marker in markers],
+        sources=answer.sources,
+        freshness=answer.freshness,
+    )
 
 
 def hint_markdown(hint: Hint) -> str:
@@ -145,6 +211,10 @@ def _description(answer: Answer) -> str:
     text = for_discord(answer.intro)
     for hint in answer.hints:
         text = f"{text}\n{hint_markdown(hint)}".strip()
+    if folded := folded_counts(answer):
+        text = f"{text}\n**More:** {folded} — pick one in the menu below".strip()
+    if key := legend(answer):
+        text = f"{text}\n-# {key}".strip()
     if answer.freshness:
         text = f"*{answer.freshness}.*\n{text}".strip()
     if answer.suggestions:
@@ -157,7 +227,8 @@ def _description(answer: Answer) -> str:
 def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
     """The answer as one or more embeds, each within Discord's limits. `quotes_button`
     says whether the message will carry the Quotes button (digests do not)."""
-    all_fields = [f for section in answer.sections for f in _fields(section.heading, section.lines)]
+    shown = [section for section in answer.sections if not section.folded]
+    all_fields = [f for section in shown for f in _fields(section)]
     groups: list[list[tuple[str, str]]] = [[]]
     size = len(answer.title) + len(_description(answer))
     for name, value in all_fields:
@@ -183,4 +254,5 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
 
 
 def _markers_in(value: str, refs: list[Ref]) -> list[str]:
-    return [ref.marker for ref in refs if f"[{ref.marker}]" in value]
+    markers = dict.fromkeys(ref.marker for ref in refs)
+    return [marker for marker in markers if f"[{marker}]" in value]

@@ -7,10 +7,21 @@ import textwrap
 
 from bot.answers import Answer, Line
 from bot.catalog import COMMANDS, MODERATOR_NAMES, CommandInfo
-from bot.render.common import describe_source, describe_when, kind_text, label_text, line_body
+from bot.models import Kind
+from bot.render.common import (
+    describe_source,
+    describe_when,
+    label_text,
+    legend,
+    line_body,
+    meeting_head,
+)
 from bot.text import quoted
 from bot.usertext import plain
 
+_TEXT_LEGEND = (
+    "Tags: [reported], [quote] their own words, [view] attributed, [OPINION] the author's."
+)
 WIDTH = 88  # when the output is not a terminal (piped, tests) and COLUMNS is unset
 MIN_WIDTH = 40
 
@@ -32,24 +43,36 @@ def _fill(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
     return out
 
 
-def line_text(line: Line) -> str:
-    text = plain(line_body(line))
-    if line.when is not None:
+TEXT_TAGS = {
+    Kind.REPORTED: "reported",
+    Kind.QUOTE: "quote",
+    Kind.ATTRIBUTED: "view",
+    Kind.OPINION: "OPINION",
+}
+
+
+def line_text(line: Line, *, tagged: bool = True) -> str:
+    """A line as plain text: "[opinion] text — holder [3] · as of April 2019 · labels";
+    a meeting date first."""
+    if line.when is not None and line.lead:
         tense = "past" if line.past else "upcoming"
-        text = f"{text} {line.when_label}: {describe_when(line.when)}, {tense}.".strip()
-    label = plain(kind_text(line)) or None
-    if line.as_of and label:
-        label = f"{label}, as of {line.as_of}"
-    elif line.as_of:
-        text += f" (as of {line.as_of})"
-    if label:
-        text = f"[{label}] {text}"
+        text = f"{describe_when(line.when)}, {tense} — {plain(meeting_head(line))}"
+        text += f": {plain(line.text)}." if line.text else "."
+    else:
+        text = plain(line_body(line))
+        if line.when is not None:
+            tense = "past" if line.past else "upcoming"
+            text = f"{text} {line.when_label}: {describe_when(line.when)}, {tense}.".strip()
+        if tagged and line.kind is not None:
+            text = f"[{TEXT_TAGS[line.kind]}] {text}"
+        if line.holder:
+            text += f" — {plain(line.holder)}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
-    labels = label_text(line.labels, detail=line.detail)
-    if labels:
-        text += f" — {labels}"
-    return text
+    extras = [f"as of {line.as_of}"] if line.as_of else []
+    if labels := label_text(line.labels, detail=line.detail):
+        extras.append(labels)
+    return text + (" · " + " · ".join(extras) if extras else "")
 
 
 def _shown_in_full(answer: Answer) -> set[str]:
@@ -73,17 +96,21 @@ def render(answer: Answer, width: int | None = None) -> str:
         out += _fill(f"{hint.text} {plain(hint.command)}", width)
     if answer.suggestions:
         out += _fill("Did you mean: " + ", ".join(answer.suggestions) + "?", width)
+    if legend(answer):
+        out += _fill(_TEXT_LEGEND, width)
     for section in answer.sections:
         out += ["", *_fill(section.heading + ":", width)]
         for line in section.lines:
-            out += _fill(line_text(line), width, "  - ", "    ")
+            out += _fill(line_text(line, tagged=section.kind is None), width, "  - ", "    ")
     shown = _shown_in_full(answer)
     refs = [ref for ref in answer.refs if ref.marker not in shown]
     if refs:
         out += ["", "Citations:"]
-        for ref in refs:
-            fact = f", fact {ref.fact_id}" if ref.fact_id else ""
-            text = f"[{ref.marker}] S{ref.source_id}{fact}: {quoted(ref.quote)}"
+        for marker in dict.fromkeys(ref.marker for ref in refs):
+            group = [ref for ref in refs if ref.marker == marker]
+            fact = f", fact {group[0].fact_id}" if group[0].fact_id else ""
+            quotes = " ".join(quoted(ref.quote) for ref in group)
+            text = f"[{marker}] S{group[0].source_id}{fact}: {quotes}"
             out += _fill(text, width, "  ", "      ")
     if answer.sources:
         out += ["", "Sources:"]

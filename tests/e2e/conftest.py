@@ -136,6 +136,18 @@ def embed_text(message: dict) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def cited_facts(message: dict) -> set[int]:
+    """The facts a one-page answer cites, as its Quotes button names them."""
+    ids = [i for i in button_ids(message) if i.startswith("quotes:")]
+    items = ids[0].removeprefix("quotes:").split(",") if ids else []
+    return {int(item[1:]) for item in items if item.startswith("f")}
+
+
+def bullets(text: str) -> int:
+    """How many answer lines (bullets) a message's text shows."""
+    return sum(line.startswith("• ") for line in text.splitlines())
+
+
 def button_ids(message: dict) -> list[str]:
     return [
         component["custom_id"]

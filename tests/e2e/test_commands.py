@@ -105,10 +105,11 @@ async def test_who_with_a_name_gives_a_cited_profile(world: World) -> None:
     for answer in await both(world, "!who putin", "who", {"name": "putin"}):
         text = embed_text(answer)
         assert title(answer) == "Vladimir Putin"
-        assert "Russian President (as of April 2019)" in text
-        assert "Putin–Kim summit in Vladivostok" in text
+        assert "**Vladimir Putin**: Russian President [1] · as of April 2019" in text
+        # Meetings are one pick away, counted in the summary.
+        assert "1 meeting" in text and "Putin–Kim summit in Vladivostok" not in text
         assert re.search(r"\[\d+\]", text)
-        assert "Sources: S1" in footer(answer)
+        assert footer(answer).startswith("S1 · Apr 2019 · /sources")
 
 
 async def test_sanctions_quotes_the_state_department_verbatim_and_labels_opinion(
@@ -119,15 +120,12 @@ async def test_sanctions_quotes_the_state_department_verbatim_and_labels_opinion
         assert title(answer) == "Sanctions on North Korea"
         assert STATE_DEPT in text
         assert "Stated positions (verbatim)" in field_names(answer)
-        # Opinion is kept apart from, and after, the reporting, every line labelled.
+        # Opinion is kept apart from the reporting: folded, counted, one pick away.
         fields = answer["embeds"][0]["fields"]
-        assert fields[-1]["name"] == "The author's opinion (not established fact)"
-        opinion = fields[-1]["value"].splitlines()
-        assert len(opinion) >= 2
-        prefix = "• *Author's opinion, as of April 2019:* The author"
-        assert all(line.startswith(prefix) for line in opinion)
-        for other in fields[:-1]:
-            assert "Author's opinion" not in other["value"]
+        assert "The author's opinion (not established fact)" not in field_names(answer)
+        assert "**More:** 5 opinions" in answer["embeds"][0]["description"]
+        for other in fields:
+            assert "The author" not in other["value"]
 
 
 async def test_next_meeting_with_todays_clock_shows_vladivostok_as_past(world: World) -> None:
@@ -137,9 +135,9 @@ async def test_next_meeting_with_todays_clock_shows_vladivostok_as_past(world: W
         assert "No upcoming meeting" in text
         assert "Most recent (past)" in field_names(answer)
         assert "Vladivostok" in text
-        assert "25 April 2019" in text
-        assert re.search(r"25 April 2019 \(date known, time not\), past\.", text), text
-        assert "upcoming." not in text
+        # Date first, then what and where, and whether it was held.
+        assert "• **25 Apr 2019** — **Putin–Kim summit in Vladivostok** (held)" in text
+        assert "<t:" not in text  # no live countdown for a past meeting
 
 
 async def test_next_meeting_before_the_summit_shows_it_as_upcoming(world: World) -> None:
@@ -149,7 +147,7 @@ async def test_next_meeting_before_the_summit_shows_it_as_upcoming(world: World)
         assert "No upcoming meeting" not in text
         assert field_names(answer) == ["Upcoming"]
         assert "Putin–Kim summit in Vladivostok" in text
-        assert "25 April 2019 (date known, time not), upcoming" in text
+        assert "• **25 Apr 2019** (upcoming) — **Putin–Kim summit in Vladivostok**" in text
 
 
 async def test_timeline_lists_hanoi_before_vladivostok(world: World) -> None:
@@ -159,7 +157,7 @@ async def test_timeline_lists_hanoi_before_vladivostok(world: World) -> None:
         hanoi = text.index("Trump–Kim summit in Hanoi")
         vladivostok = text.index("Putin–Kim summit in Vladivostok")
         assert hanoi < vladivostok
-        assert "27–28 February 2019" in text
+        assert "• **27–28 Feb 2019** — **Trump–Kim summit in Hanoi** (held)" in text
 
 
 async def test_search_finds_sanctions_facts_with_citations(world: World) -> None:
@@ -167,9 +165,10 @@ async def test_search_finds_sanctions_facts_with_citations(world: World) -> None
         text = embed_text(answer)
         assert title(answer) == "Search: sanctions"
         assert re.search(r"\d+ match(es)?, most relevant first", text)
-        assert f"(fact {SANCTIONS_FACT_ID})" in text
-        assert STATE_DEPT in text
-        assert "Sources: S1" in footer(answer)
+        assert f"f{SANCTIONS_FACT_ID}" in (quotes_button(answer) or "").split(":")[-1].split(",")
+        assert f"💬 “{STATE_DEPT}" in text  # tagged as a quote in the mixed list
+        assert "💬 their own words" in text  # the legend
+        assert footer(answer).startswith("S1 · Apr 2019")
 
 
 async def test_fact_shows_the_verbatim_quote(world: World) -> None:
@@ -179,8 +178,8 @@ async def test_fact_shows_the_verbatim_quote(world: World) -> None:
         assert title(answer) == f"Fact {SANCTIONS_FACT_ID}"
         assert "Verbatim from the source" in field_names(answer)
         assert f"“{STATE_DEPT},”" in text
-        assert "Quote: U.S. State Department" in text
-        assert "Sources: S1" in footer(answer)
+        assert "— U.S. State Department [1]" in text  # the holder at the end
+        assert footer(answer).startswith("S1 · Apr 2019")
 
 
 async def test_sources_marks_our_title_and_unknown_fields(world: World) -> None:
@@ -219,23 +218,41 @@ async def test_about_shows_version_and_counts(world: World) -> None:
 async def test_help_lists_every_command_and_is_private_as_slash(world: World) -> None:
     by_prefix, by_slash = await both(world, "!help", "help")
     for answer in (by_prefix, by_slash):
-        names = field_names(answer)
+        lines = answer["embeds"][0]["description"].splitlines()
         assert title(answer) == "Briefing commands"
         for name in catalog.NAMES:
-            assert any(n == f"!{name}" or n.startswith(f"!{name} ") for n in names), (name, names)
+            # One line per command, starting with its usage.
+            assert sum(line.startswith(f"`!{name}") for line in lines) >= 1, (name, lines)
+        # Moderators' commands are not shown to everyone.
+        assert not any(
+            name in answer["embeds"][0]["description"] for name in ("fact add", "modrole")
+        )
     assert is_ephemeral(by_slash)
+
+
+async def test_help_mod_is_shown_to_moderators_only(world: World) -> None:
+    refused = await world.ask("!help mod", user=world.dave)
+    assert "for this server's moderators only" in embed_text(refused)
+    assert "fact add" not in embed_text(refused)
+    shown = await world.ask("!help mod", user=world.mod)
+    assert title(shown) == "Moderator commands"
+    for name in catalog.MODERATOR_NAMES:
+        assert f"`!{name}" in shown["embeds"][0]["description"], name
+    slash = await world.slash("help", {"command": "mod"}, user=world.mod)
+    assert title(slash) == "Moderator commands" and is_ephemeral(slash)
+    slash_member = await world.slash("help", {"command": "mod"}, user=world.dave)
+    assert "moderators only" in embed_text(slash_member) and is_ephemeral(slash_member)
 
 
 # --- 2. citations and the Quotes button -----------------------------------------------------
 
 
 async def test_answers_carry_markers_sources_footer_and_a_quotes_button(world: World) -> None:
+    actors = embed_text(await world.ask("!who"))
+    assert re.findall(r"\[(\d+)\]", actors)[:3] == ["1", "2", "3"]  # one a line, in order
     answer = await world.ask("!sanctions")
-    text = embed_text(answer)
-    markers = re.findall(r"\[(\d+)\]", text)
-    assert markers[:3] == ["1", "2", "3"]
-    assert footer(answer).startswith("Sources: S1: ")
-    assert "press “Quotes”" in footer(answer)
+    assert footer(answer) == "S1 · Apr 2019 · /sources · [n] → Quotes"
+    assert "\n" not in footer(answer) and "`" not in footer(answer)
     assert quotes_button(answer) is not None
 
     # Anyone may read the quotes, privately.
@@ -247,7 +264,10 @@ async def test_answers_carry_markers_sources_footer_and_a_quotes_button(world: W
     assert title(quotes).startswith("Verbatim quotes")
     quote_text = embed_text(quotes)
     assert STATE_DEPT in quote_text
-    assert f"S1, fact {SANCTIONS_FACT_ID}" in quote_text
+    # The marker maps to its fact and source, once, and the panel says what it covers.
+    assert f"**[1] fact {SANCTIONS_FACT_ID} · S1**: “{STATE_DEPT}" in quote_text
+    assert "for this answer" in quote_text
+    assert "→ Quotes" not in footer(quotes)  # no circular pointer to itself
     # The original answer is untouched.
     assert world.fake.find_message(answer["id"])["embeds"] == answer["embeds"]
 
@@ -271,7 +291,7 @@ def quotes_button(message: dict) -> str | None:
 
 async def test_only_the_asker_turns_pages(world: World) -> None:
     await add_long_kim_facts(world, 8)
-    answer = await world.ask("!who kim", user=world.alice)
+    answer = await world.ask("!search padding", user=world.alice)
     match = PAGE.search(footer(answer))
     assert match, footer(answer)
     assert match.group(1) == "1"
@@ -296,12 +316,12 @@ async def test_only_the_asker_turns_pages(world: World) -> None:
     assert f"Page 2/{total}" in footer(edited)
     assert f"Page 2/{total}" in footer(world.fake.find_message(answer["id"]))
     assert not component(edited, "answer:previous").get("disabled")
-    assert title(edited) == "Kim Jong Un"
+    assert title(edited) == "Search: padding"
 
 
 async def test_the_bot_keeps_answering_after_a_page_turn(world: World) -> None:
     await add_long_kim_facts(world, 8)
-    answer = await world.ask("!who kim", user=world.alice)
+    answer = await world.ask("!search padding", user=world.alice)
     mine = await world.fake.click_button(world.channel, world.alice, answer["id"], "answer:next")
     edited = await world.fake.wait_for_interaction_response(mine, timeout=10)
     assert "Page 2/" in footer(edited)
@@ -423,7 +443,7 @@ async def test_no_message_the_bot_sends_can_ping_anyone(world: World) -> None:
     await world.fake.wait_for_interaction_response(click, timeout=10)
     # A page turn (an interaction UPDATE_MESSAGE edit) last: see the page-turn xfail below.
     await add_long_kim_facts(world, 8)
-    paged = await world.ask("!who kim", user=world.mod)
+    paged = await world.ask("!search padding", user=world.mod)
     turn = await world.fake.click_button(world.channel, world.mod, paged["id"], "answer:next")
     assert (await world.fake.wait_for_interaction_response(turn, timeout=10))["op"] == "edit"
     await asyncio.sleep(0.2)

@@ -523,8 +523,9 @@ async def test_a_moderators_change_appears_in_their_servers_digest_only(world: W
     assert sorted(report.sent) == sorted([world.guild, world.guild_b])
     a_text = "\n".join(embed_text(m) for m in digests_in(world, digests))
     b_text = "\n".join(embed_text(m) for m in digests_in(world, world.channel_b))
-    assert statement in a_text and f"(fact {fact_id})" in a_text
-    assert "Kaesong" not in b_text and f"(fact {fact_id})" not in b_text
+    # A's digest shows the fact and cites A's source; B's shows neither.
+    assert fact_id > 0 and statement in a_text and f"S{source_id} · 20 Nov 2026" in a_text
+    assert "Kaesong" not in b_text and f"S{source_id}" not in b_text
     # the next day it is no longer news in A
     world.clock.now = NEXT_9AM_KST + timedelta(days=1)
     before = len(digests_in(world, digests))

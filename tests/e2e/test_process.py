@@ -29,7 +29,7 @@ async def test_run_command_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) 
             await fake.send_message(channel, alice, "!who putin")
             reply = await fake.wait_for_message(channel, timeout=15)
             assert reply["embeds"][0]["title"] == "Vladimir Putin"
-            assert "Sources: S1" in embed_text(reply)
+            assert "S1 · Apr 2019 · /sources" in embed_text(reply)
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=30)

@@ -26,9 +26,9 @@ async def test_key_actors_show_role_citations_public_record_and_freshness(world:
     for answer in (await world.ask("!who"), await world.slash("who", user=world.dave)):
         assert _embed(answer)["description"].startswith(FRESHNESS)
         lines = _field(answer, "People and organisations").splitlines()
-        assert "• **Kim Jong Un**: The North Korean leader (as of April 2019) [1]" in lines
+        assert "• **Kim Jong Un**: The North Korean leader [1] · as of April 2019" in lines
         assert (
-            "• **U.S. State Department**: The United States' foreign ministry — *Public record*"
+            "• **U.S. State Department**: The United States' foreign ministry · *Public record*"
             in lines
         )
 
@@ -39,8 +39,9 @@ async def test_quotes_button_shows_the_passage_that_states_a_role(world: World) 
     click = await world.fake.click_button(world.channel, world.dave, answer["id"], custom_id)
     quotes = await world.fake.wait_for_interaction_response(click, timeout=10)
     shown = embed_text(quotes)
-    assert "“the North Korean leader” S1" in shown
-    assert "“Russian President Vladimir Putin” S1" in shown
+    # Each marker says what it stands for (a role, from S1) and quotes it verbatim.
+    assert "**[1] role · S1**: “the North Korean leader”" in shown
+    assert "“Russian President Vladimir Putin”" in shown
     assert quotes["embeds"][0]["description"].startswith(FRESHNESS)
 
 
@@ -48,8 +49,8 @@ async def test_a_meeting_says_its_date_is_public_record(world: World) -> None:
     answer = await world.ask("!meeting 2")
     shown = embed_text(answer)
     assert _embed(answer)["description"].startswith(FRESHNESS)
-    assert "Status: held. When: 25 April 2019 (date known, time not), past." in shown
-    assert "— status: *Public record*; date: *Public record*" in shown
+    assert "• **25 Apr 2019** — **Putin–Kim summit in Vladivostok** (held) [1]" in shown
+    assert "status: *Public record*; date: *Public record*" in shown
     assert (
         "How the date is known: The article says they were “set to meet this Thursday”; "
         "public record gives the day, Thursday 25 April 2019." in shown
@@ -60,9 +61,8 @@ async def test_a_meeting_says_its_date_is_public_record(world: World) -> None:
 async def test_an_old_fact_says_when_it_spoke_for(world: World) -> None:
     answer = await world.ask("!fact 2")
     statement = _field(answer, "Statement")
-    assert statement.startswith(
-        "• *Reported, as of April 2019:* The North Korean leader was making a play"
-    )
+    assert statement.startswith("• 📰 The North Korean leader was making a play")
+    assert statement.splitlines()[0].endswith("[1] · as of April 2019")
 
 
 async def test_freshness_follows_the_clock_not_the_wall(world: World) -> None:
@@ -70,4 +70,5 @@ async def test_freshness_follows_the_clock_not_the_wall(world: World) -> None:
     world.clock.now = datetime(2019, 4, 26, 12, 0, tzinfo=UTC)
     answer = await world.ask("!fact 2")
     assert not (_embed(answer).get("description") or "").startswith("*Newest source")
-    assert _field(answer, "Statement").startswith("• *Reported:* The North Korean leader")
+    first = _field(answer, "Statement").splitlines()[0]
+    assert first.startswith("• 📰 The North Korean leader") and first.endswith("[1]")

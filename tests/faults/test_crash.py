@@ -138,7 +138,7 @@ async def test_sigkill_mid_burst_keeps_every_acknowledged_write_and_nothing_else
             reply = await fake.wait_for_message(
                 server.channel, lambda e: title(e) == "Kim Jong Un", timeout=15
             )
-            assert "Sources: S1" in embed_text(reply)
+            assert "S1 · Apr 2019 · /sources" in embed_text(reply)
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=30)
