@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import quotas
-from bot.briefing import Answer, Line, Section, describe_published
+from bot.answers import Answer, Line, Section
 from bot.errors import BadInput, NotFound
 from bot.extract import Extracted, extract
 from bot.feedmodels import FetchRecord
 from bot.fetch import PAGE_TYPES, Fetched, Fetcher
 from bot.models import Change, Precision, Published, Source, SourceDraft
 from bot.moderation import LIMITS, SOURCE_TEXT_MAX_BYTES, clean, parse_published, parse_url
+from bot.render.common import describe_published
 from bot.store import Store
 from bot.text import strip_control
 from bot.usertext import user
