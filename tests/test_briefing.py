@@ -76,13 +76,17 @@ async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
     assert "The North Korean leader" in line.text
     assert [answer.refs[int(m) - 1].quote for m in line.markers] == ["the North Korean leader"]
     assert [section.heading for section in answer.sections[1:]] == [
-        "Reported",
+        "Key reported facts",
+        "More reported",
         "Views the source attributes to others",
         OPINION_HEADING,
         "Meetings",
     ]
+    # Summary first: role and three reported facts; the rest folded, for the menu.
+    assert [s.folded for s in answer.sections] == [False, False, True, True, True, True]
+    assert len(answer.sections[1].lines) == briefing.KEY_FACTS
     headings_for_kind = {
-        Kind.REPORTED: "Reported",
+        Kind.REPORTED: ("Key reported facts", "More reported"),
         Kind.QUOTE: "In their own words",
         Kind.ATTRIBUTED: "Views the source attributes to others",
         Kind.OPINION: OPINION_HEADING,
@@ -96,7 +100,8 @@ async def test_who_kim_groups_facts_by_kind(store: Store) -> None:
     for heading, line, fact_id in lines:
         fact = await store.fact(fact_id, None)
         assert fact is not None
-        assert heading == headings_for_kind[fact.kind]
+        expected = headings_for_kind[fact.kind]
+        assert heading in expected if isinstance(expected, tuple) else heading == expected
         if fact.kind is Kind.OPINION:
             assert kind_text(line) == "Author's opinion"
         elif fact.kind is Kind.ATTRIBUTED:

@@ -55,7 +55,9 @@ async def test_who_kim(console: Console) -> None:
     assert "Citations:" in reply
     assert "Kim Jong Un turns to Putin ahead of the Vladivostok summit (title ours)" in reply
     # Opinion comes after reporting and is headed as opinion.
-    assert reply.index("Reported:") < reply.index("The author's opinion (not established fact):")
+    assert reply.index("Key reported facts:") < reply.index(
+        "The author's opinion (not established fact):"
+    )
 
 
 async def test_who_with_a_typo_suggests(console: Console) -> None:

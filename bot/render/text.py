@@ -79,7 +79,9 @@ def _shown_in_full(answer: Answer) -> set[str]:
     """Markers whose quote a line already shows verbatim (`fact`'s "Verbatim from the
     source"), so the Citations list does not repeat it."""
     texts = {plain(line.text) for section in answer.sections for line in section.lines}
-    return {ref.marker for ref in answer.refs if quoted(ref.quote) in texts}
+    # A marker may stand for several passages: shown only if each of them is.
+    unshown = {ref.marker for ref in answer.refs if quoted(ref.quote) not in texts}
+    return {ref.marker for ref in answer.refs} - unshown
 
 
 def render(answer: Answer, width: int | None = None) -> str:

@@ -143,6 +143,20 @@ def cited_facts(message: dict) -> set[int]:
     return {int(item[1:]) for item in items if item.startswith("f")}
 
 
+async def open_folded(world: World, message: dict, key: str, user: int | None = None) -> str:
+    """Pick `key` ("quotes", "views"…) in a summary's menu; the private answer's text."""
+    menu = next(
+        c
+        for row in message.get("components") or []
+        for c in row.get("components", [])
+        if c["type"] == 3
+    )
+    pick = await world.fake.select_menu(
+        int(message["channel_id"]), user or world.alice, message["id"], menu["custom_id"], [key]
+    )
+    return embed_text(await world.fake.wait_for_interaction_response(pick, timeout=10))
+
+
 def bullets(text: str) -> int:
     """How many answer lines (bullets) a message's text shows."""
     return sum(line.startswith("• ") for line in text.splitlines())

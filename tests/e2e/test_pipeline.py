@@ -4,10 +4,11 @@ facts, cited and labelled, and the next digest lists them as added."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from tests.conftest import FIXED_NOW
-from tests.e2e.conftest import World, button_ids, embed_text
+from tests.e2e.conftest import World, button_ids, embed_text, open_folded
 from tests.e2e.test_digest import NEXT_9AM_KST, digests_in, new_channel, set_digest
 from tests.e2e.test_digest import quiet as quiet_digests
 from tests.e2e.test_digest import tick as tick_digests
@@ -87,11 +88,13 @@ async def test_follow_draft_review_and_members_and_the_digest_see_the_facts(
     assert f"3 accepted · {total - 3} skipped · 0 pending" in embed_text(page)
 
     # Members see the facts, cited and labelled.
-    who = embed_text(await world.ask("!who putin", user=world.alice))
-    assert "*Quote: Vladimir Putin:*" in who and "whatever anyone in the West" in who
+    summary = await world.ask("!who putin", user=world.alice)
+    assert "1 quote" in embed_text(summary)  # folded, one pick away
+    who = await open_folded(world, summary, "quotes")
+    assert "— Vladimir Putin [" in who and "whatever anyone in the West" in who
     found = embed_text(await world.ask("!search rail link", user=world.dave))
-    assert "*Reported:*" in found and "Tumen River" in found
-    assert "Koreas and Russia to reopen Tumen rail link" in found  # the cited source
+    assert "• 📰 " in found and "Tumen River" in found
+    assert re.search(r"S[2-9] · [^\n]*· /sources", found)  # the cited source, in the footer
     analysts = embed_text(await world.ask("!who analysts", user=world.alice))
     assert "Russian grain and fuel" in analysts
 
@@ -100,7 +103,11 @@ async def test_follow_draft_review_and_members_and_the_digest_see_the_facts(
     await tick_digests(world)
     digest = "\n".join(embed_text(m) for m in digests_in(world, digests))
     for fact_id in accepted:
-        assert f"(fact {fact_id})" in digest
+        added = await world.bot.store.fact(fact_id, world.guild)
+        assert added is not None
+        # A quote shows its words verbatim; other kinds their statement.
+        shown = added.citations[0].quote if added.kind.value == "quote" else added.statement
+        assert shown.split(",")[0][:40] in digest
 
 
 def _button(message: dict, action: str) -> str:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import discord
 
 from tests.conftest import FIXED_NOW
-from tests.e2e.conftest import World, button_ids, embed_text
+from tests.e2e.conftest import World, button_ids, cited_facts, embed_text, open_folded
 from tests.e2e.test_digest import NEXT_9AM_KST, digests_in, new_channel, quiet, set_digest, tick
 
 ARTICLE = (
@@ -132,20 +132,22 @@ async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
     assert "3 accepted · 3 skipped · 0 pending" in embed_text(page)
 
     # Members see the new facts, cited and labelled.
-    search = embed_text(await world.ask("!search rail link", user=world.alice))
-    assert "*Reported:* North Korea and Russia agreed on Monday" in search
-    assert "Tumen River" in search and f"(fact {first_id})" in search
-    assert "S2: Rail link across the Tumen; 26 November 2026" in search
-    who = embed_text(await world.ask("!who putin", user=world.alice))
-    assert "*Quote: Vladimir Putin:*" in who and "whatever anyone says" in who
-    assert f"(fact {third_id})" in who
+    found = await world.ask("!search rail link", user=world.alice)
+    search = embed_text(found)
+    assert "• 📰 North Korea and Russia agreed on Monday" in search
+    assert "Tumen River" in search and first_id in cited_facts(found)
+    assert "S2 · 26 Nov 2026 · /sources" in search
+    summary = await world.ask("!who putin", user=world.alice)
+    assert third_id in cited_facts(summary)
+    who = await open_folded(world, summary, "quotes")
+    assert "— Vladimir Putin [" in who and "whatever anyone says" in who
     putin = embed_text(await world.ask(f"!fact {third_id}", user=world.alice))
     assert EDITED in putin and "whatever anyone says" in putin
     assert "Vladimir Putin" in putin
     analysts = embed_text(await world.ask(f"!fact {second_id}", user=world.dave))
     assert "Analysts" in analysts and "Russian grain before the winter" in analysts
     holders = embed_text(await world.ask("!who analysts", user=world.dave))
-    assert "Russian grain before the winter" in holders and f"(fact {second_id})" in holders
+    assert "Russian grain before the winter" in holders
     # Only three facts were added, and only in this server.
     assert (await world.bot.store.counts(world.guild)).facts == SEED_FACTS + 3
     assert (await world.bot.store.counts(world.guild_b)).facts == SEED_FACTS
@@ -156,8 +158,12 @@ async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
     await tick(world)
     digest = "\n".join(embed_text(m) for m in digests_in(world, digests))
     for fact_id in (first_id, second_id, third_id):
-        assert f"(fact {fact_id})" in digest
-    assert "Quote: Vladimir Putin" in digest and "whatever anyone says" in digest
+        added = await world.bot.store.fact(fact_id, world.guild)
+        assert added is not None
+        # A quote shows its words verbatim; other kinds their statement.
+        shown = added.citations[0].quote if added.kind.value == "quote" else added.statement
+        assert shown.split(",")[0][:40] in digest
+    assert "— Vladimir Putin [" in digest and "whatever anyone says" in digest
 
 
 async def test_nobody_but_the_opener_can_press_or_submit(world: World) -> None:
