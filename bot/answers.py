@@ -68,6 +68,7 @@ class Line:
     when_label: str = "When"
     at: datetime | None = None  # the moment of an audit entry
     source: Source | None = None  # a line describing a source
+    published: Source | None = None  # a line giving when this source was published
     labels: list[Label] = field(default_factory=list)  # public record / inferred
     detail: bool = False  # show a public-record note and URL, not just the label
     source_ids: tuple[int, ...] = ()  # what the line speaks for, for `as of`

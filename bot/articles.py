@@ -23,7 +23,6 @@ from bot.feedmodels import FetchRecord
 from bot.fetch import PAGE_TYPES, Fetched, Fetcher
 from bot.models import Change, Precision, Published, Source, SourceDraft
 from bot.moderation import LIMITS, SOURCE_TEXT_MAX_BYTES, clean, parse_published, parse_url
-from bot.render.common import describe_published
 from bot.store import Store
 from bot.text import strip_control
 from bot.usertext import user
@@ -216,7 +215,7 @@ def extracted_answer(source: Source, record: FetchRecord, *, note: str = "") -> 
         Line(f"Title: {user(source.title)}{ours}"),
         Line(f"Author: {user(source.author) if source.author else 'not found'}"),
         Line(f"Publisher: {user(source.publisher) if source.publisher else 'not found'}"),
-        Line(f"Published: {describe_published(source)}"),
+        Line("Published: ", published=source),
         Line(f"Fetched: {source.url or 'URL not kept'} at {record.fetched_at:%Y-%m-%d %H:%M} UTC"),
         Line(f"Text: {len(text):,} characters, sha256 {record.body_sha256[:16]}… of the page"),
     ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import pictures
-from bot.briefing import Answer
+from bot.answers import Answer
 from bot.digests import ChannelGone, DigestDispatcher, Posted, nonce_for
 from bot.feedmodels import Feed, FeedItem
 from bot.feeds import FeedDispatcher

@@ -37,6 +37,7 @@ ADAPTERS = {
 }
 FRONT_ENDS = {"bot.cli", "bot.console", "bot.build", "bot.export", "bot.__main__"}
 SHARED = {
+    "bot.answers",
     "bot.models",
     "bot.errors",
     "bot.text",

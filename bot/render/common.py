@@ -182,6 +182,8 @@ def line_body(line: Line, bold: Callable[[str], str] = _plain) -> str:
     """What a line says, before its kind, markers and labels: its lead ("Kim Jong Un:"),
     its text, the source or the audit time it describes."""
     text = describe_source(line.source) if line.source is not None else line.text
+    if line.published is not None:
+        text += describe_published(line.published)
     if line.at is not None:
         text = f"{audit_time(line.at)}, {text}"
     if line.lead:
