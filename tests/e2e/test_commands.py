@@ -354,7 +354,7 @@ async def test_page_buttons_from_before_a_restart_say_they_expired(world: World)
     click is told so, privately, instead of "This interaction failed"; a live one still
     turns the page."""
     await add_long_kim_facts(world, 8)
-    answer = await world.ask("!who kim", user=world.alice)
+    answer = await world.ask("!search padding", user=world.alice)
     await world.restart()
     click = await world.fake.click_button(world.channel, world.alice, answer["id"], "answer:next")
     reply = await world.fake.wait_for_interaction_response(click, timeout=3.2)
@@ -362,7 +362,7 @@ async def test_page_buttons_from_before_a_restart_say_they_expired(world: World)
     assert "These buttons have expired" in reply["content"]
     assert PAGE.search(footer(world.fake.find_message(answer["id"]))).group(1) == "1"
 
-    fresh = await world.ask("!who kim", user=world.alice)
+    fresh = await world.ask("!search padding", user=world.alice)
     mine = await world.fake.click_button(world.channel, world.alice, fresh["id"], "answer:next")
     assert "Page 2/" in footer(await world.fake.wait_for_interaction_response(mine, timeout=10))
 
