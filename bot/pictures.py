@@ -17,7 +17,8 @@ from datetime import datetime
 
 import discord
 
-from bot.briefing import Answer, is_over
+from bot.answers import Answer
+from bot.briefing import is_over
 from bot.dates import as_local
 from bot.models import Meeting, Source
 from bot.render.picture import timeline_png

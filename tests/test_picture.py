@@ -15,7 +15,7 @@ from bot import briefing, pictures
 from bot.pictures import timeline_picture
 from bot.render import picture
 from bot.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 
 def decoded(png: bytes) -> Image.Image:
@@ -81,9 +81,9 @@ def test_characters_the_font_lacks_show_as_question_marks() -> None:
 
 
 async def test_an_answer_citing_no_meeting_has_no_picture(store: Store) -> None:
-    answer = await briefing.sanctions(store, None)
+    answer = await briefing.sanctions(store, asking(None))
     assert await timeline_picture(store, answer, None, FIXED_NOW, title="x") is None
-    timeline = await briefing.timeline(store, None, FIXED_NOW)
+    timeline = await briefing.timeline(store, asking(None, FIXED_NOW))
     png = await timeline_picture(store, timeline, None, FIXED_NOW, title="Timeline")
     assert png is not None and decoded(png).size[0] == picture.WIDTH
 
@@ -100,7 +100,7 @@ async def test_drawn_off_the_event_loop_once_per_day_and_content(
 
     monkeypatch.setattr(pictures, "timeline_png", counting)
     monkeypatch.setattr(pictures, "_drawn", pictures.OrderedDict())
-    answer = await briefing.timeline(store, None, FIXED_NOW)
+    answer = await briefing.timeline(store, asking(None, FIXED_NOW))
     first = await timeline_picture(store, answer, None, FIXED_NOW, title="Timeline")
     again = await timeline_picture(store, answer, None, FIXED_NOW, title="Timeline")
     assert first == again and len(threads) == 1

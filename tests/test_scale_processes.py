@@ -13,7 +13,7 @@ from bot import briefing, moderation
 from bot.cache import OUTSIDE_CHECK, AnswerCache
 from bot.models import Change
 from bot.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, asking
 
 ROOT = Path(__file__).resolve().parents[1]
 GUILD = 77
@@ -65,7 +65,7 @@ async def test_a_write_in_another_process_is_answered_within_a_second(store: Sto
     cache = AnswerCache(store)  # the real one-second check, not patched
 
     def build() -> object:
-        return briefing.search(store, "wholly novel phrase", GUILD)
+        return briefing.search(store, asking(GUILD), "wholly novel phrase")
 
     assert not (await cache.get(("search", "x"), build, guild_id=GUILD)).answer.found
     generation = store.generation
