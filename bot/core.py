@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import discord
 import yarl
@@ -288,6 +288,15 @@ class BriefingBot(commands.AutoShardedBot):
     async def is_curator(self, user: discord.abc.User) -> bool:
         """Curators keep the shared facts: the application owner and BRIEFING_OWNER_IDS."""
         return user.id in self.config.owner_ids or await self.is_owner(user)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Drop events once closing: discord.py announces `ready` up to two seconds after
+        connecting, and a bot stopped before then has no loop left to run its handlers on
+        (they would be coroutines nobody awaits)."""
+        if self.is_closed():
+            log.debug("closing: not running %s", event_name)
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_ready(self) -> None:
         log.info(
