@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ import discord
 import pytest
 
 from bot.config import Config
-from bot.core import BriefingBot
+from bot.core import BriefingBot, running_handlers
 from tests.conftest import FIXED_NOW
 from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
 
@@ -76,6 +76,17 @@ class World:
         )
         return await self.fake.wait_for_interaction_response(inter, timeout=10)
 
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until nothing is in flight: no handler of the bot (command, event, button,
+        modal) is running and the fake is answering no request. A retried send, a further
+        page or a notice after a command all happen inside one of these, so once settled
+        what the fake holds is final, and a test may assert that nothing more came."""
+
+        def idle() -> bool:
+            return not running_handlers() and all(call.status for call in self.fake.calls)
+
+        await wait_until(idle, timeout, "the bot and the fake to have nothing in flight")
+
     async def restart(self) -> None:
         """Stop the bot and start a new process-equivalent on the same store file."""
         await stop_client(self.bot, self.extra.pop("task", None))
@@ -84,6 +95,18 @@ class World:
 
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+async def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, step: float = 0.005
+) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(step)
 
 
 async def start_bot_process(

@@ -14,7 +14,6 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.e2e.conftest import (  # noqa: F401  (fixture re-export)
     World,
     embed_text,
     start_bot_process,
+    wait_until,
     world,
 )
 from tests.fakediscord import FakeDiscord
@@ -144,17 +144,6 @@ async def quiet(fake: FakeDiscord, channel: int, seconds: float = 0.3) -> list[d
     """Wait a little, then every bot message/edit in the channel so far."""
     await asyncio.sleep(seconds)
     return fake.messages(channel)
-
-
-async def wait_until(
-    condition: Callable[[], bool], timeout: float, what: str, step: float = 0.005
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(step)
 
 
 async def stored_state(w: World) -> tuple:
