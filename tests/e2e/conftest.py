@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ import pytest
 
 from bot.config import Config
 from bot.core import BriefingBot, running_handlers
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, wait_until
 from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
 
 MANAGE_MESSAGES = discord.Permissions(manage_messages=True).value
@@ -95,18 +95,6 @@ class World:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def wait_until(
-    condition: Callable[[], bool], timeout: float, what: str, step: float = 0.005
-) -> None:
-    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(step)
 
 
 async def start_bot_process(

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import discord
 
+from tests.conftest import wait_until  # noqa: F401  (re-exported)
 from tests.e2e.conftest import (  # noqa: F401  (fixture re-export)
     World,
     embed_text,
     start_bot_process,
-    wait_until,
     world,
 )
 from tests.fakediscord import FakeDiscord
