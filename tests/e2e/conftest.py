@@ -131,6 +131,12 @@ async def start_bot_process(
     )
 
 
+async def settled_messages(world: World, channel: int) -> list[dict]:
+    """Every bot message and edit in `channel`, once nothing is in flight (see settle)."""
+    await world.settle()
+    return world.fake.messages(channel)
+
+
 def make_bot(fake: FakeDiscord, db_path: Path, clock: MutableClock) -> BriefingBot:
     config = Config(token="fake-token", api_base=fake.api_base, db_path=db_path)
     return BriefingBot(config, clock=clock)

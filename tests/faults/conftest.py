@@ -23,6 +23,7 @@ from tests.conftest import wait_until  # noqa: F401  (re-exported)
 from tests.e2e.conftest import (  # noqa: F401  (fixture re-export)
     World,
     embed_text,
+    settled_messages,
     start_bot_process,
     world,
 )
@@ -138,12 +139,6 @@ class LoopLag:
             f"the loop was held for {self.worst * 1000:.0f} ms of CPU by {self.culprit}; "
             f"for {self.worst_wall * 1000:.0f} ms of wall time by {self.wall_culprit}"
         )
-
-
-async def quiet(fake: FakeDiscord, channel: int, seconds: float = 0.3) -> list[dict]:
-    """Wait a little, then every bot message/edit in the channel so far."""
-    await asyncio.sleep(seconds)
-    return fake.messages(channel)
 
 
 async def stored_state(w: World) -> tuple:
