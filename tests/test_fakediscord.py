@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
+from tests.fakediscord import FakeDiscord, pointed_at, run_client, settle, stop_client
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 
@@ -294,7 +293,7 @@ async def test_429_is_retried_and_answer_arrives_once(world: World) -> None:
     fake = world.fake
     fake.fail_next("POST", MESSAGES_POST, status=429, retry_after=0.2)
     await say(world, "!ping", "pong")
-    await asyncio.sleep(0.3)
+    await settle(world.fake)
     posts = fake.calls_to("POST", MESSAGES_POST)
     assert [(c.status, c.injected) for c in posts] == [(429, True), (200, False)]
     assert [m["content"] for m in fake.messages(world.channel)] == ["pong"]

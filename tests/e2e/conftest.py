@@ -20,9 +20,9 @@ import discord
 import pytest
 
 from bot.config import Config
-from bot.core import BriefingBot, running_handlers
-from tests.conftest import FIXED_NOW, wait_until
-from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
+from bot.core import BriefingBot
+from tests.conftest import FIXED_NOW
+from tests.fakediscord import FakeDiscord, pointed_at, run_client, settle, stop_client
 
 MANAGE_MESSAGES = discord.Permissions(manage_messages=True).value
 
@@ -77,15 +77,9 @@ class World:
         return await self.fake.wait_for_interaction_response(inter, timeout=10)
 
     async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until nothing is in flight: no handler of the bot (command, event, button,
-        modal) is running and the fake is answering no request. A retried send, a further
-        page or a notice after a command all happen inside one of these, so once settled
-        what the fake holds is final, and a test may assert that nothing more came."""
-
-        def idle() -> bool:
-            return not running_handlers() and all(call.status for call in self.fake.calls)
-
-        await wait_until(idle, timeout, "the bot and the fake to have nothing in flight")
+        """Wait until the bot runs no handler and the fake answers no request, so a test
+        may assert that nothing more came (see tests.fakediscord.settle)."""
+        await settle(self.fake, timeout)
 
     async def restart(self) -> None:
         """Stop the bot and start a new process-equivalent on the same store file."""

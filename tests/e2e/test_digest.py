@@ -19,8 +19,8 @@ import pytest
 from bot import moderation, settings
 from bot.digests import DigestDispatcher, TickReport, nonce_for
 from bot.models import Change
-from tests.conftest import FIXED_NOW
-from tests.e2e.conftest import World, embed_text, wait_until
+from tests.conftest import FIXED_NOW, wait_until
+from tests.e2e.conftest import World, embed_text
 
 REFUSED = "Only this server's moderators"
 # FIXED_NOW is 2026-11-27 12:00 UTC = 21:00 KST; 09:00 KST next is 2026-11-28 00:00 UTC.
