@@ -37,8 +37,12 @@ async def test_closing_right_after_connecting_leaves_no_event_unrun(world: World
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             await world.restart()
-            await world.restart()  # the first new bot is closed before it was ready
-            await asyncio.sleep(READY_DELAY + 0.5)  # when its `ready` was due
+            closed = world.bot
+            await world.restart()  # that new bot is closed before it was ready
+            # discord.py's pending announcement of `ready` (its only handle on it)
+            announcing = closed._connection._ready_task
+            assert announcing is not None, "the bot was ready already: nothing tested"
+            await asyncio.wait_for(announcing, READY_DELAY + 5)
             gc.collect()
     finally:
         loop.set_exception_handler(None)
