@@ -639,8 +639,8 @@ def _check_statement_stated(fact: FactSpec, spellings: list[tuple[str, list[str]
         missing.append(match.group() if "." in match.group()[:-1] else word)
     if not missing:
         return []
-    names = ", ".join(f"'{word}'" for word in dict.fromkeys(missing))
+    uncited = ", ".join(f"'{word}'" for word in dict.fromkeys(missing))
     return [
-        f"fact '{fact.key}': the statement has {names}, which no citation contains; cite a "
+        f"fact '{fact.key}': the statement has {uncited}, which no citation contains; cite a "
         "passage that does, or label it (public_record = { note = ... } or inferred = ...)"
     ]
