@@ -155,8 +155,9 @@ def fact(
 
 
 def when(row: Row) -> When:
+    """A meeting's time; every meeting has a start (ValueError for a row without one)."""
     return When(
-        start=parse_iso(row["starts_at"]),
+        start=datetime.fromisoformat(str(row["starts_at"])),
         tz=str(row["tz"]),
         precision=Precision(str(row["precision"])),
         end=parse_iso(row["ends_at"]),
