@@ -680,7 +680,7 @@ def _with_entities(candidate: Candidate, aliases: Sequence[Alias], context: _Con
     ids = tuple(dict.fromkeys(m.entity_id for m in mentions))
     subjects = [m for m in mentions if m.name.casefold() not in holder] or mentions
     people = [m for m in subjects if m.type == "person"]
-    chosen = (people or subjects or [None])[0]
+    chosen = next(iter(people or subjects), None)
     if chosen is not None:
         context.subject = (chosen.entity_id, chosen.name)
     carried = context.subject if _PRONOUN.search(candidate.quote) else None

@@ -63,22 +63,22 @@ async def attached_text(
 class MetadataForm(discord.ui.Modal, title="Correct the metadata"):
     """The fields a page's metadata may get wrong; the text itself is never edited here."""
 
-    source_title = discord.ui.TextInput(
+    source_title: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Title", custom_id="title", max_length=moderation.LIMITS["title"]
     )
-    author = discord.ui.TextInput(
+    author: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Author (blank: unknown)",
         custom_id="author",
         required=False,
         max_length=articles.META_LIMIT,
     )
-    publisher = discord.ui.TextInput(
+    publisher: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Publisher (blank: unknown)",
         custom_id="publisher",
         required=False,
         max_length=articles.META_LIMIT,
     )
-    published = discord.ui.TextInput(
+    published: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Published (e.g. 2026-11-24; blank: unknown)",
         custom_id="published",
         required=False,
