@@ -32,6 +32,14 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def returned(row: Row | None) -> Row:
+    """The row a statement always gives back (INSERT … RETURNING, a PRAGMA, a row
+    just written); LookupError if SQLite gave none."""
+    if row is None:
+        raise LookupError("SQLite returned no row where one was certain")
+    return row
+
+
 def parse_iso(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
