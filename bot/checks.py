@@ -167,9 +167,9 @@ def moderator_only():
 
 async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
     """The guild id a change applies to, or None for the shared facts (curators only)."""
-    wants_global = (scope or "").strip().lower() == GLOBAL_SCOPE or ctx.guild is None
-    if not wants_global:
-        return ctx.guild.id  # type: ignore[union-attr]
+    wants_global = (scope or "").strip().lower() == GLOBAL_SCOPE
+    if ctx.guild is not None and not wants_global:
+        return ctx.guild.id
     if not await ctx.bot.is_curator(ctx.author):
         raise NotModerator(SHARED_ONLY_CURATORS)
     return None

@@ -46,7 +46,7 @@ class BriefingContext(commands.Context):
         else:
             self.deadline.cancel()
 
-    async def send(self, *args: Any, **kwargs: Any) -> discord.Message:  # type: ignore[override]
+    async def send(self, *args: Any, **kwargs: Any) -> discord.Message:
         await self.settle_deadline()
         return await super().send(*args, **kwargs)
 

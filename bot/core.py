@@ -190,7 +190,7 @@ class BriefingBot(commands.AutoShardedBot):
         self.in_flight.enter()
         await super().process_commands(message)
 
-    async def get_context(self, origin, /, *, cls=BriefingContext):  # type: ignore[override]
+    async def get_context(self, origin, /, *, cls=BriefingContext):
         return await super().get_context(origin, cls=cls)
 
     async def login(self, token: str) -> None:

@@ -109,7 +109,7 @@ class ChannelPoster:
         ref = footer_ref(claim.nonce)
         me = self.client.user
         found: Posted = {}
-        async for message in channel.history(limit=HISTORY_LIMIT, after=after):  # type: ignore[attr-defined]
+        async for message in channel.history(limit=HISTORY_LIMIT, after=after):
             if me is None or message.author.id != me.id:
                 continue
             for embed in message.embeds:

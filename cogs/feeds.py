@@ -8,13 +8,14 @@ import contextlib
 import logging
 import re
 from datetime import timedelta
+from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot import articles, feeds
 from bot.checks import limiter, may_moderate, moderator_cooldown, moderator_only
-from bot.context import BriefingContext
+from bot.context import BriefingContext, GuildContext
 from bot.core import BriefingBot
 from bot.delivery import feed_dispatcher
 from bot.errors import BadInput, BriefingError
@@ -67,7 +68,7 @@ class DraftButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> DraftButton:
         return cls(int(match.group("item")))
 
@@ -238,9 +239,9 @@ class Feeds(commands.Cog):
     @commands.hybrid_group(name="feed", fallback="list", invoke_without_command=True)
     @commands.guild_only()
     @moderator_only()
-    async def feed(self, ctx: BriefingContext) -> None:
+    async def feed(self, ctx: GuildContext) -> None:
         """The feeds this server follows."""
-        found = await ctx.act(feeds.feeds_of, ctx.guild.id)  # type: ignore[union-attr]
+        found = await ctx.act(feeds.feeds_of, ctx.guild.id)
         if not found:
             await ctx.send_text("This server follows no feeds. Add one with `feed add <url>`.")
             return
@@ -255,7 +256,7 @@ class Feeds(commands.Cog):
     @moderator_cooldown()
     async def add(
         self,
-        ctx: BriefingContext,
+        ctx: GuildContext,
         url: str,
         channel: discord.TextChannel | None = None,
         every: str | None = None,
@@ -303,7 +304,7 @@ class Feeds(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     @moderator_cooldown()
-    async def remove(self, ctx: BriefingContext, feed_id: RowId) -> None:
+    async def remove(self, ctx: GuildContext, feed_id: RowId) -> None:
         """Stop following a feed (its posted items stay in the channel)."""
         await ctx.act(feeds.unfollow, ctx.change(ctx.scope), feed_id)
         await ctx.send_text(f"Feed {feed_id} removed; nothing more will be posted from it.")

@@ -10,6 +10,7 @@ commands spread them over several members.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 
