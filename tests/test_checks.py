@@ -12,6 +12,7 @@ import pytest
 from bot import checks
 from bot.checks import UserBuckets
 from bot.errors import BadInput, NotFound
+from bot.models import RowOwner, Table
 
 
 class Clock:
@@ -78,8 +79,10 @@ class Store:
     async def mod_role(self, guild_id: int) -> int | None:
         return self.mod_roles.get(guild_id)
 
-    async def row_guild(self, table: str, row_id: int) -> int | bool | None:
-        return self.rows.get((table, row_id), False)
+    async def row_owner(self, table: Table, row_id: int) -> RowOwner | None:
+        if (table, row_id) not in self.rows:
+            return None
+        return RowOwner(self.rows[(table, row_id)])
 
 
 def context(author: object, guild: int | None = GUILD, store: Store | None = None) -> object:
@@ -89,7 +92,7 @@ def context(author: object, guild: int | None = GUILD, store: Store | None = Non
     store = store or Store()
     bot = SimpleNamespace(is_curator=is_curator, store=store)
     place = SimpleNamespace(id=guild) if guild is not None else None
-    return SimpleNamespace(bot=bot, store=store, author=author, guild=place, scope=guild)
+    return SimpleNamespace(bot=bot, author=author, guild=place, scope=guild)
 
 
 @pytest.mark.parametrize(
@@ -139,37 +142,37 @@ async def test_only_curators_write_the_shared_facts() -> None:
             await checks.write_scope(refused, "global")  # type: ignore[arg-type]
 
 
-ROWS = {("facts", 1): None, ("facts", 2): GUILD, ("facts", 3): OTHER_GUILD}
+ROWS = {(Table.FACTS, 1): None, (Table.FACTS, 2): GUILD, (Table.FACTS, 3): OTHER_GUILD}
 
 
 async def test_a_row_is_changed_in_its_own_scope() -> None:
     store = Store(rows=ROWS)
     moderator = context(Member(manage_messages=True), store=store)
-    assert await checks.scope_of_row(moderator, "fact", 2) == GUILD  # type: ignore[arg-type]
+    assert await checks.scope_of_row(moderator, Table.FACTS, 2) == GUILD  # type: ignore[arg-type]
     curator = context(SimpleNamespace(id=CURATOR), store=store)
-    assert await checks.scope_of_row(curator, "fact", 1) is None  # type: ignore[arg-type]
+    assert await checks.scope_of_row(curator, Table.FACTS, 1) is None  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("row_id", [3, 404], ids=["another-servers", "missing"])
 async def test_another_servers_row_is_as_invisible_as_a_missing_one(row_id: int) -> None:
     moderator = context(Member(manage_messages=True), store=Store(rows=ROWS))
     with pytest.raises(NotFound, match="There is no fact here"):
-        await checks.scope_of_row(moderator, "fact", row_id)  # type: ignore[arg-type]
+        await checks.scope_of_row(moderator, Table.FACTS, row_id)  # type: ignore[arg-type]
     curator = context(SimpleNamespace(id=CURATOR), store=Store(rows=ROWS))
     with pytest.raises(NotFound):
-        await checks.scope_of_row(curator, "fact", row_id)  # type: ignore[arg-type]
+        await checks.scope_of_row(curator, Table.FACTS, row_id)  # type: ignore[arg-type]
 
 
 async def test_a_shared_row_needs_a_curator() -> None:
     moderator = context(Member(manage_guild=True), store=Store(rows=ROWS))
     with pytest.raises(checks.NotModerator, match="shared by every server"):
-        await checks.scope_of_row(moderator, "fact", 1)  # type: ignore[arg-type]
+        await checks.scope_of_row(moderator, Table.FACTS, 1)  # type: ignore[arg-type]
 
 
 async def test_scope_global_on_a_servers_own_row_is_refused_not_ignored() -> None:
     moderator = context(Member(manage_messages=True), store=Store(rows=ROWS))
     with pytest.raises(BadInput, match="belongs to this server"):
-        await checks.scope_of_row(moderator, "fact", 2, "global")  # type: ignore[arg-type]
+        await checks.scope_of_row(moderator, Table.FACTS, 2, "global")  # type: ignore[arg-type]
 
 
 # --- the shared limiters ----------------------------------------------------------------
