@@ -115,7 +115,8 @@ class Facts(commands.Cog):
         ctx.interaction, ctx.deadline, ctx.deferring = interaction, None, False
         await self.bot._start_deadline(ctx)  # deferred, as a slash command is, if slow
         try:
-            await self.submit_form(ctx, form, submitted_values(interaction.data))
+            values = submitted_values(interaction.data)
+            await self.submit_form(ctx, interaction.user, form, values)
         except Exception as error:
             with contextlib.suppress(discord.HTTPException):
                 await ctx.send_error(refusal(error))
@@ -123,11 +124,14 @@ class Facts(commands.Cog):
             await ctx.settle_deadline()
 
     async def submit_form(
-        self, ctx: BriefingContext, form: OpenForm[PendingFact], values: dict[str, str]
+        self,
+        ctx: BriefingContext,
+        user: discord.User | discord.Member,
+        form: OpenForm[PendingFact],
+        values: dict[str, str],
     ) -> None:
-        """Checked again at submit: still a moderator (as the member is now), and a
-        curator for the shared facts."""
-        user = ctx.interaction.user  # type: ignore[union-attr]
+        """Checked again at submit: still a moderator (`user`, the member who submitted,
+        as they are now), and a curator for the shared facts."""
         if not await may_moderate(self.bot, user):
             raise NotModerator(NOT_MODERATOR)
         if form.scope is None and not await self.bot.is_curator(user):

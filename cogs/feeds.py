@@ -73,7 +73,8 @@ class DraftButton(
         return cls(int(match.group("item")))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Feeds")  # type: ignore[attr-defined]
+        client = interaction.client
+        cog = client.get_cog("Feeds") if isinstance(client, commands.Bot) else None
         if isinstance(cog, Feeds):
             await cog.draft(interaction, self.item_id)
 
@@ -138,14 +139,18 @@ class Feeds(commands.Cog):
                 raise ChannelGone(f"channel {feed.channel_id} was deleted") from None
             except discord.Forbidden:
                 raise ChannelGone(f"the bot can no longer see <#{feed.channel_id}>") from None
-        guild = getattr(channel, "guild", None)
-        if guild is None or guild.id != feed.guild_id:
+        if (
+            not isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            or channel.guild.id != feed.guild_id
+        ):
             raise ChannelGone(f"channel {feed.channel_id} is not in this server")
-        if guild.me is not None:
-            permissions = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelGone(f"channel {feed.channel_id} is not one messages can be posted in")
+        if channel.guild.me is not None:
+            permissions = channel.permissions_for(channel.guild.me)
             if not (permissions.send_messages and permissions.embed_links):
                 raise ChannelGone(f"the bot may no longer post embeds in <#{feed.channel_id}>")
-        return channel  # type: ignore[return-value]
+        return channel
 
     async def post(self, feed: Feed, item: FeedItem) -> int:
         channel = await self._channel(feed)
