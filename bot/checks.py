@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 
 import discord
 from discord.ext import commands
+from discord.ext.commands.bot import BotBase
 
 from bot.errors import BadInput, no_such_row
 from bot.models import Table
@@ -85,10 +86,10 @@ class UserBuckets:
             del self._uses[oldest]
 
 
-_LIMITERS: WeakKeyDictionary[commands.Bot, dict[str, UserBuckets]] = WeakKeyDictionary()
+_LIMITERS: WeakKeyDictionary[BotBase, dict[str, UserBuckets]] = WeakKeyDictionary()
 
 
-def limiter(bot: commands.Bot, name: str) -> UserBuckets:
+def limiter(bot: BotBase, name: str) -> UserBuckets:
     """The bot's shared per-user limiter `name` ("read" or "moderator")."""
     kinds = _LIMITERS.setdefault(bot, {})
     if name not in kinds:

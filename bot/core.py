@@ -63,6 +63,11 @@ def intents(message_commands: bool = True) -> discord.Intents:
     return chosen
 
 
+def shard_ids_of(config: Config) -> dict[str, Any]:
+    """The shards this process runs, as discord.py's keyword; none given: all of them."""
+    return {} if config.shard_ids is None else {"shard_ids": list(config.shard_ids)}
+
+
 def prefix_of(config: Config) -> Callable:
     """`!who kim` and `@Briefing who kim`; only the latter without message commands."""
     if config.message_commands:
@@ -140,7 +145,7 @@ class BriefingBot(commands.AutoShardedBot):
             command_prefix=prefix_of(config),
             intents=intents(config.message_commands),
             shard_count=config.shard_count,
-            shard_ids=list(config.shard_ids) if config.shard_ids is not None else None,
+            **shard_ids_of(config),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             case_insensitive=True,
