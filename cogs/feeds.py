@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 from discord.ext import commands
+from discord.ext.commands.bot import BotBase
 
 from bot import articles, feeds
 from bot.checks import limiter, may_moderate, moderator_cooldown, moderator_only
@@ -74,7 +75,7 @@ class DraftButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         client = interaction.client
-        cog = client.get_cog("Feeds") if isinstance(client, commands.Bot) else None
+        cog = client.get_cog("Feeds") if isinstance(client, BotBase) else None
         if isinstance(cog, Feeds):
             await cog.draft(interaction, self.item_id)
 
