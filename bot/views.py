@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -141,9 +141,9 @@ class QuotesButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> QuotesButton:
-        return cls(item.custom_id or "")
+        return cls(match.string)  # the whole custom_id: the template matched all of it
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("BriefingBot", interaction.client)

@@ -1,9 +1,11 @@
-"""Shared fixtures: a freshly built store, a copy of data/ to tamper with, a fixed clock."""
+"""Shared fixtures: a freshly built store, a copy of data/ to tamper with, a fixed clock;
+and `wait_until`, how a test waits for something instead of sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,18 @@ from bot.store import Store
 
 # A fixed "now" for tests that must not depend on the day they run.
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+async def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, step: float = 0.005
+) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(step)
 
 
 @pytest.fixture
