@@ -253,7 +253,7 @@ async def who_by_id(store: Store, asker: Asker, entity_id: int) -> Answer:
 
 async def _suggested(store: Store, names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     """The suggested names with the entity each names, for buttons that open them."""
-    out = []
+    out: list[tuple[str, int]] = []
     for name in names[:SUGGESTED_MAX]:
         found = (await store.find_entity(name)).entity
         if found is not None and found.id not in {i for _, i in out}:

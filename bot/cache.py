@@ -129,7 +129,7 @@ class AnswerCache:
                 del self._boundaries[old]
             if len(self._boundaries) > self.size:
                 self._boundaries.clear()
-            moments = set()
+            moments: set[datetime] = set()
             for meeting in await self.store.meetings(guild_id):
                 moments.update((meeting.when.start, meeting.when.finishes()))
             self._boundaries[key] = sorted(moments)

@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 
 import discord
 from discord.ext import commands
+from discord.ext.commands.bot import BotBase
 
 from bot.errors import BadInput, no_such_row
 from bot.models import Table
@@ -85,10 +86,10 @@ class UserBuckets:
             del self._uses[oldest]
 
 
-_LIMITERS: WeakKeyDictionary[commands.Bot, dict[str, UserBuckets]] = WeakKeyDictionary()
+_LIMITERS: WeakKeyDictionary[BotBase, dict[str, UserBuckets]] = WeakKeyDictionary()
 
 
-def limiter(bot: commands.Bot, name: str) -> UserBuckets:
+def limiter(bot: BotBase, name: str) -> UserBuckets:
     """The bot's shared per-user limiter `name` ("read" or "moderator")."""
     kinds = _LIMITERS.setdefault(bot, {})
     if name not in kinds:
@@ -167,9 +168,9 @@ def moderator_only():
 
 async def write_scope(ctx: BriefingContext, scope: str | None) -> int | None:
     """The guild id a change applies to, or None for the shared facts (curators only)."""
-    wants_global = (scope or "").strip().lower() == GLOBAL_SCOPE or ctx.guild is None
-    if not wants_global:
-        return ctx.guild.id  # type: ignore[union-attr]
+    wants_global = (scope or "").strip().lower() == GLOBAL_SCOPE
+    if ctx.guild is not None and not wants_global:
+        return ctx.guild.id
     if not await ctx.bot.is_curator(ctx.author):
         raise NotModerator(SHARED_ONLY_CURATORS)
     return None

@@ -76,7 +76,8 @@ def _quoted(text: str, quote: str) -> tuple[str, int]:
         if end < 0:
             raise ValueError("the closing ' is missing")
         return text[1:end], end
-    out, index = [], 1
+    out: list[str] = []
+    index = 1
     while index < len(text):
         char = text[index]
         if char == '"':
@@ -100,7 +101,7 @@ def _owner_ids(text: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _url(name: str, text: str | None, schemes: tuple[str, ...]) -> str | None:
+def _url(name: str, text: str | None, schemes: tuple[str, str]) -> str | None:
     """A URL with one of `schemes` and a host, or None when unset."""
     if not text:
         return None

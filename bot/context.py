@@ -48,7 +48,7 @@ class BriefingContext(commands.Context):
         else:
             self.deadline.cancel()
 
-    async def send(self, *args: Any, **kwargs: Any) -> discord.Message:  # type: ignore[override]
+    async def send(self, *args: Any, **kwargs: Any) -> discord.Message:
         await self.settle_deadline()
         return await super().send(*args, **kwargs)
 
@@ -170,3 +170,16 @@ class BriefingContext(commands.Context):
             await interaction.followup.send(embed=embed, ephemeral=True)
             return
         await self.send(embed=embed, ephemeral=True)
+
+
+class GuildContext(BriefingContext):
+    """The context of a command that runs only in a server (`@commands.guild_only()`):
+    the server and the member asking are known. Only the type checker sees the
+    difference; at run time every context is a BriefingContext."""
+
+    if TYPE_CHECKING:
+        guild: discord.Guild
+        author: discord.Member
+
+        @property
+        def scope(self) -> int: ...

@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import discord
 import yarl
@@ -61,6 +61,11 @@ def intents(message_commands: bool = True) -> discord.Intents:
     chosen.guild_messages = True
     chosen.message_content = message_commands
     return chosen
+
+
+def shard_ids_of(config: Config) -> dict[str, Any]:
+    """The shards this process runs, as discord.py's keyword; none given: all of them."""
+    return {} if config.shard_ids is None else {"shard_ids": list(config.shard_ids)}
 
 
 def prefix_of(config: Config) -> Callable:
@@ -140,7 +145,7 @@ class BriefingBot(commands.AutoShardedBot):
             command_prefix=prefix_of(config),
             intents=intents(config.message_commands),
             shard_count=config.shard_count,
-            shard_ids=list(config.shard_ids) if config.shard_ids is not None else None,
+            **shard_ids_of(config),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             case_insensitive=True,
@@ -190,7 +195,7 @@ class BriefingBot(commands.AutoShardedBot):
         self.in_flight.enter()
         await super().process_commands(message)
 
-    async def get_context(self, origin, /, *, cls=BriefingContext):  # type: ignore[override]
+    async def get_context(self, origin, /, *, cls=BriefingContext):
         return await super().get_context(origin, cls=cls)
 
     async def login(self, token: str) -> None:
@@ -288,6 +293,15 @@ class BriefingBot(commands.AutoShardedBot):
     async def is_curator(self, user: discord.abc.User) -> bool:
         """Curators keep the shared facts: the application owner and BRIEFING_OWNER_IDS."""
         return user.id in self.config.owner_ids or await self.is_owner(user)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Drop events once closing: discord.py announces `ready` up to two seconds after
+        connecting, and a bot stopped before then has no loop left to run its handlers on
+        (they would be coroutines nobody awaits)."""
+        if self.is_closed():
+            log.debug("closing: not running %s", event_name)
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_ready(self) -> None:
         log.info(

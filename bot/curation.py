@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import MISSING, Field, asdict, dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dateutil import parser as date_parser
 
@@ -28,6 +29,9 @@ from bot.text import (
     normalise_for_match,
     quote_matches_span,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -137,16 +141,14 @@ class Bundle:
     fingerprint: str = ""
 
 
-def spec_hash(spec: object) -> str:
+def spec_hash(spec: DataclassInstance) -> str:
     """A stable digest of one curated item, to tell whether the file changed it.
 
     Fields left at their default are not part of it, so adding an optional field to the
     format does not make every item look changed.
     """
     values = {
-        f.name: getattr(spec, f.name)
-        for f in fields(spec)  # type: ignore[arg-type]
-        if getattr(spec, f.name) != _default(f)
+        f.name: getattr(spec, f.name) for f in fields(spec) if getattr(spec, f.name) != _default(f)
     }
     payload = json.dumps(values, sort_keys=True, ensure_ascii=False, default=_plain)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -161,7 +163,9 @@ def _default(f: Field) -> object:
 
 
 def _plain(value: object) -> object:
-    return asdict(value) if is_dataclass(value) else str(value)  # type: ignore[arg-type]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return str(value)
 
 
 # --- reading -----------------------------------------------------------------------
@@ -639,8 +643,8 @@ def _check_statement_stated(fact: FactSpec, spellings: list[tuple[str, list[str]
         missing.append(match.group() if "." in match.group()[:-1] else word)
     if not missing:
         return []
-    names = ", ".join(f"'{word}'" for word in dict.fromkeys(missing))
+    uncited = ", ".join(f"'{word}'" for word in dict.fromkeys(missing))
     return [
-        f"fact '{fact.key}': the statement has {names}, which no citation contains; cite a "
+        f"fact '{fact.key}': the statement has {uncited}, which no citation contains; cite a "
         "passage that does, or label it (public_record = { note = ... } or inferred = ...)"
     ]

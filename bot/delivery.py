@@ -64,12 +64,13 @@ class ChannelPoster:
                 raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
             except discord.Forbidden:
                 raise ChannelGone(f"the bot can no longer see channel {sub.channel_id}") from None
-        guild = getattr(channel, "guild", None)
-        if guild is not None and guild.me is not None:
-            permissions = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelGone(f"channel {sub.channel_id} is not one messages can be posted in")
+        if isinstance(channel, discord.abc.GuildChannel | discord.Thread) and channel.guild.me:
+            permissions = channel.permissions_for(channel.guild.me)
             if not (permissions.send_messages and permissions.embed_links):
                 raise ChannelGone(f"the bot may no longer post embeds in <#{sub.channel_id}>")
-        return channel  # type: ignore[return-value]
+        return channel
 
     async def post(
         self,
@@ -109,7 +110,7 @@ class ChannelPoster:
         ref = footer_ref(claim.nonce)
         me = self.client.user
         found: Posted = {}
-        async for message in channel.history(limit=HISTORY_LIMIT, after=after):  # type: ignore[attr-defined]
+        async for message in channel.history(limit=HISTORY_LIMIT, after=after):
             if me is None or message.author.id != me.id:
                 continue
             for embed in message.embeds:

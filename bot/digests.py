@@ -24,6 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from bot import briefing
@@ -165,7 +166,7 @@ class DigestDispatcher:
         now = self.clock()
         times = [now + IDLE_CHECK]
         for sub in await self._subscriptions():
-            due = self._schedule_of(sub, lambda sub=sub: next_due(sub, now))
+            due = self._schedule_of(sub, partial(next_due, sub, now))
             if due is None:
                 continue
             if due > now:
@@ -207,7 +208,7 @@ class DigestDispatcher:
         self._handled.clear()
         jobs = []
         for sub in await self._subscriptions():
-            for due in self._schedule_of(sub, lambda sub=sub: due_days(sub, now)) or []:
+            for due in self._schedule_of(sub, partial(due_days, sub, now)) or []:
                 if due.missed:
                     await self._skip(sub, due.day, due.late, report)
                 elif now >= self._retry_at.get(sub.guild_id, (now, None))[0]:

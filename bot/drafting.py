@@ -131,15 +131,21 @@ _NEXT = re.compile(r"([ \t\u00a0]*)(\S{0,40})")
 LOOK_BACK = 60  # characters looked at before a full stop, to find the word it ends
 
 
+def _after(line: str, end: int) -> tuple[str, str]:
+    """The blanks and the word that follow `end` (either may be empty)."""
+    found = _NEXT.match(line, end)  # matches anywhere, if only the empty string
+    return (found.group(1), found.group(2)) if found else ("", "")
+
+
 def _next_starts_sentence(line: str, end: int) -> bool:
-    blank, word = _NEXT.match(line, end).groups()  # type: ignore[union-attr]
+    blank, word = _after(line, end)
     return bool(blank) and bool(word) and (word[0].isupper() or word[0] in OPEN_QUOTES)
 
 
 def _ends_sentence(line: str, dot: int, end: int) -> bool:
     """Whether the punctuation at `dot` (through `end`) ends a sentence. Looks only at
     a few characters either side, so a long line costs time in proportion to it."""
-    following = _NEXT.match(line, end).group(2)  # type: ignore[union-attr]
+    following = _after(line, end)[1]
     at_end = not following
     if not at_end and not _next_starts_sentence(line, end):
         return False
@@ -680,7 +686,7 @@ def _with_entities(candidate: Candidate, aliases: Sequence[Alias], context: _Con
     ids = tuple(dict.fromkeys(m.entity_id for m in mentions))
     subjects = [m for m in mentions if m.name.casefold() not in holder] or mentions
     people = [m for m in subjects if m.type == "person"]
-    chosen = (people or subjects or [None])[0]
+    chosen = next(iter(people or subjects), None)
     if chosen is not None:
         context.subject = (chosen.entity_id, chosen.name)
     carried = context.subject if _PRONOUN.search(candidate.quote) else None

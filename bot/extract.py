@@ -57,6 +57,7 @@ def _field(value: object) -> str | None:
 def extract_sync(html: str, url: str) -> Extracted:
     """The main text (paragraphs separated by newlines) and what the page says of itself."""
     import trafilatura  # slow to import; only the fetch paths need it
+    from trafilatura.settings import Document
 
     document = trafilatura.bare_extraction(
         html[:MAX_HTML_CHARS],
@@ -66,14 +67,16 @@ def extract_sync(html: str, url: str) -> Extracted:
         include_tables=False,
         deduplicate=False,
     )
-    text = (getattr(document, "text", None) or "").strip() if document is not None else ""
-    if len(text) < MIN_TEXT_CHARS:
+    # a Document, as as_dict is left False; None when it found nothing
+    found = document if isinstance(document, Document) else None
+    text = ((found.text if found else None) or "").strip()
+    if found is None or len(text) < MIN_TEXT_CHARS:
         raise ExtractFailed("I couldn't find an article's text on that page; nothing was saved.")
     return Extracted(
-        title=_field(document.title),
-        author=_field(document.author),
-        publisher=_field(document.sitename) or _field(document.hostname),
-        published=_date(document.date),
+        title=_field(found.title),
+        author=_field(found.author),
+        publisher=_field(found.sitename) or _field(found.hostname),
+        published=_date(found.date),
         text=strip_control(text),
     )
 

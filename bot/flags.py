@@ -6,7 +6,7 @@ The same names become the slash commands' options.
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -15,7 +15,10 @@ from discord.ext import commands
 from bot.models import Kind, MeetingStatus
 from bot.moderation import LIMITS
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 # Ids typed or sent by users: at least 1, and at most what both Discord (integer
 # options and their bounds stop at 2^53 - 1) and SQLite (2^63 - 1) can carry.
@@ -30,7 +33,7 @@ class Flags(commands.FlagConverter, prefix="", delimiter=":", case_insensitive=T
 def typed(cls: type[T], flags: Flags, **values: Any) -> T:
     """A moderation input (FactInput, MeetingEdits…) from the flags of the same names;
     `values` fills or replaces some (what a form sent)."""
-    names = [f.name for f in fields(cls) if hasattr(flags, f.name)]  # type: ignore[arg-type]
+    names = [f.name for f in fields(cls) if hasattr(flags, f.name)]
     return cls(**{name: getattr(flags, name) for name in names} | values)
 
 

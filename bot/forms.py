@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.errors import BriefingError
+
+if TYPE_CHECKING:
+    import discord
 
 T = TypeVar("T")
 
@@ -111,7 +114,13 @@ class FormBook(Generic[T]):
             del self._open[custom_id]
 
 
-def submitted_values(data: dict[str, Any] | None) -> dict[str, str]:
+def custom_id_of(interaction: discord.Interaction) -> str:
+    """The custom_id of a component or modal interaction; "" for any other kind."""
+    data: Mapping[str, object] = interaction.data or {}
+    return str(data.get("custom_id") or "")
+
+
+def submitted_values(data: Mapping[str, Any] | None) -> dict[str, str]:
     """The text typed into each input of a submitted modal, by the input's custom_id."""
     return {
         str(component["custom_id"]): str(component.get("value") or "")

@@ -263,7 +263,7 @@ async def add_source(
     store: Store,
     change: Change,
     *,
-    title: str,
+    title: str | None,
     text: str,
     url: str | None = None,
     published: str | None = None,

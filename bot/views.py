@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -139,9 +139,9 @@ class QuotesButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> QuotesButton:
-        return cls(item.custom_id or "")
+        return cls(match.string)  # the whole custom_id: the template matched all of it
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("BriefingBot", interaction.client)
@@ -225,13 +225,14 @@ class FoldedMenu(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> FoldedMenu:
         number = int(match["id"]) if match["what"] == "who" else 0
         return cls(match["what"], number, [])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
+        data = cast(dict[str, Any], interaction.data or {})
+        values = data.get("values") or []
         key = str(values[0])[:40] if values else ""
         opened = await self._open(interaction, key)
         if opened is None:
@@ -285,9 +286,9 @@ class SuggestButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SuggestButton:
-        return cls(item.label or "", int(match["id"]))
+        return cls(str(getattr(item, "label", None) or ""), int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = cast("BriefingBot", interaction.client)

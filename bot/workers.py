@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,18 +29,14 @@ class Workers:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[T] = loop.create_future()
 
-        def settle(outcome: T | None, error: BaseException | None) -> None:
-            if done.done():
-                return
-            if error is not None:
-                done.set_exception(error)
-            else:
-                done.set_result(outcome)  # type: ignore[arg-type]
+        def settle(finish: Callable[[], None]) -> None:
+            if not done.done():  # the caller may have given up (timed out) meanwhile
+                finish()
 
-        def report(outcome: T | None, error: BaseException | None) -> None:
+        def report(finish: Callable[[], None]) -> None:
             # A closed loop (RuntimeError) means nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(settle, outcome, error)
+                loop.call_soon_threadsafe(settle, finish)
 
         def body() -> None:
             with self._slots:
@@ -48,9 +45,9 @@ class Workers:
                 try:
                     result = work(*args)
                 except BaseException as error:  # handed to the caller, not lost
-                    report(None, error)
+                    report(functools.partial(done.set_exception, error))
                 else:
-                    report(result, None)
+                    report(functools.partial(done.set_result, result))
 
         threading.Thread(target=body, name=self.name, daemon=True).start()
         async with asyncio.timeout(seconds):

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import settings
 from bot.checks import is_moderator, moderator_cooldown, moderator_only
-from bot.context import BriefingContext
+from bot.context import BriefingContext, GuildContext
 from bot.core import BriefingBot
 from bot.dates import parse_clock, zone
 from bot.delivery import discord_dispatcher, take_this_processs_shards
@@ -67,21 +67,21 @@ class Digest(commands.Cog):
     @commands.hybrid_group(name="digest", fallback="status", invoke_without_command=True)
     @commands.guild_only()
     @moderator_only()
-    async def digest(self, ctx: BriefingContext) -> None:
+    async def digest(self, ctx: GuildContext) -> None:
         """Channel, time, zone, last sent and next due."""
-        await ctx.send_text(await ctx.act(settings.digest_status, ctx.guild.id, ctx.now()))  # type: ignore[union-attr]
+        await ctx.send_text(await ctx.act(settings.digest_status, ctx.guild.id, ctx.now()))
 
     @digest.command(name="set")
     @commands.guild_only()
     @moderator_only()
     @moderator_cooldown()
     async def set_digest(
-        self, ctx: BriefingContext, channel: discord.TextChannel, time: str, timezone: str = "UTC"
+        self, ctx: GuildContext, channel: discord.TextChannel, time: str, timezone: str = "UTC"
     ) -> None:
         """Post a daily digest in a channel at a local time, e.g. `#news 9am Asia/Seoul`."""
         when = parse_clock(time)
         zone_name, _ = zone(timezone)
-        mine = channel.permissions_for(ctx.author)  # type: ignore[arg-type]
+        mine = channel.permissions_for(ctx.author)
         if not (mine.view_channel and mine.send_messages):
             raise BadInput(
                 f"You can't see or post in {channel.mention}, so the digest can't go there "
@@ -109,9 +109,9 @@ class Digest(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     @moderator_cooldown()
-    async def off(self, ctx: BriefingContext) -> None:
+    async def off(self, ctx: GuildContext) -> None:
         """Stop the daily digest."""
-        await ctx.act(settings.turn_off_digest, ctx.change(ctx.scope), ctx.guild.id)  # type: ignore[union-attr]
+        await ctx.act(settings.turn_off_digest, ctx.change(ctx.scope), ctx.guild.id)
         self.dispatcher.wake()
         await ctx.send_text("The daily digest is off. `digest set` turns it on again.")
 
@@ -119,11 +119,11 @@ class Digest(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     @moderator_cooldown()
-    async def preview(self, ctx: BriefingContext) -> None:
+    async def preview(self, ctx: GuildContext) -> None:
         """Today's digest as it would be posted, shown only to you (by DM for `!`)."""
         answer = await ctx.act(
             settings.digest_preview,
-            ctx.guild.id,  # type: ignore[union-attr]
+            ctx.guild.id,
             ctx.now(),
             self.bot.config.stale_after,
         )
@@ -139,7 +139,10 @@ class Digest(commands.Cog):
             else None
         )
         try:
-            message = await ctx.author.send(embed=pages[0].embed, view=view)
+            if view is None:
+                message = await ctx.author.send(embed=pages[0].embed)
+            else:
+                message = await ctx.author.send(embed=pages[0].embed, view=view)
         except discord.Forbidden:
             raise BadInput("I can't DM you; use `/digest preview` to see it privately.") from None
         if view is not None:
@@ -150,9 +153,9 @@ class Digest(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     @moderator_cooldown()
-    async def now(self, ctx: BriefingContext) -> None:
+    async def now(self, ctx: GuildContext) -> None:
         """Post today's digest now; it counts as today's."""
-        sub = await ctx.act(settings.enabled_digest, ctx.guild.id)  # type: ignore[union-attr]
+        sub = await ctx.act(settings.enabled_digest, ctx.guild.id)
         try:
             posted = await self.dispatcher.send_now(sub)
         except ChannelGone as error:

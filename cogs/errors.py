@@ -17,6 +17,7 @@ from bot import catalog
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
+from bot.forms import custom_id_of
 from bot.logs import new_error_id
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class Errors(commands.Cog):
         live view; say so instead of letting Discord show "This interaction failed"."""
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = custom_id_of(interaction)
         message = interaction.message
         if not custom_id.startswith("answer:") or message is None:
             return

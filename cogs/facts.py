@@ -26,14 +26,13 @@ from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
 from bot.flags import KIND_CHOICES, FactAddFlags, FactEditFlags, RowId, typed
-from bot.forms import FormBook, FormRefused, OpenForm, submitted_values
+from bot.forms import FormBook, FormRefused, OpenForm, custom_id_of, submitted_values
 from bot.logs import new_error_id
 from bot.models import Table
 from bot.moderation import FactEdits, FactInput
 
 log = logging.getLogger(__name__)
 
-FactId = RowId
 FORM_PREFIX = "fact:add:"
 
 
@@ -54,13 +53,13 @@ class FactForm(discord.ui.Modal, title="Add a fact"):
     """The layout of the `/fact add` form: its long fields, typed in a form instead of
     one-line options. Submissions are matched by the Facts cog's FormBook, not here."""
 
-    statement = discord.ui.TextInput(
+    statement: discord.ui.TextInput[FactForm] = discord.ui.TextInput(
         label="Statement, in the briefing's own words",
         custom_id="statement",
         style=discord.TextStyle.paragraph,
         max_length=moderation.LIMITS["statement"],
     )
-    quote = discord.ui.TextInput(
+    quote: discord.ui.TextInput[FactForm] = discord.ui.TextInput(
         label="Verbatim quote from the source",
         custom_id="quote",
         style=discord.TextStyle.paragraph,
@@ -101,7 +100,7 @@ class Facts(commands.Cog):
         """A `/fact add` form came back. Every submission gets an answer."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = custom_id_of(interaction)
         if not self.forms.owns(custom_id):
             return
         self.bot.in_flight.enter()  # a shutdown lets the answer go out first
@@ -116,7 +115,8 @@ class Facts(commands.Cog):
         ctx.interaction, ctx.deadline, ctx.deferring = interaction, None, False
         await self.bot._start_deadline(ctx)  # deferred, as a slash command is, if slow
         try:
-            await self.submit_form(ctx, form, submitted_values(interaction.data))  # type: ignore[arg-type]
+            values = submitted_values(interaction.data)
+            await self.submit_form(ctx, interaction.user, form, values)
         except Exception as error:
             with contextlib.suppress(discord.HTTPException):
                 await ctx.send_error(refusal(error))
@@ -124,11 +124,14 @@ class Facts(commands.Cog):
             await ctx.settle_deadline()
 
     async def submit_form(
-        self, ctx: BriefingContext, form: OpenForm[PendingFact], values: dict[str, str]
+        self,
+        ctx: BriefingContext,
+        user: discord.User | discord.Member,
+        form: OpenForm[PendingFact],
+        values: dict[str, str],
     ) -> None:
-        """Checked again at submit: still a moderator (as the member is now), and a
-        curator for the shared facts."""
-        user = ctx.interaction.user  # type: ignore[union-attr]
+        """Checked again at submit: still a moderator (`user`, the member who submitted,
+        as they are now), and a curator for the shared facts."""
         if not await may_moderate(self.bot, user):
             raise NotModerator(NOT_MODERATOR)
         if form.scope is None and not await self.bot.is_curator(user):
@@ -145,7 +148,7 @@ class Facts(commands.Cog):
         name="fact", fallback="show", invoke_without_command=True, ignore_extra=False
     )
     @member_cooldown()
-    async def fact(self, ctx: BriefingContext, fact_id: FactId) -> None:
+    async def fact(self, ctx: BriefingContext, fact_id: RowId) -> None:
         """One fact with its verbatim quote and source."""
         await ctx.brief(briefing.fact, fact_id)
 
@@ -167,7 +170,7 @@ class Facts(commands.Cog):
     @app_commands.choices(kind=KIND_CHOICES)
     @moderator_only()
     @moderator_cooldown()
-    async def edit(self, ctx: BriefingContext, fact_id: FactId, *, flags: FactEditFlags) -> None:
+    async def edit(self, ctx: BriefingContext, fact_id: RowId, *, flags: FactEditFlags) -> None:
         """Correct a fact; only the values given change."""
         scope = await scope_of_row(ctx, Table.FACTS, fact_id, flags.scope)
         edits = typed(FactEdits, flags)
@@ -179,7 +182,7 @@ class Facts(commands.Cog):
     @fact.command(name="retract")
     @moderator_only()
     @moderator_cooldown()
-    async def retract(self, ctx: BriefingContext, fact_id: FactId, *, reason: str) -> None:
+    async def retract(self, ctx: BriefingContext, fact_id: RowId, *, reason: str) -> None:
         """Withdraw a fact from answers (it stays in the history)."""
         scope = await scope_of_row(ctx, Table.FACTS, fact_id)
         await ctx.act(moderation.retract_fact, ctx.change(scope, reason), fact_id)
@@ -188,7 +191,7 @@ class Facts(commands.Cog):
     @fact.command(name="restore")
     @moderator_only()
     @moderator_cooldown()
-    async def restore(self, ctx: BriefingContext, fact_id: FactId) -> None:
+    async def restore(self, ctx: BriefingContext, fact_id: RowId) -> None:
         """Bring a retracted fact back."""
         scope = await scope_of_row(ctx, Table.FACTS, fact_id)
         await ctx.act(moderation.restore_fact, ctx.change(scope), fact_id)
@@ -197,7 +200,7 @@ class Facts(commands.Cog):
     @fact.command(name="history", extras={"private": True})
     @moderator_only()
     @member_cooldown()
-    async def history(self, ctx: BriefingContext, fact_id: FactId) -> None:
+    async def history(self, ctx: BriefingContext, fact_id: RowId) -> None:
         """Every version of a fact: who, when, what changed, why."""
         await ctx.brief(briefing.history, "fact", fact_id, cached=False, ephemeral=True)
 

@@ -8,13 +8,15 @@ import contextlib
 import logging
 import re
 from datetime import timedelta
+from typing import Any
 
 import discord
 from discord.ext import commands
+from discord.ext.commands.bot import BotBase
 
 from bot import articles, feeds
 from bot.checks import limiter, may_moderate, moderator_cooldown, moderator_only
-from bot.context import BriefingContext
+from bot.context import BriefingContext, GuildContext
 from bot.core import BriefingBot
 from bot.delivery import feed_dispatcher
 from bot.errors import BadInput, BriefingError
@@ -67,12 +69,13 @@ class DraftButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> DraftButton:
         return cls(int(match.group("item")))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Feeds")  # type: ignore[attr-defined]
+        client = interaction.client
+        cog = client.get_cog("Feeds") if isinstance(client, BotBase) else None
         if isinstance(cog, Feeds):
             await cog.draft(interaction, self.item_id)
 
@@ -137,14 +140,18 @@ class Feeds(commands.Cog):
                 raise ChannelGone(f"channel {feed.channel_id} was deleted") from None
             except discord.Forbidden:
                 raise ChannelGone(f"the bot can no longer see <#{feed.channel_id}>") from None
-        guild = getattr(channel, "guild", None)
-        if guild is None or guild.id != feed.guild_id:
+        if (
+            not isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            or channel.guild.id != feed.guild_id
+        ):
             raise ChannelGone(f"channel {feed.channel_id} is not in this server")
-        if guild.me is not None:
-            permissions = channel.permissions_for(guild.me)  # type: ignore[union-attr]
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelGone(f"channel {feed.channel_id} is not one messages can be posted in")
+        if channel.guild.me is not None:
+            permissions = channel.permissions_for(channel.guild.me)
             if not (permissions.send_messages and permissions.embed_links):
                 raise ChannelGone(f"the bot may no longer post embeds in <#{feed.channel_id}>")
-        return channel  # type: ignore[return-value]
+        return channel
 
     async def post(self, feed: Feed, item: FeedItem) -> int:
         channel = await self._channel(feed)
@@ -238,9 +245,9 @@ class Feeds(commands.Cog):
     @commands.hybrid_group(name="feed", fallback="list", invoke_without_command=True)
     @commands.guild_only()
     @moderator_only()
-    async def feed(self, ctx: BriefingContext) -> None:
+    async def feed(self, ctx: GuildContext) -> None:
         """The feeds this server follows."""
-        found = await ctx.act(feeds.feeds_of, ctx.guild.id)  # type: ignore[union-attr]
+        found = await ctx.act(feeds.feeds_of, ctx.guild.id)
         if not found:
             await ctx.send_text("This server follows no feeds. Add one with `feed add <url>`.")
             return
@@ -255,7 +262,7 @@ class Feeds(commands.Cog):
     @moderator_cooldown()
     async def add(
         self,
-        ctx: BriefingContext,
+        ctx: GuildContext,
         url: str,
         channel: discord.TextChannel | None = None,
         every: str | None = None,
@@ -303,7 +310,7 @@ class Feeds(commands.Cog):
     @commands.guild_only()
     @moderator_only()
     @moderator_cooldown()
-    async def remove(self, ctx: BriefingContext, feed_id: RowId) -> None:
+    async def remove(self, ctx: GuildContext, feed_id: RowId) -> None:
         """Stop following a feed (its posted items stay in the channel)."""
         await ctx.act(feeds.unfollow, ctx.change(ctx.scope), feed_id)
         await ctx.send_text(f"Feed {feed_id} removed; nothing more will be posted from it.")

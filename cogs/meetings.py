@@ -21,8 +21,6 @@ from bot.models import Table
 from bot.moderation import MeetingEdits, MeetingInput
 from bot.usertext import user
 
-MeetingId = RowId
-
 
 class Meetings(commands.Cog):
     @commands.hybrid_command(name="next-meeting", description="The next upcoming meeting")
@@ -45,7 +43,7 @@ class Meetings(commands.Cog):
 
     @commands.hybrid_group(name="meeting", fallback="show", invoke_without_command=True)
     @member_cooldown()
-    async def meeting(self, ctx: BriefingContext, meeting_id: MeetingId) -> None:
+    async def meeting(self, ctx: BriefingContext, meeting_id: RowId) -> None:
         """One meeting, with how its date was worked out."""
         await ctx.brief(briefing.meeting, meeting_id, cached=False)
 
@@ -65,7 +63,7 @@ class Meetings(commands.Cog):
     @moderator_only()
     @moderator_cooldown()
     async def edit(
-        self, ctx: BriefingContext, meeting_id: MeetingId, *, flags: MeetingEditFlags
+        self, ctx: BriefingContext, meeting_id: RowId, *, flags: MeetingEditFlags
     ) -> None:
         """Correct a meeting; only the values given change."""
         scope = await scope_of_row(ctx, Table.MEETINGS, meeting_id, flags.scope)
@@ -76,7 +74,7 @@ class Meetings(commands.Cog):
     @meeting.command(name="cancel")
     @moderator_only()
     @moderator_cooldown()
-    async def cancel(self, ctx: BriefingContext, meeting_id: MeetingId, *, reason: str) -> None:
+    async def cancel(self, ctx: BriefingContext, meeting_id: RowId, *, reason: str) -> None:
         """Mark a meeting cancelled, with the reason."""
         scope = await scope_of_row(ctx, Table.MEETINGS, meeting_id)
         await ctx.act(moderation.cancel_meeting, ctx.change(scope, reason), meeting_id)

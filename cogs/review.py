@@ -23,7 +23,7 @@ from bot.checks import limiter, may_moderate
 from bot.context import BriefingContext
 from bot.core import BriefingBot
 from bot.errors import BriefingError
-from bot.forms import submitted_values
+from bot.forms import custom_id_of, submitted_values
 from bot.logs import new_error_id
 from bot.render.review import review_embed
 from bot.review import ACCEPTED, PENDING, Queue
@@ -86,27 +86,27 @@ def open_view(queue: Queue) -> discord.ui.View:
 
 
 class EditForm(discord.ui.Modal, title="Edit the candidate"):
-    statement = discord.ui.TextInput(
+    statement: discord.ui.TextInput[EditForm] = discord.ui.TextInput(
         label="Statement, in the briefing's own words",
         custom_id="statement",
         style=discord.TextStyle.paragraph,
         max_length=moderation.LIMITS["statement"],
     )
-    kind = discord.ui.TextInput(
+    kind: discord.ui.TextInput[EditForm] = discord.ui.TextInput(
         label="Kind: reported, quote, attributed or opinion", custom_id="kind", max_length=20
     )
-    holder = discord.ui.TextInput(
+    holder: discord.ui.TextInput[EditForm] = discord.ui.TextInput(
         label="Holder (whose words or view)",
         custom_id="holder",
         required=False,
         max_length=moderation.LIMITS["attributed_to"],
     )
-    subject = discord.ui.TextInput(
+    subject: discord.ui.TextInput[EditForm] = discord.ui.TextInput(
         label="Subject (a person, country or body)",
         custom_id="subject",
         max_length=moderation.LIMITS["subject"],
     )
-    quote = discord.ui.TextInput(
+    quote: discord.ui.TextInput[EditForm] = discord.ui.TextInput(
         label="Verbatim quote from the source",
         custom_id="quote",
         style=discord.TextStyle.paragraph,
@@ -124,7 +124,7 @@ class EditForm(discord.ui.Modal, title="Edit the candidate"):
 
 
 class SplitForm(discord.ui.Modal, title="Split the candidate"):
-    at = discord.ui.TextInput(
+    at: discord.ui.TextInput[SplitForm] = discord.ui.TextInput(
         label="Second part starts at (empty: next sentence)",
         custom_id="at",
         required=False,
@@ -214,7 +214,7 @@ class Review(commands.Cog):
             discord.InteractionType.modal_submit,
         }:
             return
-        raw = str((interaction.data or {}).get("custom_id", ""))
+        raw = custom_id_of(interaction)
         if not raw.startswith(PREFIX):
             return
         parsed = parse_custom_id(raw)
@@ -305,7 +305,7 @@ class Review(commands.Cog):
         elif action == "next":
             queue.position = min(len(queue.items) - 1, queue.position + 1)
         elif action == "editform":
-            values = submitted_values(interaction.data)  # type: ignore[arg-type]
+            values = submitted_values(interaction.data)
             await act(
                 review.edit,
                 queue,
@@ -317,7 +317,7 @@ class Review(commands.Cog):
             )
             note = f"Candidate {queue.position + 1} edited; press Accept to add it."
         elif action == "splitform":
-            values = submitted_values(interaction.data)  # type: ignore[arg-type]
+            values = submitted_values(interaction.data)
             await act(review.split, queue, values.get("at", ""))
             note = f"Candidate {queue.position + 1} split in two."
         else:

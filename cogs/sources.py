@@ -28,14 +28,13 @@ from bot.core import BriefingBot
 from bot.errors import BadInput, BriefingError
 from bot.fetch import Allowlist, Fetcher
 from bot.flags import RowId, SourceAddFlags, SourceMetaFlags
-from bot.forms import FormBook, OpenForm, submitted_values
+from bot.forms import FormBook, OpenForm, custom_id_of, submitted_values
 from bot.logs import new_error_id
-from bot.models import Change
+from bot.models import Change, Source
 from bot.render.embeds import render_pages
 
 log = logging.getLogger(__name__)
 
-SourceId = RowId
 BUTTON_PREFIX = "source:meta:"
 FORM_PREFIX = "source:metaform:"
 
@@ -63,29 +62,29 @@ async def attached_text(
 class MetadataForm(discord.ui.Modal, title="Correct the metadata"):
     """The fields a page's metadata may get wrong; the text itself is never edited here."""
 
-    source_title = discord.ui.TextInput(
+    source_title: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Title", custom_id="title", max_length=moderation.LIMITS["title"]
     )
-    author = discord.ui.TextInput(
+    author: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Author (blank: unknown)",
         custom_id="author",
         required=False,
         max_length=articles.META_LIMIT,
     )
-    publisher = discord.ui.TextInput(
+    publisher: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Publisher (blank: unknown)",
         custom_id="publisher",
         required=False,
         max_length=articles.META_LIMIT,
     )
-    published = discord.ui.TextInput(
+    published: discord.ui.TextInput[MetadataForm] = discord.ui.TextInput(
         label="Published (e.g. 2026-11-24; blank: unknown)",
         custom_id="published",
         required=False,
         max_length=moderation.LIMITS["published"],
     )
 
-    def __init__(self, custom_id: str, source) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, custom_id: str, source: Source) -> None:
         super().__init__(custom_id=custom_id)
         self.source_title.default = source.title
         self.author.default = source.author or ""
@@ -144,7 +143,7 @@ class Sources(commands.Cog):
 
     @commands.hybrid_group(name="source", fallback="show", invoke_without_command=True)
     @member_cooldown()
-    async def source(self, ctx: BriefingContext, source_id: SourceId) -> None:
+    async def source(self, ctx: BriefingContext, source_id: RowId) -> None:
         """One source: title, date, publisher, opening."""
         await ctx.brief(briefing.source, source_id)
 
@@ -203,9 +202,7 @@ class Sources(commands.Cog):
     @source.command(name="edit")
     @moderator_only()
     @moderator_cooldown()
-    async def edit(
-        self, ctx: BriefingContext, source_id: SourceId, *, flags: SourceMetaFlags
-    ) -> None:
+    async def edit(self, ctx: BriefingContext, source_id: RowId, *, flags: SourceMetaFlags) -> None:
         """Correct a fetched source's title, author, publisher or date (or confirm them)."""
         scope = ctx.scope
         source = await ctx.act(articles.fetched_source, source_id, scope)
@@ -235,7 +232,7 @@ class Sources(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = custom_id_of(interaction)
         kind = interaction.type
         if kind is discord.InteractionType.component and self.buttons.owns(custom_id):
             await self._answer(interaction, self._pressed, self.buttons, custom_id)
@@ -276,7 +273,7 @@ class Sources(commands.Cog):
         await self._reply(interaction, source_id, form.scope, "Metadata confirmed.")
 
     async def _submitted(self, interaction: discord.Interaction, form: OpenForm[int]) -> None:
-        values = submitted_values(interaction.data)  # type: ignore[arg-type]
+        values = submitted_values(interaction.data)
         await self.bot.act(
             articles.confirm_metadata,
             self._change(interaction, form.scope),
@@ -300,7 +297,7 @@ class Sources(commands.Cog):
     @source.command(name="draft", extras={"private": True})
     @moderator_only()
     @moderator_cooldown()
-    async def draft(self, ctx: BriefingContext, source_id: SourceId) -> None:
+    async def draft(self, ctx: BriefingContext, source_id: RowId) -> None:
         """Draft candidate facts from a source and review them privately, one by one."""
         if ctx.guild is None:
             raise BadInput("Run `source draft` in a server: its facts go to that server.")

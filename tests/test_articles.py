@@ -14,7 +14,7 @@ from bot.errors import BadInput
 from bot.fetch import Allowlist, Fetcher, FetchFailed, FetchLimits
 from bot.models import Change
 from bot.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, wait_until
 from tests.web.site import Site
 
 
@@ -36,7 +36,7 @@ async def test_a_server_has_at_most_two_fetches_in_flight(store: Store, site: Si
         asyncio.create_task(articles.add_article(store, slow, change(1), site.url("/slow")))
         for _ in range(2)
     ]
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: site.paths().count("/slow") == 2, 5, "both slow fetches")
     with pytest.raises(BadInput, match="already has pages being fetched"):
         await articles.add_article(store, quick, change(1), site.url("/world/koreas-hotline"))
     # Another server is not held up.

@@ -15,7 +15,8 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
+from tests.conftest import wait_until
+from tests.fakediscord import FakeDiscord, pointed_at, run_client, settle, stop_client
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 
@@ -94,7 +95,7 @@ class DemoBot(commands.Bot):
     async def setup_hook(self) -> None:
         for command in (echo, slow, feedback, purge, fact):
             self.tree.add_command(command)
-        for command in (ping, panel, upload, recent, ban):
+        for command in (ping, twice, panel, upload, recent, ban):
             self.add_command(command)
         await self.tree.sync()
 
@@ -102,6 +103,14 @@ class DemoBot(commands.Bot):
 @commands.command()
 async def ping(ctx: commands.Context) -> None:
     await ctx.send("pong")
+
+
+@commands.command()
+async def twice(ctx: commands.Context) -> None:
+    """Answers, works a little, answers again: what settle() must wait for."""
+    await ctx.send("first")
+    await asyncio.sleep(0.3)
+    await ctx.send("second")
 
 
 @commands.command()
@@ -290,11 +299,25 @@ async def test_ban_respects_permissions_and_hierarchy(world: World) -> None:
     assert reply["content"] == "cannot ban: 50013"
 
 
+async def test_settle_waits_for_a_handler_still_at_work(world: World) -> None:
+    await say(world, "!twice", "first")
+    await settle(world.fake)
+    assert [m["content"] for m in world.fake.messages(world.channel)] == ["first", "second"]
+
+
+async def test_settle_names_what_never_settles(world: World) -> None:
+    world.fake.fail_next("POST", MESSAGES_POST, status=429, retry_after=5.0)
+    await world.fake.send_message(world.channel, world.alice, "!ping")
+    await wait_until(lambda: bool(world.fake.calls_to("POST", MESSAGES_POST)), 5, "the send")
+    with pytest.raises(TimeoutError, match="still in flight"):
+        await settle(world.fake, timeout=0.3)
+
+
 async def test_429_is_retried_and_answer_arrives_once(world: World) -> None:
     fake = world.fake
     fake.fail_next("POST", MESSAGES_POST, status=429, retry_after=0.2)
     await say(world, "!ping", "pong")
-    await asyncio.sleep(0.3)
+    await settle(world.fake)
     posts = fake.calls_to("POST", MESSAGES_POST)
     assert [(c.status, c.injected) for c in posts] == [(429, True), (200, False)]
     assert [m["content"] for m in fake.messages(world.channel)] == ["pong"]

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bot.workers import Workers
+from tests.conftest import wait_until
 
 
 async def test_a_result_and_an_error_come_back() -> None:
@@ -37,13 +38,19 @@ async def test_a_slow_job_times_out_in_a_daemon_thread() -> None:
 
 
 async def test_a_job_that_waited_past_its_timeout_never_runs() -> None:
-    release, ran = threading.Event(), []
+    release, holding, ran = threading.Event(), threading.Event(), []
+
+    def hold() -> bool:
+        holding.set()
+        return release.wait(5)
+
     workers = Workers("test-queue", 1)
-    first = asyncio.create_task(workers.run(5, release.wait, 5))
-    await asyncio.sleep(0.05)
+    first = asyncio.create_task(workers.run(5, hold))
+    await wait_until(holding.is_set, 5, "the first job to hold the only slot")
     with pytest.raises(TimeoutError):
         await workers.run(0.1, ran.append, "second")
     release.set()
     assert await first is True
-    await asyncio.sleep(0.1)
-    assert ran == []
+    # a job queued after "second" has run, so "second" had its turn before it
+    await workers.run(5, ran.append, "third")
+    assert ran == ["third"]

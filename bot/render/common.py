@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.answers import Answer, Label, Line
 from bot.dates import as_local
@@ -35,7 +35,7 @@ def for_discord(text: str) -> str:
     return render_marked(text, escape_markdown, lambda own: _URL.sub(r"<\g<0>>", own))
 
 
-def _day(moment: datetime) -> str:
+def _day(moment: date) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 

@@ -16,7 +16,7 @@ from bot.errors import Conflict, not_in_scope
 from bot.models import Change, CitationDraft, FactDraft, MeetingDraft, SourceDraft, Table, Usage
 from bot.store import audit as audit_rows
 from bot.store import index, links
-from bot.store.rows import iso
+from bot.store.rows import iso, returned
 
 Conn = aiosqlite.Connection
 # A change's audit row (bot.store.audit); named here for the writers that import changes.
@@ -75,7 +75,7 @@ async def insert_source(conn: Conn, draft: SourceDraft, change: Change) -> int:
             change.actor_id,
         ),
     ) as cursor:
-        source_id = (await cursor.fetchone())[0]
+        source_id = returned(await cursor.fetchone())[0]
     after = {
         "title": draft.title,
         "url": draft.url,
@@ -144,7 +144,7 @@ async def insert_fact(conn: Conn, draft: FactDraft, change: Change) -> int:
             now,
         ),
     ) as cursor:
-        fact_id = (await cursor.fetchone())[0]
+        fact_id = returned(await cursor.fetchone())[0]
     await _write_fact_links(conn, fact_id, draft)
     await audit(conn, change, "add", "fact", fact_id, None, await fact_snapshot(conn, fact_id))
     return fact_id
@@ -255,7 +255,7 @@ async def insert_meeting(conn: Conn, draft: MeetingDraft, change: Change) -> int
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'moderator', ?, ?) RETURNING id",
         (*_meeting_values(draft), change.guild_id, now, now),
     ) as cursor:
-        meeting_id = (await cursor.fetchone())[0]
+        meeting_id = returned(await cursor.fetchone())[0]
     await _write_meeting_links(conn, meeting_id, draft)
     after = await meeting_snapshot(conn, meeting_id)
     await audit(conn, change, "add", "meeting", meeting_id, None, after)

@@ -20,6 +20,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StoreUnusable
+from bot.store.rows import returned
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ async def connect(
 async def user_version(conn: aiosqlite.Connection) -> int:
     """The schema version of the file (reading it also proves the file is a database)."""
     async with conn.execute("PRAGMA user_version") as cursor:
-        return int((await cursor.fetchone())[0])
+        return int(returned(await cursor.fetchone())[0])
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

@@ -10,12 +10,17 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+import aiosqlite
 
 from bot.errors import Conflict
 from bot.feedmodels import Feed, FeedItem, FetchRecord, ItemDraft
 from bot.models import Change, Published, SourceDraft
 from bot.store import changes
+from bot.store.rows import returned
 
 # Items remembered per feed (to know what was already seen). A poll reads at most 100,
 # so an item this far back has long left the feed.
@@ -78,6 +83,18 @@ def fetch_row(row: sqlite3.Row) -> FetchRecord:
 class FeedQueries:
     """Mixed into Store: uses its `_all`, `_one` and `transaction`."""
 
+    if TYPE_CHECKING:  # what Store provides, for the type checker
+
+        def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+        async def _all(
+            self, sql: str, params: Sequence[object] | dict = ()
+        ) -> list[sqlite3.Row]: ...
+
+        async def _one(
+            self, sql: str, params: Sequence[object] | dict = ()
+        ) -> sqlite3.Row | None: ...
+
     # --- fetched sources ---------------------------------------------------------------
 
     async def add_fetched_source(
@@ -90,7 +107,7 @@ class FeedQueries:
     ) -> int:
         """The source and where it came from, in one audited transaction, within the
         server's quota like any other source."""
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             await changes.check_quota(conn, change, check)
             source_id = await changes.insert_source(conn, draft, change)
             if title_is_ours:
@@ -114,9 +131,7 @@ class FeedQueries:
         return source_id
 
     async def source_fetch(self, source_id: int) -> FetchRecord | None:
-        row = await self._one(  # type: ignore[attr-defined]
-            "SELECT * FROM source_fetches WHERE source_id = ?", (source_id,)
-        )
+        row = await self._one("SELECT * FROM source_fetches WHERE source_id = ?", (source_id,))
         return fetch_row(row) if row else None
 
     async def correct_source_metadata(
@@ -131,7 +146,7 @@ class FeedQueries:
     ) -> None:
         """A moderator's corrected (or confirmed) metadata for their server's fetched
         source; the text is never changed, so citations stay valid."""
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             async with conn.execute(
                 "SELECT title, author, publisher, published FROM sources"
                 " WHERE id = ? AND guild_id IS ?",
@@ -170,15 +185,11 @@ class FeedQueries:
     # --- feeds -------------------------------------------------------------------------
 
     async def feed_count(self, guild_id: int) -> int:
-        row = await self._one(  # type: ignore[attr-defined]
-            "SELECT count(*) AS n FROM feeds WHERE guild_id = ?", (guild_id,)
-        )
+        row = await self._one("SELECT count(*) AS n FROM feeds WHERE guild_id = ?", (guild_id,))
         return int(row["n"]) if row else 0
 
     async def feed_by_url(self, guild_id: int, url: str) -> Feed | None:
-        row = await self._one(  # type: ignore[attr-defined]
-            "SELECT * FROM feeds WHERE guild_id = ? AND url = ?", (guild_id, url)
-        )
+        row = await self._one("SELECT * FROM feeds WHERE guild_id = ? AND url = ?", (guild_id, url))
         return feed_row(row) if row else None
 
     async def add_feed(
@@ -191,7 +202,7 @@ class FeedQueries:
     ) -> int:
         """Follow a feed (or resume and re-point one already followed); first poll now."""
         at, actor = change.at.isoformat(), change.actor_id
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             async with conn.execute(
                 "INSERT INTO feeds(guild_id, url, title, channel_id, interval_seconds,"
                 " next_poll_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -202,27 +213,25 @@ class FeedQueries:
                 " RETURNING id",
                 (change.guild_id, url, title, channel_id, interval_seconds, at, actor, at),
             ) as cursor:
-                feed_id = (await cursor.fetchone())[0]
+                feed_id = returned(await cursor.fetchone())[0]
             after = {"url": url, "channel_id": channel_id, "every": interval_seconds}
             await changes.audit(conn, change, "feed add", "feed", feed_id, None, after)
         return int(feed_id)
 
     async def feeds(self, guild_id: int) -> list[Feed]:
-        found = await self._all(  # type: ignore[attr-defined]
-            "SELECT * FROM feeds WHERE guild_id = ? ORDER BY id", (guild_id,)
-        )
+        found = await self._all("SELECT * FROM feeds WHERE guild_id = ? ORDER BY id", (guild_id,))
         return [feed_row(row) for row in found]
 
     async def feed(self, feed_id: int, guild_id: int | None = None) -> Feed | None:
         """A feed by id; with `guild_id`, only if it is that server's."""
-        row = await self._one(  # type: ignore[attr-defined]
+        row = await self._one(
             "SELECT * FROM feeds WHERE id = ? AND (? IS NULL OR guild_id = ?)",
             (feed_id, guild_id, guild_id),
         )
         return feed_row(row) if row else None
 
     async def remove_feed(self, feed_id: int, change: Change) -> bool:
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             async with conn.execute(
                 "DELETE FROM feeds WHERE id = ? AND guild_id = ? RETURNING url",
                 (feed_id, change.guild_id),
@@ -234,7 +243,7 @@ class FeedQueries:
         return removed is not None
 
     async def due_feed_ids(self, now: datetime, limit: int = 100) -> list[int]:
-        found = await self._all(  # type: ignore[attr-defined]
+        found = await self._all(
             "SELECT id FROM feeds WHERE paused = 0 AND next_poll_at <= ?"
             " ORDER BY next_poll_at LIMIT ?",
             (now.isoformat(), limit),
@@ -242,13 +251,11 @@ class FeedQueries:
         return [int(row["id"]) for row in found]
 
     async def next_poll_time(self) -> datetime | None:
-        row = await self._one(  # type: ignore[attr-defined]
-            "SELECT min(next_poll_at) AS at FROM feeds WHERE paused = 0"
-        )
+        row = await self._one("SELECT min(next_poll_at) AS at FROM feeds WHERE paused = 0")
         return _at(row["at"]) if row else None
 
     async def postpone_feed(self, feed_id: int, until: datetime) -> None:
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds SET next_poll_at = ? WHERE id = ?", (until.isoformat(), feed_id)
             )
@@ -268,7 +275,7 @@ class FeedQueries:
         """A successful read: new validators, and the items not seen before. On the first
         read only the newest `backlog` items are queued for posting (the rest are marked
         seen, so adding a feed does not flood the channel). Returns how many were queued."""
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             async with conn.execute(
                 "SELECT guild_id, baselined FROM feeds WHERE id = ?", (feed_id,)
             ) as cursor:
@@ -321,7 +328,7 @@ class FeedQueries:
         self, feed_id: int, *, now: datetime, next_poll_at: datetime, error: str
     ) -> Feed | None:
         """A failed read: count it, remember since when it fails; the feed as now stored."""
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds SET failures = failures + 1, last_error = ?,"
                 " failing_since = coalesce(failing_since, ?), next_poll_at = ? WHERE id = ?",
@@ -330,7 +337,7 @@ class FeedQueries:
         return await self.feed(feed_id)
 
     async def pause_feed(self, feed_id: int, reason: str) -> None:
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE feeds SET paused = 1, paused_reason = ? WHERE id = ?", (reason, feed_id)
             )
@@ -339,7 +346,7 @@ class FeedQueries:
 
     async def items_to_post(self, feed_id: int, limit: int) -> list[FeedItem]:
         """Items waiting to be posted, oldest first (also any claimed before a crash)."""
-        found = await self._all(  # type: ignore[attr-defined]
+        found = await self._all(
             "SELECT * FROM feed_items WHERE feed_id = ? AND state IN ('new', 'sending')"
             " ORDER BY id LIMIT ?",
             (feed_id, limit),
@@ -348,7 +355,7 @@ class FeedQueries:
 
     async def feeds_with_pending(self) -> list[int]:
         """Feeds with items queued or claimed but not known to be posted."""
-        found = await self._all(  # type: ignore[attr-defined]
+        found = await self._all(
             "SELECT DISTINCT i.feed_id FROM feed_items i JOIN feeds f ON f.id = i.feed_id"
             " WHERE i.state IN ('new', 'sending') AND f.paused = 0 ORDER BY i.feed_id"
         )
@@ -357,7 +364,7 @@ class FeedQueries:
     async def claim_item(self, item_id: int, now: datetime) -> bool:
         """Mark an item as being posted, before it is; False if someone else has."""
         async with (
-            self.transaction() as conn,  # type: ignore[attr-defined]
+            self.transaction() as conn,
             conn.execute(
                 "UPDATE feed_items SET state = 'sending', claimed_at = ?"
                 " WHERE id = ? AND state = 'new' RETURNING id",
@@ -367,7 +374,7 @@ class FeedQueries:
             return await cursor.fetchone() is not None
 
     async def finish_item(self, item_id: int, message_id: int) -> None:
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE feed_items SET state = 'posted', message_id = ? WHERE id = ?",
                 (message_id, item_id),
@@ -375,13 +382,13 @@ class FeedQueries:
 
     async def feed_item(self, item_id: int, guild_id: int | None) -> FeedItem | None:
         """An item, only if it belongs to `guild_id` (another server's items stay unseen)."""
-        row = await self._one(  # type: ignore[attr-defined]
+        row = await self._one(
             "SELECT * FROM feed_items WHERE id = ? AND guild_id IS ?", (item_id, guild_id)
         )
         return item_row(row) if row else None
 
     async def link_item_source(self, item_id: int, source_id: int) -> None:
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
+        async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE feed_items SET source_id = ? WHERE id = ?", (source_id, item_id)
             )

@@ -7,6 +7,7 @@ rows that moderators added have no key and are never touched.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from bot.curation import (
 )
 from bot.errors import DataError
 from bot.store import audit, index, links
-from bot.store.rows import iso, provenance_json
+from bot.store.rows import iso, provenance_json, returned
 from bot.text import Span, find_quote, find_quotes, fold, quote_matches_span
 
 
@@ -136,7 +137,7 @@ class _Importer:
             ]
         )
 
-    async def _upsert(self, table: str, key: str, values: dict[str, object]) -> int:
+    async def _upsert(self, table: str, key: str, values: Mapping[str, object]) -> int:
         """Insert or update by key; `created_at` is kept from the first insert and an
         update bumps `version` where the table has one."""
         columns = ["key", *values]
@@ -152,14 +153,14 @@ class _Importer:
             f"ON CONFLICT(key) DO UPDATE SET {', '.join(updates)} RETURNING id",
             [key, *values.values()],
         ) as cursor:
-            row = await cursor.fetchone()
+            row = returned(await cursor.fetchone())
         return int(row[0])
 
     async def _entity(self, spec: EntitySpec) -> None:
         digest = spec_hash(spec)
         existing = await self._existing("entities", spec.key)
-        if not self._count(existing, digest):
-            self.entity_ids[spec.key] = existing[0]  # type: ignore[index]
+        if not self._count(existing, digest) and existing is not None:
+            self.entity_ids[spec.key] = existing[0]
             return
         values = {
             "name": spec.name,
@@ -223,8 +224,8 @@ class _Importer:
         await self._adopt("sources", spec)
         digest = spec_hash(spec)
         existing = await self._existing("sources", spec.key)
-        if not self._count(existing, digest):
-            self.source_ids[spec.key] = existing[0]  # type: ignore[index]
+        if not self._count(existing, digest) and existing is not None:
+            self.source_ids[spec.key] = existing[0]
             return
         values = {
             "guild_id": spec.guild_id,
@@ -254,7 +255,7 @@ class _Importer:
         async with self.conn.execute(
             "SELECT text FROM sources WHERE id = ?", (source_id,)
         ) as cursor:
-            row = await cursor.fetchone()
+            row = returned(await cursor.fetchone())
         return str(row[0])
 
     async def _reverify(self, source_id: int, text: str) -> None:
@@ -411,7 +412,7 @@ class _Importer:
         async with self.conn.execute(
             "SELECT name FROM entities WHERE id = ?", (entity_id,)
         ) as cursor:
-            row = await cursor.fetchone()
+            row = returned(await cursor.fetchone())
         return str(row[0])
 
 

@@ -32,6 +32,14 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def returned(row: Row | None) -> Row:
+    """The row a statement always gives back (INSERT … RETURNING, a PRAGMA, a row
+    just written); LookupError if SQLite gave none."""
+    if row is None:
+        raise LookupError("SQLite returned no row where one was certain")
+    return row
+
+
 def parse_iso(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
@@ -155,8 +163,9 @@ def fact(
 
 
 def when(row: Row) -> When:
+    """A meeting's time; every meeting has a start (ValueError for a row without one)."""
     return When(
-        start=parse_iso(row["starts_at"]),
+        start=datetime.fromisoformat(str(row["starts_at"])),
         tz=str(row["tz"]),
         precision=Precision(str(row["precision"])),
         end=parse_iso(row["ends_at"]),

@@ -22,7 +22,7 @@ import pytest
 from bot.config import Config
 from bot.core import BriefingBot
 from tests.conftest import FIXED_NOW
-from tests.fakediscord import FakeDiscord, pointed_at, run_client, stop_client
+from tests.fakediscord import FakeDiscord, pointed_at, run_client, settle, stop_client
 
 MANAGE_MESSAGES = discord.Permissions(manage_messages=True).value
 
@@ -76,6 +76,11 @@ class World:
         )
         return await self.fake.wait_for_interaction_response(inter, timeout=10)
 
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the bot runs no handler and the fake answers no request, so a test
+        may assert that nothing more came (see tests.fakediscord.settle)."""
+        await settle(self.fake, timeout)
+
     async def restart(self) -> None:
         """Stop the bot and start a new process-equivalent on the same store file."""
         await stop_client(self.bot, self.extra.pop("task", None))
@@ -118,6 +123,12 @@ async def start_bot_process(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=log.open("ab"),
     )
+
+
+async def settled_messages(world: World, channel: int) -> list[dict]:
+    """Every bot message and edit in `channel`, once nothing is in flight (see settle)."""
+    await world.settle()
+    return world.fake.messages(channel)
 
 
 def make_bot(fake: FakeDiscord, db_path: Path, clock: MutableClock) -> BriefingBot:

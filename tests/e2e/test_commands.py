@@ -20,7 +20,7 @@ import pytest
 import bot as bot_package
 from bot import briefing, catalog, checks, moderation
 from bot.models import Change
-from tests.e2e.conftest import World, button_ids, embed_text
+from tests.e2e.conftest import World, button_ids, embed_text, settled_messages
 
 EPHEMERAL = 64
 LOADING = 128
@@ -65,12 +65,6 @@ async def both(world: World, prefix: str, slash: str, options: dict | None = Non
     by_prefix = await world.ask(prefix, user=world.alice)
     by_slash = await world.slash(slash, options, user=world.dave)
     return [by_prefix, by_slash]
-
-
-async def quiet(world: World, channel: int, seconds: float = 0.3) -> list[dict]:
-    """Wait a little, then return every bot message/edit in the channel so far."""
-    await asyncio.sleep(seconds)
-    return world.fake.messages(channel)
 
 
 async def add_long_kim_facts(world: World, count: int) -> None:
@@ -446,7 +440,7 @@ async def test_no_message_the_bot_sends_can_ping_anyone(world: World) -> None:
     paged = await world.ask("!search padding", user=world.mod)
     turn = await world.fake.click_button(world.channel, world.mod, paged["id"], "answer:next")
     assert (await world.fake.wait_for_interaction_response(turn, timeout=10))["op"] == "edit"
-    await asyncio.sleep(0.2)
+    await world.settle()
 
     logged = world.fake.messages(world.channel)
     assert len(logged) >= 15
@@ -485,7 +479,7 @@ async def test_another_bots_command_gets_no_answer(world: World) -> None:
         await world.fake.send_message(world.channel, world.alice, content)
     reply = await world.ask("!whoo kim", user=world.dave)
     assert "Did you mean `!who`?" in embed_text(reply)
-    logged = await quiet(world, world.channel, 0.3)
+    logged = await settled_messages(world, world.channel)
     assert len(logged) == 1, [embed_text(e)[:60] for e in logged]
 
 
@@ -539,7 +533,7 @@ async def test_a_slash_error_after_a_defer_is_still_private(world: World) -> Non
     )
     assert (await world.fake.wait_for_interaction_callback(inter, timeout=10))["type"] == 5
     await world.fake.wait_for_interaction_response(inter, timeout=10)
-    await asyncio.sleep(0.2)
+    await world.settle()
     shown = [e for e in inter.entries if e["op"] != "delete" and not e["flags"] & LOADING]
     error = [e for e in shown if "There is no fact 99999" in embed_text(e)]
     assert len(error) == 1
@@ -576,7 +570,7 @@ async def test_cooldown_tells_a_spammer_once_and_spares_others(world: World) -> 
         await world.fake.wait_for_message(world.channel, timeout=10)
     other = await world.ask("!sources", user=world.dave)
     assert title(other) == "Sources"
-    logged = await quiet(world, world.channel, 0.5)
+    logged = await settled_messages(world, world.channel)
     try_again = [e for e in logged if "try again" in embed_text(e)]
     answers = [e for e in logged if title(e) == "Sources"]
     assert len(try_again) == 1, [embed_text(e)[:80] for e in logged]
@@ -595,7 +589,7 @@ async def test_the_cooldown_is_one_bucket_per_user_across_read_commands(world: W
     slash = await world.slash("search", {"query": "sanctions"}, user=world.alice)
     other = await world.ask("!who putin", user=world.dave)
     assert title(other) == "Vladimir Putin"
-    logged = await quiet(world, world.channel, 0.5)
+    logged = await settled_messages(world, world.channel)
     throttled = [e for e in logged if "You're asking a bit fast" in embed_text(e)]
     assert len(throttled) == 2, [embed_text(e)[:60] for e in logged]  # the 6th, and the slash
     assert "try again in" in embed_text(throttled[0])
@@ -615,7 +609,7 @@ async def test_moderator_writes_have_a_cooldown_per_moderator(world: World) -> N
         )
     for _ in range(limit + 1):
         await world.fake.wait_for_message(world.channel, timeout=10)
-    logged = await quiet(world, world.channel, 0.3)
+    logged = await settled_messages(world, world.channel)
     throttled = [e for e in logged if "You're asking a bit fast" in embed_text(e)]
     assert len(throttled) == 1, [embed_text(e)[:60] for e in logged]
     assert len(logged) == limit + 1
@@ -638,7 +632,7 @@ async def test_a_rate_limited_answer_arrives_exactly_once(world: World) -> None:
     world.fake.fail_next("POST", r"/channels/\d+/messages$", status=429, retry_after=0.3)
     answer = await world.ask("!who putin")
     assert title(answer) == "Vladimir Putin"
-    logged = await quiet(world, world.channel, 0.5)
+    logged = await settled_messages(world, world.channel)
     assert len(logged) == 1
     posts = world.fake.calls_to("POST", r"/channels/\d+/messages$")
     assert [call.status for call in posts] == [429, 200]
@@ -649,7 +643,7 @@ async def test_a_server_error_is_retried_and_answered_once(world: World) -> None
     await world.fake.send_message(world.channel, world.alice, "!who putin")
     answer = await world.fake.wait_for_message(world.channel, timeout=15)
     assert title(answer) == "Vladimir Putin"
-    logged = await quiet(world, world.channel, 0.5)
+    logged = await settled_messages(world, world.channel)
     assert len(logged) == 1
     posts = world.fake.calls_to("POST", r"/channels/\d+/messages$")
     assert [call.status for call in posts] == [500, 200]
@@ -687,7 +681,7 @@ async def test_commands_work_after_the_gateway_drops(world: World, close_code: i
     assert await world.fake.drop_gateway(close_code) in {"resumed", "identified"}
     after = await world.ask("!who kim", user=world.dave)
     assert title(after) == "Kim Jong Un"
-    logged = await quiet(world, world.channel, 0.3)
+    logged = await settled_messages(world, world.channel)
     assert len(logged) == 2
     slash = await world.slash("timeline", user=world.mod)
     assert title(slash) == "Timeline"

@@ -2,7 +2,7 @@
 status, preview, `digest now`, scheduled delivery exactly once (also across restarts and
 crashes), lost channels and the moderators' notice, per-server content, no pings.
 
-The background dispatcher loop is stopped at the start of each test (`quiet`) and ticks
+The background dispatcher loop is stopped at the start of each test (`stop_digest_loop`) and ticks
 are run by hand with the clock moved, except where a test says it uses the loop."""
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
+import discord
 import pytest
 
 from bot import moderation, settings
 from bot.digests import DigestDispatcher, TickReport, nonce_for
 from bot.models import Change
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, wait_until
 from tests.e2e.conftest import World, embed_text
 
 REFUSED = "Only this server's moderators"
@@ -38,7 +39,7 @@ class Crash(BaseException):
     """The bot process dies at this point."""
 
 
-async def quiet(world: World) -> DigestDispatcher:
+async def stop_digest_loop(world: World) -> DigestDispatcher:
     """Stop the background dispatcher loop so that only the test's ticks deliver."""
     world.bot.run_digests = False
     cog = world.bot.get_cog("Digest")
@@ -60,13 +61,30 @@ async def tick(world: World) -> TickReport:
     return await dispatcher(world).tick()
 
 
+async def wake_and_wait_asleep(world: World) -> None:
+    """Wake the background loop, and wait until it has made that pass and sleeps again
+    with nothing in flight (it clears its wake-up only when it goes back to sleep)."""
+    loop = dispatcher(world)
+    loop.wake()
+    await wait_until(
+        lambda: not loop._wake.is_set() and all(call.status for call in world.fake.calls),
+        10,
+        "the digest loop to finish its pass",
+    )
+
+
+def bot_can_post(world: World, channel: int) -> bool:
+    """Whether the bot knows the channel and believes it may post there."""
+    found = world.bot.get_channel(channel)
+    if not isinstance(found, discord.TextChannel):
+        return False
+    return found.permissions_for(found.guild.me).send_messages
+
+
 async def new_channel(world: World, guild: int, name: str) -> int:
     channel = world.fake.add_channel(guild, name=name)
-    for _ in range(200):
-        if world.bot.get_channel(channel) is not None:
-            return channel
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"the bot never saw channel {name}")
+    await wait_until(lambda: world.bot.get_channel(channel) is not None, 2, f"channel {name}")
+    return channel
 
 
 def digests_in(world: World, channel: int) -> list[dict]:
@@ -123,12 +141,13 @@ async def set_digest(
     )
 
 
-async def later_messages(world: World, channel: int, wait: float = 0.3) -> list[dict]:
-    """Bot messages in `channel` that arrive within `wait` seconds."""
+async def later_messages(world: World, channel: int) -> list[dict]:
+    """Bot messages in `channel` the test has not seen yet, once nothing is in flight."""
+    await world.settle()
     found = []
     with contextlib.suppress(TimeoutError):
         while True:
-            found.append(await world.fake.wait_for_message(channel, timeout=wait))
+            found.append(await world.fake.wait_for_message(channel, timeout=0))
     return found
 
 
@@ -146,7 +165,7 @@ def real_time_schedule(world: World) -> tuple[str, datetime]:
 
 
 async def test_set_replies_with_next_delivery_as_a_discord_timestamp(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     reply = embed_text(await set_digest(world, digests))
     assert f"<#{digests}>" in reply and "09:00 Asia/Seoul" in reply
@@ -162,7 +181,7 @@ async def test_set_replies_with_next_delivery_as_a_discord_timestamp(world: Worl
 
 
 async def test_plain_member_is_refused_and_nothing_is_stored(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     for user, command in (  # two members: refusals are throttled per user and command
         (world.alice, f"!digest set <#{digests}> 9am Asia/Seoul"),
@@ -179,7 +198,7 @@ async def test_plain_member_is_refused_and_nothing_is_stored(world: World) -> No
 
 
 async def test_bad_time_or_zone_is_explained(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     assert "time of day" in embed_text(await set_digest(world, digests, "soonish"))
     assert "Unknown time zone" in embed_text(await set_digest(world, digests, "9am", "Mars/Base"))
@@ -190,7 +209,7 @@ async def test_bad_time_or_zone_is_explained(world: World) -> None:
 
 
 async def test_delivered_once_at_the_time_with_footer_and_no_pings(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.clock.now = NEXT_9AM_KST - timedelta(minutes=1)
@@ -222,7 +241,7 @@ async def test_delivered_once_at_the_time_with_footer_and_no_pings(world: World)
 
 
 async def test_digest_now_counts_as_todays(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests, "23:00", "Asia/Seoul")  # later today (it's 21:00 KST)
     reply = embed_text(await world.ask("!digest now", user=world.mod))
@@ -245,7 +264,7 @@ async def test_digest_now_counts_as_todays(world: World) -> None:
 
 
 async def test_preview_is_only_for_the_moderator(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     preview = await world.slash("digest preview", user=world.mod)
@@ -259,7 +278,7 @@ async def test_preview_is_only_for_the_moderator(world: World) -> None:
 
 
 async def test_off_stops_delivery(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     assert "off" in embed_text(await world.ask("!digest off", user=world.mod))
@@ -270,17 +289,17 @@ async def test_off_stops_delivery(world: World) -> None:
 
 
 async def test_restart_before_due_still_delivers_once(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.clock.now = NEXT_9AM_KST - timedelta(hours=2)
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = NEXT_9AM_KST + timedelta(minutes=1)
     assert (await tick(world)).sent == [world.guild]
     count = len(assert_one_digest(world, digests))
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = NEXT_9AM_KST + timedelta(minutes=30)
     assert (await tick(world)).sent == []
     assert len(digests_in(world, digests)) == count
@@ -295,9 +314,8 @@ async def test_background_loop_delivers_once(world: World) -> None:
     dispatcher(world).wake()
     first = await world.fake.wait_for_message(digests, timeout=15)
     assert "Daily digest" in embed_text(first)
-    await asyncio.sleep(0.5)
-    dispatcher(world).wake()
-    await asyncio.sleep(0.5)
+    await world.settle()
+    await wake_and_wait_asleep(world)
     sub = await world.bot.store.digest(world.guild)
     assert sub is not None and sub.last_sent_at == NEXT_9AM_KST
     assert_one_digest(world, digests)
@@ -309,7 +327,7 @@ async def test_background_loop_delivers_once(world: World) -> None:
 async def test_crash_after_posting_before_recording_does_not_post_twice(
     world: World,
 ) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     typed, due = real_time_schedule(world)
     await set_digest(world, digests, typed, "UTC")
@@ -326,7 +344,7 @@ async def test_crash_after_posting_before_recording_does_not_post_twice(
     assert posted >= 1
     posts_before = len(world.fake.calls_to("POST", MESSAGES.format(digests)))
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = due + timedelta(minutes=2)
     await tick(world)
     assert len(digests_in(world, digests)) == posted
@@ -337,7 +355,7 @@ async def test_crash_after_posting_before_recording_does_not_post_twice(
 
 
 async def test_crash_after_claim_before_posting_posts_once(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     typed, due = real_time_schedule(world)
     await set_digest(world, digests, typed, "UTC")
@@ -351,7 +369,7 @@ async def test_crash_after_claim_before_posting_posts_once(world: World) -> None
         await tick(world)
     assert digests_in(world, digests) == []
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = due + timedelta(minutes=2)
     assert (await tick(world)).sent == [world.guild]
     assert_one_digest(world, digests)
@@ -377,7 +395,7 @@ async def add_many_facts(world: World, at: datetime, n: int = 30, guild: int = 0
 
 
 async def test_crash_between_pages_still_posts_every_page(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     typed, due = real_time_schedule(world)
     await set_digest(world, digests, typed, "UTC")
@@ -398,7 +416,7 @@ async def test_crash_between_pages_still_posts_every_page(world: World) -> None:
         await tick(world)
     assert len(digests_in(world, digests)) == 1
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = due + timedelta(minutes=2)
     await tick(world)
     posted = digests_in(world, digests)
@@ -410,7 +428,7 @@ async def test_crash_between_pages_still_posts_every_page(world: World) -> None:
 async def test_digest_now_racing_the_scheduled_tick_posts_once(world: World) -> None:
     """Both claim the same day and post with the same nonce; Discord (and the fake)
     returns the first message to the second create instead of posting it twice."""
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests, "21:00", "Asia/Seoul")  # due now (21:00 KST)
     sub = await world.bot.store.digest(world.guild)
@@ -426,11 +444,11 @@ async def test_digest_now_racing_the_scheduled_tick_posts_once(world: World) -> 
 
 
 async def test_deleted_channel_disables_and_moderators_are_told_once(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.fake.remove_channel(digests)
-    await asyncio.sleep(0.1)  # CHANNEL_DELETE reaches the bot
+    await wait_until(lambda: world.bot.get_channel(digests) is None, 5, "CHANNEL_DELETE")
     world.clock.now = NEXT_9AM_KST
     report = await tick(world)
     assert report.disabled == [world.guild] and report.sent == []
@@ -441,43 +459,39 @@ async def test_deleted_channel_disables_and_moderators_are_told_once(world: Worl
     assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
     # the next moderator command does, once
     await world.ask("!sanctions", user=world.mod)
-    notices = [
-        m for m in await later_messages(world, world.channel, 2.0) if NOTICE in embed_text(m)
-    ]
+    notices = [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
     assert len(notices) == 1 and "deleted" in embed_text(notices[0])
     await world.ask("!who kim", user=world.mod)
     assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
     # it survives a restart as told
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     await world.ask("!sanctions", user=world.mod)
     assert not [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
     assert "Off (" in embed_text(await world.ask("!digest", user=world.mod))
 
 
 async def test_notice_survives_a_restart_until_told(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.fake.remove_channel(digests)
-    await asyncio.sleep(0.1)
+    await wait_until(lambda: world.bot.get_channel(digests) is None, 5, "CHANNEL_DELETE")
     world.clock.now = NEXT_9AM_KST
     await tick(world)
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     await world.ask("!sanctions", user=world.mod)
-    notices = [
-        m for m in await later_messages(world, world.channel, 2.0) if NOTICE in embed_text(m)
-    ]
+    notices = [m for m in await later_messages(world, world.channel) if NOTICE in embed_text(m)]
     assert len(notices) == 1
 
 
 async def test_lost_permission_disables(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.fake.forbid_channel(digests)
-    await asyncio.sleep(0.1)  # CHANNEL_UPDATE reaches the bot
+    await wait_until(lambda: not bot_can_post(world, digests), 5, "CHANNEL_UPDATE")
     world.clock.now = NEXT_9AM_KST
     report = await tick(world)
     assert report.disabled == [world.guild]
@@ -495,7 +509,7 @@ async def test_lost_permission_disables(world: World) -> None:
 
 
 async def test_a_moderators_change_appears_in_their_servers_digest_only(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     reply = await set_digest(world, world.channel_b, user=world.bmod, where=world.channel_b)
@@ -540,17 +554,14 @@ COLLIDING_GUILD = 1_500_000_000_000_000_365
 
 
 async def test_every_page_of_a_long_digest_is_posted_whatever_the_nonce(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     # Once, page nonces were the day's nonce with the page number in its last two
     # characters, so a day whose nonce ended in "01" lost page 2; every page now has a
     # nonce of its own.
     assert len({nonce_for(COLLIDING_GUILD, NEXT_9AM_KST.date(), page) for page in range(9)}) == 9
     guild = world.fake.add_guild(name="Gamma", guild_id=COLLIDING_GUILD)
     channel = world.fake.add_channel(guild, name="digests")
-    for _ in range(200):
-        if world.bot.get_channel(channel) is not None:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: world.bot.get_channel(channel) is not None, 5, "GUILD_CREATE")
     change = Change(actor_id=world.owner, guild_id=guild, at=FIXED_NOW)
     await world.bot.store.set_digest(guild, channel, time(9, 0), "Asia/Seoul", change)
     await add_many_facts(world, FIXED_NOW + timedelta(minutes=1), guild=guild)
@@ -590,11 +601,11 @@ async def test_zone_change_across_the_date_line_keeps_every_servers_digest(
     status = embed_text(await world.ask("!digest", user=world.mod))
     assert f"Next: {stamp_of(next_there)}" in status and "Etc/GMT+12" in status
     task = world.bot.get_cog("Digest")._task  # type: ignore[union-attr]
-    await asyncio.sleep(0.2)
+    await wake_and_wait_asleep(world)
     assert task is not None and not task.done()
     await world.restart()  # a restart inside the window
     task = world.bot.get_cog("Digest")._task  # type: ignore[union-attr]
-    await asyncio.sleep(0.2)
+    await wake_and_wait_asleep(world)
     assert task is not None and not task.done()
     # A's digest at 21:00 UTC (09:00 on the 27th at UTC-12), then B's the next morning
     world.clock.now = next_there
@@ -603,7 +614,7 @@ async def test_zone_change_across_the_date_line_keeps_every_servers_digest(
     world.clock.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     dispatcher(world).wake()
     assert await eventually(lambda: len(refs_in(world, b_news)) == 1)
-    await asyncio.sleep(0.3)
+    await wake_and_wait_asleep(world)
     assert len(refs_in(world, news)) == 2  # `digest now`'s and the 27th's at UTC-12
     assert_one_digest(world, b_news)
 
@@ -621,7 +632,7 @@ async def test_a_setting_whose_schedule_fails_is_not_saved(
 ) -> None:
     """`digest set` works out the new schedule before it saves anything: if that fails
     (here, forced), the old setting stays as it was."""
-    await quiet(world)
+    await stop_digest_loop(world)
     news = await new_channel(world, world.guild, "news")
     await set_digest(world, news, "09:00", "Asia/Seoul")
     before = await world.bot.store.digest(world.guild)
@@ -638,7 +649,7 @@ async def test_a_setting_whose_schedule_fails_is_not_saved(
 async def test_digest_now_after_a_skipped_day_posts_it(world: World) -> None:
     """The bot was down past the grace window, so today's digest was skipped: `digest
     now` posts it and says so (it used to answer that it was already posted)."""
-    await quiet(world)
+    await stop_digest_loop(world)
     news = await new_channel(world, world.guild, "news")
     await set_digest(world, news, "09:00", "Asia/Seoul")
     world.clock.now = NEXT_9AM_KST + timedelta(hours=7)  # 16:00 KST: skipped
@@ -657,7 +668,7 @@ async def test_a_long_preview_is_one_paged_dm(world: World) -> None:
     """A preview of many pages used to be sent as one DM per page (135 in 0.2 s); now
     `!digest preview` sends one DM whose buttons turn the pages, and `/digest preview`
     one ephemeral reply."""
-    await quiet(world)
+    await stop_digest_loop(world)
     news = await new_channel(world, world.guild, "news")
     await set_digest(world, news)
     await add_many_facts(world, world.clock.now + timedelta(minutes=1), n=40)
@@ -666,7 +677,7 @@ async def test_a_long_preview_is_one_paged_dm(world: World) -> None:
     dm_posts = rf"/channels/{dm}/messages$"
     reply = embed_text(await world.ask("!digest preview", user=world.mod))
     assert "by DM" in reply
-    await asyncio.sleep(0.5)  # anything more on its way would arrive by now
+    await world.settle()
     assert len(world.fake.calls_to("POST", dm_posts)) == 1
     [first] = world.fake.messages(dm, ops=("create",))
     found = re.search(r"Page 1/(\d+)", embed_text(first))
@@ -684,7 +695,7 @@ async def test_a_long_preview_is_one_paged_dm(world: World) -> None:
 
 
 async def test_preview_says_so_when_dms_are_closed(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     world.fake.block_dms(world.mod)
     reply = embed_text(await world.ask("!digest preview", user=world.mod))
     assert "can't DM you" in reply and "/digest preview" in reply
@@ -693,7 +704,7 @@ async def test_preview_says_so_when_dms_are_closed(world: World) -> None:
 async def test_status_of_a_setting_that_cannot_be_worked_out_says_so(world: World) -> None:
     """A stored setting the schedule cannot use (planted: a zone the zone database no
     longer has) is shown with a clear line, not an error id; `digest set` mends it."""
-    await quiet(world)
+    await stop_digest_loop(world)
     news = await new_channel(world, world.guild, "news")
     await set_digest(world, news)
     async with world.bot.store.transaction() as conn:
@@ -714,7 +725,7 @@ async def test_digest_now_after_a_crashed_send_was_skipped_does_not_post_twice(
     """The bot died after posting and before recording it, and came back past the grace
     window, so the day was skipped. `digest now` that day must find what got out (by
     the channel history since the first claim) rather than post it again."""
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     _, due = real_time_schedule(world)
     # a fixed offset that puts the due time at 01:00 local, so the whole test is one day
@@ -735,7 +746,7 @@ async def test_digest_now_after_a_crashed_send_was_skipped_does_not_post_twice(
     posted = len(digests_in(world, digests))
     assert posted >= 1
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = due + timedelta(hours=7)
     assert (await tick(world)).skipped == [world.guild]
     again = embed_text(await world.ask("!digest now", user=world.mod))

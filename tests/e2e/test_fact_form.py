@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
@@ -134,8 +133,8 @@ async def test_a_curators_global_form_and_a_moderators_form_at_once(world: World
 
 async def test_a_form_opened_before_a_demotion_is_refused_at_submit(world: World) -> None:
     form = await open_form(world, world.channel, world.mod)
-    world.fake.set_member_roles(world.guild, world.mod, [])  # no longer a moderator
-    await asyncio.sleep(0.1)  # GUILD_MEMBER_UPDATE reaches the bot
+    # no longer a moderator: the submit carries the member's roles as they are now
+    world.fake.set_member_roles(world.guild, world.mod, [])
 
     answer = await submit(world, world.channel, world.mod, form, "Written after demotion.")
     assert answer["ephemeral"]

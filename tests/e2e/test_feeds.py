@@ -3,7 +3,7 @@ the review channel once (also after a restart), `feed list` / `feed remove`, a f
 fails for a day is paused and the moderators told, and the Draft button works for this
 server's moderators only.
 
-The background feed loop is stopped (`quiet`) and ticks are run by hand with the clock
+The background feed loop is stopped (`stop_feed_loop`) and ticks are run by hand with the clock
 moved, as the digest tests do."""
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ async def site(world: World) -> AsyncIterator[Site]:
     running = await Site().start()
     running.add_entry("hotline", "Koreas agree to reopen liaison hotline", FIXED_NOW)
     running.add_entry("rail", "Rail link talks resume at Kaesong", FIXED_NOW)
-    await quiet(world, running)
+    await stop_feed_loop(world, running)
     yield running
     await running.stop()
 
 
-async def quiet(world: World, site: Site) -> FeedDispatcher:
+async def stop_feed_loop(world: World, site: Site) -> FeedDispatcher:
     """Allow the local site, and stop the feed loop so only the test's ticks post."""
     world.bot.config = dataclasses.replace(world.bot.config, fetch_allow=site.allow)
     cog = world.bot.get_cog("Feeds")
@@ -94,7 +94,7 @@ async def test_a_new_item_is_posted_once_also_after_a_restart(world: World, site
     assert len(posts(world, review, "Summit date set for December")) == 1
     await tick(world, hours=1)
     await world.restart()
-    await quiet(world, site)
+    await stop_feed_loop(world, site)
     await world.bot.get_cog("Feeds").dispatcher.recover()  # type: ignore[union-attr]
     await tick(world, hours=1)
     await tick(world, hours=1)
@@ -312,7 +312,7 @@ async def test_an_item_left_half_posted_is_found_not_reposted(world: World, site
     async with world.bot.store.transaction() as conn:  # as if the bot died before recording
         await conn.execute("UPDATE feed_items SET state = 'sending' WHERE id = 1")
     await world.restart()
-    await quiet(world, site)
+    await stop_feed_loop(world, site)
     await world.bot.get_cog("Feeds").dispatcher.recover()  # type: ignore[union-attr]
     assert len(posts(world, review)) == 2
     item = await world.bot.store.feed_item(1, world.guild)

@@ -22,9 +22,9 @@ from tests.e2e.test_digest import (
     digests_in,
     new_channel,
     page_of,
-    quiet,
     real_time_schedule,
     set_digest,
+    stop_digest_loop,
     tick,
 )
 
@@ -86,7 +86,7 @@ async def add_upcoming_meeting(world: World, at: datetime) -> None:
 
 
 async def test_a_digest_with_meetings_shows_them_in_a_picture(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     await add_upcoming_meeting(world, world.clock.now + timedelta(minutes=1))
@@ -101,7 +101,7 @@ async def test_a_digest_with_meetings_shows_them_in_a_picture(world: World) -> N
 
 
 async def test_a_digest_picture_survives_a_crash_exactly_once(world: World) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     typed, due = real_time_schedule(world)
     await set_digest(world, digests, typed, "UTC")
@@ -118,7 +118,7 @@ async def test_a_digest_picture_survives_a_crash_exactly_once(world: World) -> N
     assert shown_picture(world, posted[0])
     posts_before = len(world.fake.calls_to("POST", MESSAGES.format(digests)))
     await world.restart()
-    await quiet(world)
+    await stop_digest_loop(world)
     world.clock.now = due + timedelta(minutes=2)
     await tick(world)
     assert len(digests_in(world, digests)) == len(posted)
@@ -128,7 +128,7 @@ async def test_a_digest_picture_survives_a_crash_exactly_once(world: World) -> N
 async def test_a_retried_first_page_with_its_picture_is_posted_once(world: World) -> None:
     """The post got out but the answer was lost: the retry repeats the nonce, and Discord
     (the fake) returns the first message instead of posting the picture twice."""
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     await add_upcoming_meeting(world, world.clock.now + timedelta(minutes=1))
@@ -173,7 +173,7 @@ async def test_a_picture_that_fails_to_draw_never_stops_the_answer_or_digest(
     answer = await world.ask("!timeline", user=world.alice)
     assert answer["embeds"][0]["title"] == "Timeline" and answer["attachments"] == []
     assert "image" not in answer["embeds"][0]
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     await add_upcoming_meeting(world, world.clock.now + timedelta(minutes=1))

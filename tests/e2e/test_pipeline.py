@@ -9,8 +9,13 @@ from datetime import timedelta
 
 from tests.conftest import FIXED_NOW
 from tests.e2e.conftest import World, button_ids, embed_text, open_folded
-from tests.e2e.test_digest import NEXT_9AM_KST, digests_in, new_channel, set_digest
-from tests.e2e.test_digest import quiet as quiet_digests
+from tests.e2e.test_digest import (
+    NEXT_9AM_KST,
+    digests_in,
+    new_channel,
+    set_digest,
+    stop_digest_loop,
+)
 from tests.e2e.test_digest import tick as tick_digests
 from tests.e2e.test_feeds import follow, posts, review_channel, site  # noqa: F401 (fixture)
 from tests.e2e.test_feeds import tick as tick_feeds
@@ -35,7 +40,7 @@ async def test_follow_draft_review_and_members_and_the_digest_see_the_facts(
     world: World,
     site: Site,  # noqa: F811 (the feed tests' fixture)
 ) -> None:
-    await quiet_digests(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.clock.now = FIXED_NOW + timedelta(minutes=5)

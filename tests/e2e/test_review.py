@@ -11,7 +11,14 @@ import discord
 
 from tests.conftest import FIXED_NOW
 from tests.e2e.conftest import World, button_ids, cited_facts, embed_text, open_folded
-from tests.e2e.test_digest import NEXT_9AM_KST, digests_in, new_channel, quiet, set_digest, tick
+from tests.e2e.test_digest import (
+    NEXT_9AM_KST,
+    digests_in,
+    new_channel,
+    set_digest,
+    stop_digest_loop,
+    tick,
+)
 
 ARTICLE = (
     "SEOUL, Nov. 26 – North Korea and Russia agreed on Monday to open a rail link across "
@@ -68,7 +75,7 @@ def fact_number(message: dict) -> int:
 async def test_a_moderator_drafts_accepts_edits_skips_and_members_see_the_facts(
     world: World,
 ) -> None:
-    await quiet(world)
+    await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     await set_digest(world, digests)
     world.clock.now = FIXED_NOW + timedelta(minutes=5)

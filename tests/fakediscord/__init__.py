@@ -16,6 +16,7 @@ Usage (inside one event loop, e.g. a pytest-asyncio test)::
         answer = await fake.wait_for_interaction_response(inter)
         fake.fail_next("POST", r"/channels/\\d+/messages$", status=429)  # REST faults
         assert await fake.drop_gateway(1006) == "resumed"  # gateway faults
+        await settle(fake)                        # no handler running, no request open
         await stop_client(bot, task)              # close the bot before fake.stop()
     await fake.stop()
 
@@ -28,7 +29,7 @@ Ids are ints in this API and strings inside Discord payloads; see ``FakeDiscord`
 
 from .errors import ApiError
 from .faults import FaultRule, RouteLimit
-from .harness import pointed_at, run_client, stop_client
+from .harness import pointed_at, run_client, settle, stop_client
 from .interactions import FakeInteraction
 from .recorder import MessageLog, RecordedCall, RecordedFile
 from .server import FakeDiscord
@@ -44,5 +45,6 @@ __all__ = [
     "RouteLimit",
     "pointed_at",
     "run_client",
+    "settle",
     "stop_client",
 ]

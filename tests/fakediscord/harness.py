@@ -55,6 +55,33 @@ async def run_client(
     return task
 
 
+# Names discord.py gives the tasks that run event handlers, app commands and views.
+_HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker", "discord-ui-")
+
+
+def _handlers_running() -> bool:
+    current = asyncio.current_task()
+    return any(
+        task is not current and not task.done() and task.get_name().startswith(_HANDLER_TASKS)
+        for task in asyncio.all_tasks()
+    )
+
+
+async def settle(fake: FakeDiscord, timeout: float = 10.0) -> None:
+    """Wait until nothing is in flight: no discord.py handler task (event, command, view,
+    modal) runs in this loop and the fake is answering no request. A retried or paced
+    send happens inside a handler, so once settled what the fake holds is final.
+
+    Events the fake wrote that the client has not read yet are not seen: call this after
+    something the client answered, which it read after them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while _handlers_running() or not all(call.status for call in fake.calls):
+        if loop.time() > deadline:
+            raise TimeoutError(f"still in flight after {timeout}s")
+        await asyncio.sleep(0.005)
+
+
 async def stop_client(client: discord.Client, task: asyncio.Task[None] | None = None) -> None:
     """Close the client (before ``fake.stop()``, or it keeps trying to reconnect)."""
     await client.close()

@@ -14,15 +14,16 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import discord
 
+from tests.conftest import wait_until  # noqa: F401  (re-exported)
 from tests.e2e.conftest import (  # noqa: F401  (fixture re-export)
     World,
     embed_text,
+    settled_messages,
     start_bot_process,
     world,
 )
@@ -138,23 +139,6 @@ class LoopLag:
             f"the loop was held for {self.worst * 1000:.0f} ms of CPU by {self.culprit}; "
             f"for {self.worst_wall * 1000:.0f} ms of wall time by {self.wall_culprit}"
         )
-
-
-async def quiet(fake: FakeDiscord, channel: int, seconds: float = 0.3) -> list[dict]:
-    """Wait a little, then every bot message/edit in the channel so far."""
-    await asyncio.sleep(seconds)
-    return fake.messages(channel)
-
-
-async def wait_until(
-    condition: Callable[[], bool], timeout: float, what: str, step: float = 0.005
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(step)
 
 
 async def stored_state(w: World) -> tuple:

@@ -74,7 +74,9 @@ async def test_sigkill_mid_burst_keeps_every_acknowledged_write_and_nothing_else
             process.kill()
             await asyncio.wait_for(process.wait(), timeout=10)
             await sender
-            await asyncio.sleep(0.2)  # requests already received by the fake are recorded
+            await wait_until(  # requests already received by the fake are answered
+                lambda: all(call.status for call in fake.calls), 5, "the fake's last answers"
+            )
         finally:
             await stop_process(process)
         assert process.returncode == -signal.SIGKILL

@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import World, assert_cannot_ping, assert_no_leak, quiet, title
+from tests.faults.conftest import (
+    World,
+    assert_cannot_ping,
+    assert_no_leak,
+    settled_messages,
+    title,
+)
 
 IN_FLIGHT = 20
 WHILE_AWAY = 10
@@ -75,7 +81,7 @@ async def test_every_command_after_a_drop_is_answered_exactly_once(
         await fake.send_message(after, user, f"!fact {number}")
     for _ in range(AFTER):
         await fake.wait_for_message(after, timeout=15)
-    await quiet(fake, after, 0.5)
+    await settled_messages(world, after)
 
     after_counts = answered(world, after)
     assert after_counts == Counter(range(1, AFTER + 1)), after_counts
@@ -109,7 +115,7 @@ async def test_repeated_drops_in_a_row_leave_one_session_answering_once(world: W
         await fake.wait_for_message(
             world.channel, lambda e: title(e) in {f"Fact {n}" for n in last}, timeout=15
         )
-    await quiet(fake, world.channel, 0.5)
+    await settled_messages(world, world.channel)
     counts = answered(world, world.channel)
     assert all(n == 1 for n in counts.values()), counts
     assert set(last) <= set(counts), counts

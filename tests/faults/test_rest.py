@@ -20,6 +20,7 @@ from tests.faults.conftest import (
     assert_cannot_ping,
     assert_no_leak,
     title,
+    wait_until,
 )
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
@@ -68,7 +69,7 @@ async def test_rate_limited_sends_deliver_every_answer_exactly_once(
         await fake.send_message(world.channel, user, command)
     for _ in asked:
         await fake.wait_for_message(world.channel, timeout=15)
-    await asyncio.sleep(0.5)
+    await world.settle()
     found = titles(world, world.channel)
     assert found == Counter(
         {"Kim Jong Un": 1, "Sanctions on North Korea": 1, "Timeline": 1, "Sources": 1}
@@ -87,7 +88,7 @@ async def test_a_global_rate_limit_delays_but_does_not_drop_or_double(
     await fake.send_message(world.channel_b, world.bob, "!who kim")
     await fake.wait_for_message(world.channel, timeout=15)
     await fake.wait_for_message(world.channel_b, timeout=15)
-    await asyncio.sleep(0.5)
+    await world.settle()
     assert titles(world, world.channel) == Counter({"Vladimir Putin": 1})
     assert titles(world, world.channel_b) == Counter({"Kim Jong Un": 1})
     assert not unexpected_errors(caplog)
@@ -106,7 +107,7 @@ async def test_rate_limited_slash_answers_arrive_exactly_once(
     fake.fail_next("POST", r"^/webhooks/", status=429, retry_after=0.4)
     late = await world.slash("sanctions", user=world.mod)
     assert title(late) == "Sanctions on North Korea"
-    await asyncio.sleep(0.6)
+    await world.settle()
     found = titles(world, world.channel)
     assert found["Kim Jong Un"] == 1
     assert found["Sanctions on North Korea"] == 1
@@ -121,7 +122,11 @@ async def test_a_burst_of_server_errors_is_retried_and_answered_once(
     fake.fail_next("POST", channel_path(world.channel), status=500)
     fake.fail_next("POST", channel_path(world.channel), status=502)
     await fake.send_message(world.channel, world.alice, "!who kim")
-    await asyncio.sleep(0.05)
+    await wait_until(
+        lambda: [c.status for c in fake.calls_to("POST", channel_path(world.channel))] == [500],
+        5,
+        "server A's first send to fail",
+    )
     # …while server B is answered at once.
     await fake.send_message(world.channel_b, world.bob, "!who putin")
     other = await fake.wait_for_message(world.channel_b, timeout=2)
@@ -129,7 +134,7 @@ async def test_a_burst_of_server_errors_is_retried_and_answered_once(
     assert not fake.messages(world.channel)
     answer = await fake.wait_for_message(world.channel, timeout=15)
     assert title(answer) == "Kim Jong Un"
-    await asyncio.sleep(0.5)
+    await world.settle()
     assert titles(world, world.channel) == Counter({"Kim Jong Un": 1})
     statuses = [c.status for c in fake.calls_to("POST", channel_path(world.channel))]
     assert statuses == [500, 502, 200]
@@ -143,7 +148,7 @@ async def test_server_errors_on_a_slash_callback_are_retried_within_the_deadline
     world.fake.fail_next("POST", CALLBACK, status=500)
     answer = await world.slash("timeline", user=world.alice)
     assert title(answer) == "Timeline"
-    await asyncio.sleep(0.3)
+    await world.settle()
     assert titles(world, world.channel) == Counter({"Timeline": 1})
     assert not unexpected_errors(caplog)
 
@@ -159,7 +164,7 @@ async def test_when_server_errors_outlast_every_retry_the_bot_says_so_once_and_c
     fake.fail_next("POST", channel_path(world.channel), status=500, times=5)
     await fake.send_message(world.channel, world.alice, "!who kim")
     notice = await fake.wait_for_message(world.channel, timeout=15)
-    await asyncio.sleep(0.5)
+    await world.settle()
     logged = fake.messages(world.channel)
     assert len(logged) == 1, [e["content"] for e in logged]
     assert_cannot_ping(notice)
