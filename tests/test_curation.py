@@ -15,7 +15,10 @@ from bot.errors import DataError
 from bot.models import Kind, MeetingStatus, Precision
 from bot.store import Store
 
-SHARED_SOURCE = Path("/work/shared/sources/kim-putin-vladivostok-2019.txt")
+# The team's read-only copy of the article, beside the repository (as it is in CI).
+SHARED_SOURCE = (
+    Path(__file__).resolve().parents[2] / "shared" / "sources" / "kim-putin-vladivostok-2019.txt"
+)
 BRIEFING = Path("briefing") / "kim-putin-vladivostok-2019.toml"
 FURNITURE = ("Pin It on Pinterest", "Share This")
 
