@@ -47,6 +47,34 @@ async def no_picture(sub: DigestSubscription, answer: Answer) -> bytes | None:
     return None
 
 
+async def postable_channel(
+    client: discord.Client, channel_id: int, guild_id: int
+) -> discord.abc.Messageable:
+    """The channel of server `guild_id` that the bot may post embeds in, or ChannelGone
+    saying why not (deleted, hidden, another server's, not for messages, no permission).
+    Digests and feed posts both go through here."""
+    channel = client.get_channel(channel_id)
+    if channel is None:
+        try:
+            channel = await client.fetch_channel(channel_id)
+        except discord.NotFound:
+            raise ChannelGone(f"channel {channel_id} was deleted") from None
+        except discord.Forbidden:
+            raise ChannelGone(f"the bot can no longer see <#{channel_id}>") from None
+    if (
+        not isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+        or channel.guild.id != guild_id
+    ):
+        raise ChannelGone(f"channel {channel_id} is not in this server")
+    if not isinstance(channel, discord.abc.Messageable):
+        raise ChannelGone(f"channel {channel_id} is not one messages can be posted in")
+    if channel.guild.me is not None:
+        permissions = channel.permissions_for(channel.guild.me)
+        if not (permissions.send_messages and permissions.embed_links):
+            raise ChannelGone(f"the bot may no longer post embeds in <#{channel_id}>")
+    return channel
+
+
 class ChannelPoster:
     """Posts digests with `client` and finds what it posted. `picture` draws the
     digest's meetings for its first page."""
@@ -56,21 +84,7 @@ class ChannelPoster:
         self.picture = picture
 
     async def channel(self, sub: DigestSubscription) -> discord.abc.Messageable:
-        channel = self.client.get_channel(sub.channel_id)
-        if channel is None:
-            try:
-                channel = await self.client.fetch_channel(sub.channel_id)
-            except discord.NotFound:
-                raise ChannelGone(f"channel {sub.channel_id} was deleted") from None
-            except discord.Forbidden:
-                raise ChannelGone(f"the bot can no longer see channel {sub.channel_id}") from None
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelGone(f"channel {sub.channel_id} is not one messages can be posted in")
-        if isinstance(channel, discord.abc.GuildChannel | discord.Thread) and channel.guild.me:
-            permissions = channel.permissions_for(channel.guild.me)
-            if not (permissions.send_messages and permissions.embed_links):
-                raise ChannelGone(f"the bot may no longer post embeds in <#{sub.channel_id}>")
-        return channel
+        return await postable_channel(self.client, sub.channel_id, sub.guild_id)
 
     async def post(
         self,

@@ -18,7 +18,7 @@ from bot import articles, feeds
 from bot.checks import limiter, may_moderate, moderator_cooldown, moderator_only
 from bot.context import BriefingContext, GuildContext
 from bot.core import BriefingBot
-from bot.delivery import feed_dispatcher
+from bot.delivery import feed_dispatcher, postable_channel
 from bot.errors import BadInput, BriefingError
 from bot.feedmodels import Feed, FeedItem
 from bot.feeds import (
@@ -132,26 +132,7 @@ class Feeds(commands.Cog):
     # --- posting to the review channel ---------------------------------------------------
 
     async def _channel(self, feed: Feed) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(feed.channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(feed.channel_id)
-            except discord.NotFound:
-                raise ChannelGone(f"channel {feed.channel_id} was deleted") from None
-            except discord.Forbidden:
-                raise ChannelGone(f"the bot can no longer see <#{feed.channel_id}>") from None
-        if (
-            not isinstance(channel, discord.abc.GuildChannel | discord.Thread)
-            or channel.guild.id != feed.guild_id
-        ):
-            raise ChannelGone(f"channel {feed.channel_id} is not in this server")
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelGone(f"channel {feed.channel_id} is not one messages can be posted in")
-        if channel.guild.me is not None:
-            permissions = channel.permissions_for(channel.guild.me)
-            if not (permissions.send_messages and permissions.embed_links):
-                raise ChannelGone(f"the bot may no longer post embeds in <#{feed.channel_id}>")
-        return channel
+        return await postable_channel(self.bot, feed.channel_id, feed.guild_id)
 
     async def post(self, feed: Feed, item: FeedItem) -> int:
         channel = await self._channel(feed)
