@@ -372,8 +372,14 @@ def test_embeds_show_labels_time_and_freshness() -> None:
         "• A meeting. · date: *Public record* (Held on 25 April 2019; https://example.org/x)",
         "• A date. · *Inferred:* the article says “this Thursday”",
     ]
+    # Rendered in an answer whose cited lines all share one date, the date is said
+    # once, under the freshness line, and no line repeats it (issue 14; it used to be
+    # "· as of April 2019" on every line).
     [page] = embeds.render_pages(answer)
-    assert page.embed.description == f"*{FRESHNESS}.*\n-# 📰 reported"
+    assert page.embed.description == (
+        f"*{FRESHNESS}.*\nCited lines are as of **April 2019**.\n-# 📰 reported"
+    )
+    assert page.embed.fields[0].value.splitlines()[0] == "• 📰 A fact. [1]"
 
 
 def test_console_text_shows_labels_time_and_freshness() -> None:
@@ -385,7 +391,11 @@ def test_console_text_shows_labels_time_and_freshness() -> None:
         "A meeting. · date: Public record (Held on 25 April 2019; https://example.org/x)",
         "A date. · Inferred: the article says “this Thursday”",
     ]
-    assert text.render(answer).splitlines()[2] == f"{FRESHNESS}."
+    assert text.render(answer).splitlines()[2:4] == [
+        f"{FRESHNESS}.",
+        "Cited lines are as of April 2019.",
+    ]
+    assert "  - [reported] A fact. [1]" in text.render(answer).splitlines()
 
 
 def test_later_pages_carry_the_freshness_line_in_their_footer() -> None:
@@ -396,6 +406,89 @@ def test_later_pages_carry_the_freshness_line_in_their_footer() -> None:
     assert pages[0].embed.description.startswith(f"*{FRESHNESS}.*")
     for page in pages[1:]:
         assert page.embed.footer.text.startswith(FRESHNESS)
+
+
+# --- "as of" once where the lines share a date, per line where they differ ------------------
+
+OCTOBER_2026 = Published(date(2026, 10, 1), Precision.DAY)
+NOVEMBER_2026 = Published(date(2026, 11, 20), Precision.DAY)
+
+
+def _dated(*sections: list[int]) -> Answer:
+    """An answer with one section per list, each line citing the source it names: S1
+    (April 2019), S2 (October 2026), S3 (a week old: current)."""
+    sources = [
+        Source(1, "a", "A", False, APRIL_2019),
+        Source(2, "b", "B", False, OCTOBER_2026),
+        Source(3, "c", "C", False, NOVEMBER_2026),
+    ]
+    answer = Answer(title="t", sources=sources)
+    marker = iter(range(1, 100))
+    answer.sections = [
+        Section(
+            f"part {n}",
+            [
+                Line(
+                    f"From S{i}.", kind=Kind.REPORTED, markers=[str(next(marker))], source_ids=(i,)
+                )
+                for i in ids
+            ],
+        )
+        for n, ids in enumerate(sections, start=1)
+    ]
+    return briefing.anchor(answer, FIXED_NOW)
+
+
+def _shown(answer: Answer) -> list[str]:
+    [page] = embeds.render_pages(answer)
+    return [f"## {f.name}\n{f.value}" for f in page.embed.fields]
+
+
+def test_as_of_is_said_once_when_every_line_shares_the_date() -> None:
+    answer = _dated([1, 1], [1])
+    [page] = embeds.render_pages(answer)
+    assert "Cited lines are as of **April 2019**." in (page.embed.description or "")
+    assert "as of" not in "\n".join(_shown(answer))
+    # Lines citing nothing (a public-record role) do not stop it being said once.
+    answer.sections[1].lines.append(Line("A role.", labels=[Label(Provenance(public_record="x"))]))
+    assert "Cited lines are as of" in (embeds.render_pages(answer)[0].embed.description or "")
+
+
+def test_as_of_is_said_per_section_when_sections_differ() -> None:
+    answer = _dated([1, 1], [2])
+    [page] = embeds.render_pages(answer)
+    assert "Cited lines are as of" not in (page.embed.description or "")
+    assert _shown(answer) == [
+        "## part 1 · as of April 2019\n• 📰 From S1. [1]\n• 📰 From S1. [2]",
+        "## part 2 · as of October 2026\n• 📰 From S2. [3]",
+    ]
+    console = text.render(answer).splitlines()
+    assert "part 1 (as of April 2019):" in console and "  - [reported] From S1. [1]" in console
+
+
+def test_as_of_is_said_per_line_where_one_section_mixes_dates() -> None:
+    # A current line beside old ones: only the old ones say when they spoke for.
+    answer = _dated([1, 3, 2])
+    assert _shown(answer) == [
+        "## part 1\n• 📰 From S1. [1] · as of April 2019\n• 📰 From S3. [2]"
+        "\n• 📰 From S2. [3] · as of October 2026"
+    ]
+    console = text.render(answer).splitlines()
+    assert "  - [reported] From S1. [1] · as of April 2019" in console
+    assert "  - [reported] From S3. [2]" in console
+
+
+def test_later_pages_say_the_answers_one_as_of_in_their_footer() -> None:
+    answer = _dated(*[[1] * 6 for _ in range(12)])
+    for section in answer.sections:
+        for line in section.lines:
+            line.text = "x " * 80
+    pages = embeds.render_pages(answer)
+    assert len(pages) > 1
+    assert "Cited lines are as of **April 2019**." in (pages[0].embed.description or "")
+    for page in pages[1:]:
+        assert "Cited lines are as of April 2019" in (page.embed.footer.text or "")
+        assert all("as of" not in f.value for f in page.embed.fields)
 
 
 # --- a careful editor reads every answer ------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.answers import Answer, Label, Line
+from bot.answers import Answer, Label, Line, Section
 from bot.dates import as_local
 from bot.models import Kind, Precision, Published, Source, When
 from bot.usertext import plain, render_marked, user
@@ -142,6 +143,39 @@ def legend(answer: Answer) -> str:
         if line.kind is not None
     }
     return " · ".join(f"{KIND_TAGS[k]} {KIND_WORDS[k]}" for k in KIND_TAGS if k in kinds)
+
+
+def shared_as_of(lines: Iterable[Line]) -> str:
+    """The one "as of" every cited line among `lines` shares ("April 2019"), or "" when
+    they differ or one of them is current: then each line says its own. Lines citing
+    nothing (public record, the bot's own notes) do not count either way."""
+    dated = {line.as_of for line in lines if line.source_ids}
+    return next(iter(dated)) if len(dated) == 1 and "" not in dated else ""
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    """Where an answer says how old its lines are: once for the whole answer (`whole`),
+    once per section (`sections`: section index -> "April 2019"), else on each line."""
+
+    whole: str = ""
+    sections: dict[int, str] = field(default_factory=dict)
+
+    def on_line(self, index: int) -> bool:
+        return not self.whole and index not in self.sections
+
+
+def as_of_plan(sections: list[Section]) -> AsOf:
+    """Say "as of" once where all the shown lines share the same source date, once per
+    section where each section's do, and per line only where one section mixes dates."""
+    whole = shared_as_of(line for section in sections for line in section.lines)
+    if whole:
+        return AsOf(whole)
+    per = {i: shared for i, s in enumerate(sections) if (shared := shared_as_of(s.lines))}
+    return AsOf(sections=per)
+
+
+AS_OF_NOTE = "Cited lines are as of {}."
 
 
 def short_day(moment: datetime) -> str:

@@ -15,7 +15,9 @@ import discord
 from bot.answers import Answer, Hint, Line, Ref, Section
 from bot.models import Kind, Precision, When
 from bot.render.common import (
+    AS_OF_NOTE,
     KIND_TAGS,
+    as_of_plan,
     date_first,
     describe_when,
     for_discord,
@@ -60,11 +62,12 @@ def _bold(text: str) -> str:
     return f"**{text}**"
 
 
-def line_markdown(line: Line, *, tagged: bool = True) -> str:
+def line_markdown(line: Line, *, tagged: bool = True, as_of: bool = True) -> str:
     """A line as Discord shows it: its kind as a tag (unless its section says it), the
-    text, whose view it is, its one marker, then "as of" and provenance, compactly."""
+    text, whose view it is, its one marker, then "as of" (unless the answer or section
+    says it once: `as_of`) and provenance, compactly."""
     if line.when is not None and line.lead:
-        return _meeting_markdown(line)
+        return _meeting_markdown(line, as_of)
     text = for_discord(line_body(line, _bold))
     if line.when is not None:
         text = f"{text} {line.when_label}: {discord_when(line.when, line.past)}.".strip()
@@ -76,13 +79,13 @@ def line_markdown(line: Line, *, tagged: bool = True) -> str:
         text += f" — {for_discord(line.holder)}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
-    return f"• {text}{_extras(line)}"
+    return f"• {text}{_extras(line, as_of=as_of)}"
 
 
-def _extras(line: Line, people: str = "") -> str:
+def _extras(line: Line, people: str = "", *, as_of: bool = True) -> str:
     """'as of' and where parts come from, after a line (on a small line for meetings)."""
     extras = [people] if people else []
-    if line.as_of:
+    if line.as_of and as_of:
         extras.append(f"as of {line.as_of}")
     labels = label_text(line.labels, detail=line.detail, emphasis=_emphasis)
     if labels:
@@ -90,7 +93,7 @@ def _extras(line: Line, people: str = "") -> str:
     return " · " + " · ".join(extras) if extras else ""
 
 
-def _meeting_markdown(line: Line) -> str:
+def _meeting_markdown(line: Line, as_of: bool = True) -> str:
     """Date first: "**25 Apr 2019** — Putin–Kim summit, Vladivostok (held) [3]", and the
     participants and caveats in small text beneath."""
     assert line.when is not None
@@ -102,7 +105,7 @@ def _meeting_markdown(line: Line) -> str:
     text = f"{date} — {for_discord(meeting_head(line, _bold))}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
-    small = _extras(line, for_discord(line.text)).removeprefix(" · ")
+    small = _extras(line, for_discord(line.text), as_of=as_of).removeprefix(" · ")
     return f"• {text}" + (f"\n-# {small}" if small else "")
 
 
@@ -120,12 +123,16 @@ def _chunks(text: str, size: int) -> list[str]:
     return [*pieces, text]
 
 
-def _fields(section: Section) -> list[tuple[str, str]]:
-    """A section as (name, value) pairs, each value within the field limit."""
+def _fields(section: Section, as_of: str = "", lines_say: bool = True) -> list[tuple[str, str]]:
+    """A section as (name, value) pairs, each value within the field limit. `as_of`:
+    the date the whole section speaks for, said once in its heading; `lines_say`:
+    whether each line says its own."""
     heading, tagged = section.heading, section.kind is None
+    if as_of:
+        heading = f"{heading} · as of {as_of}"
     fields: list[tuple[str, str]] = []
     current = ""
-    rendered = (line_markdown(line, tagged=tagged) for line in section.lines)
+    rendered = (line_markdown(line, tagged=tagged, as_of=lines_say) for line in section.lines)
     for piece in (chunk for text in rendered for chunk in _chunks(text, 1000)):
         if current and len(current) + 1 + len(piece) > FIELD_VALUE_MAX:
             fields.append((heading, current))
@@ -143,11 +150,15 @@ class Page:
     markers: list[str] = field(default_factory=list)
 
 
-def _footer(answer: Answer, number: int, total: int, quotes_button: bool) -> str:
-    """One line: the sources in short, where the rest is, what the markers open."""
+def _footer(answer: Answer, number: int, total: int, quotes_button: bool, as_of: str = "") -> str:
+    """One line: the sources in short, where the rest is, what the markers open. Later
+    pages, which have no description, repeat the freshness line and the answer's one
+    "as of"."""
     parts = []
     if answer.freshness and number > 1:
         parts.append(answer.freshness)
+    if as_of and number > 1:
+        parts.append(AS_OF_NOTE.format(as_of).removesuffix("."))
     if len(answer.sources) > MAX_FOOTER_SOURCES:
         parts.append(f"{len(answer.sources)} sources")
     else:
@@ -207,7 +218,7 @@ def title_text(answer: Answer) -> str:
     return for_discord(answer.title + day)[:TITLE_MAX]
 
 
-def _description(answer: Answer) -> str:
+def _description(answer: Answer, as_of: str = "") -> str:
     text = for_discord(answer.intro)
     for hint in answer.hints:
         text = f"{text}\n{hint_markdown(hint)}".strip()
@@ -215,6 +226,8 @@ def _description(answer: Answer) -> str:
         text = f"{text}\n**More:** {folded} — pick one in the menu below".strip()
     if key := legend(answer):
         text = f"{text}\n-# {key}".strip()
+    if as_of:  # first, with the freshness line: never cut off by a long intro
+        text = f"{AS_OF_NOTE.format(f'**{as_of}**')}\n{text}".strip()
     if answer.freshness:
         text = f"*{answer.freshness}.*\n{text}".strip()
     if answer.suggestions:
@@ -228,9 +241,15 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
     """The answer as one or more embeds, each within Discord's limits. `quotes_button`
     says whether the message will carry the Quotes button (digests do not)."""
     shown = [section for section in answer.sections if not section.folded]
-    all_fields = [f for section in shown for f in _fields(section)]
+    plan = as_of_plan(shown)
+    all_fields = [
+        f
+        for i, section in enumerate(shown)
+        for f in _fields(section, plan.sections.get(i, ""), plan.on_line(i))
+    ]
     groups: list[list[tuple[str, str]]] = [[]]
-    size = len(answer.title) + len(_description(answer))
+    description = _description(answer, plan.whole)
+    size = len(answer.title) + len(description)
     for name, value in all_fields:
         cost = len(name) + len(value)
         if groups[-1] and (size + cost > PAGE_BUDGET or len(groups[-1]) >= FIELDS_PER_PAGE):
@@ -242,12 +261,13 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
     for number, group in enumerate(groups, start=1):
         embed = discord.Embed(
             title=title_text(answer),
-            description=_description(answer) if number == 1 else None,
+            description=description if number == 1 else None,
             colour=COLOURS[answer.found],
         )
         for name, value in group:
             embed.add_field(name=name, value=value, inline=False)
-        embed.set_footer(text=_footer(answer, number, len(groups), quotes_button))
+        footer = _footer(answer, number, len(groups), quotes_button, plan.whole)
+        embed.set_footer(text=footer)
         markers = [m for _, value in group for m in _markers_in(value, answer.refs)]
         pages.append(Page(embed, markers))
     return pages

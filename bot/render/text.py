@@ -9,6 +9,8 @@ from bot.answers import Answer, Line
 from bot.catalog import COMMANDS, MODERATOR_NAMES, CommandInfo
 from bot.models import Kind
 from bot.render.common import (
+    AS_OF_NOTE,
+    as_of_plan,
     describe_source,
     describe_when,
     label_text,
@@ -51,7 +53,7 @@ TEXT_TAGS = {
 }
 
 
-def line_text(line: Line, *, tagged: bool = True) -> str:
+def line_text(line: Line, *, tagged: bool = True, as_of: bool = True) -> str:
     """A line as plain text: "[opinion] text — holder [3] · as of April 2019 · labels";
     a meeting date first."""
     if line.when is not None and line.lead:
@@ -69,7 +71,7 @@ def line_text(line: Line, *, tagged: bool = True) -> str:
             text += f" — {plain(line.holder)}"
     if line.markers:
         text += " " + "".join(f"[{marker}]" for marker in line.markers)
-    extras = [f"as of {line.as_of}"] if line.as_of else []
+    extras = [f"as of {line.as_of}"] if line.as_of and as_of else []
     if labels := label_text(line.labels, detail=line.detail):
         extras.append(labels)
     return text + (" · " + " · ".join(extras) if extras else "")
@@ -92,6 +94,9 @@ def render(answer: Answer, width: int | None = None) -> str:
     out.append("=" * min(len(title), width))
     if answer.freshness:
         out += _fill(f"{answer.freshness}.", width)
+    plan = as_of_plan(answer.sections)
+    if plan.whole:
+        out += _fill(AS_OF_NOTE.format(plan.whole), width)
     if answer.intro:
         out += _fill(plain(answer.intro), width)
     for hint in answer.hints:
@@ -100,10 +105,13 @@ def render(answer: Answer, width: int | None = None) -> str:
         out += _fill("Did you mean: " + ", ".join(answer.suggestions) + "?", width)
     if legend(answer):
         out += _fill(_TEXT_LEGEND, width)
-    for section in answer.sections:
-        out += ["", *_fill(section.heading + ":", width)]
+    for index, section in enumerate(answer.sections):
+        shared = plan.sections.get(index)
+        heading = f"{section.heading} (as of {shared})" if shared else section.heading
+        out += ["", *_fill(heading + ":", width)]
         for line in section.lines:
-            out += _fill(line_text(line, tagged=section.kind is None), width, "  - ", "    ")
+            text = line_text(line, tagged=section.kind is None, as_of=plan.on_line(index))
+            out += _fill(text, width, "  - ", "    ")
     shown = _shown_in_full(answer)
     refs = [ref for ref in answer.refs if ref.marker not in shown]
     if refs:

@@ -99,7 +99,9 @@ async def test_who_with_a_name_gives_a_cited_profile(world: World) -> None:
     for answer in await both(world, "!who putin", "who", {"name": "putin"}):
         text = embed_text(answer)
         assert title(answer) == "Vladimir Putin"
-        assert "**Vladimir Putin**: Russian President [1] · as of April 2019" in text
+        # The article's date is said once for all its lines (issue 14), not per line.
+        assert "• **Vladimir Putin**: Russian President [1]\n" in text + "\n"
+        assert "Cited lines are as of **April 2019**." in text
         # Meetings are one pick away, counted in the summary.
         assert "1 meeting" in text and "Putin–Kim summit in Vladivostok" not in text
         assert re.search(r"\[\d+\]", text)

@@ -40,7 +40,7 @@ async def test_who_kim_fits_one_screen_and_its_menu_opens_each_kind(world: World
     text = embed_text(opened)
     assert "The author's opinion (not established fact)" in text
     assert "The author was sure that Kim Jong Un's aim" in text
-    assert "as of April 2019" in text
+    assert "Cited lines are as of **April 2019**." in text  # once, not per line
 
 
 async def test_the_menu_answers_in_the_pickers_own_server(world: World) -> None:

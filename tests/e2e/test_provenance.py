@@ -7,11 +7,13 @@ years old.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from tests.e2e.conftest import World, button_ids, embed_text
 
 FRESHNESS = "*Newest source: April 2019, over 7 years old — this briefing may be out of date.*"
+AS_OF = "Cited lines are as of **April 2019**."
 
 
 def _embed(message: dict) -> dict:
@@ -25,8 +27,11 @@ def _field(message: dict, name: str) -> str:
 async def test_key_actors_show_role_citations_public_record_and_freshness(world: World) -> None:
     for answer in (await world.ask("!who"), await world.slash("who", user=world.dave)):
         assert _embed(answer)["description"].startswith(FRESHNESS)
+        # Every cited line is from the 2019 article: said once, under the freshness
+        # line, not on each line (issue 14).
+        assert AS_OF in _embed(answer)["description"].splitlines()
         lines = _field(answer, "People and organisations").splitlines()
-        assert "• **Kim Jong Un**: The North Korean leader [1] · as of April 2019" in lines
+        assert "• **Kim Jong Un**: The North Korean leader [1]" in lines
         assert (
             "• **U.S. State Department**: The United States' foreign ministry · *Public record*"
             in lines
@@ -62,7 +67,8 @@ async def test_an_old_fact_says_when_it_spoke_for(world: World) -> None:
     answer = await world.ask("!fact 2")
     statement = _field(answer, "Statement")
     assert statement.startswith("• 📰 The North Korean leader was making a play")
-    assert statement.splitlines()[0].endswith("[1] · as of April 2019")
+    assert statement.splitlines()[0].endswith("[1]")
+    assert AS_OF in _embed(answer)["description"].splitlines()
 
 
 async def test_freshness_follows_the_clock_not_the_wall(world: World) -> None:
@@ -72,3 +78,34 @@ async def test_freshness_follows_the_clock_not_the_wall(world: World) -> None:
     assert not (_embed(answer).get("description") or "").startswith("*Newest source")
     first = _field(answer, "Statement").splitlines()[0]
     assert first.startswith("• 📰 The North Korean leader") and first.endswith("[1]")
+    assert "as of" not in embed_text(answer)
+
+
+ARTICLE = "Beijing will host a new round of consultations in Kaesong, officials said on Monday."
+
+
+async def test_lines_of_different_dates_each_say_their_own(world: World) -> None:
+    """A server's own current source beside the 2019 article: the answer cannot say one
+    "as of" for all, so each old line says it and the current one does not."""
+    await world.fake.send_message(
+        world.channel,
+        world.mod,
+        "!source add title: Kaesong talks published: 2026-11-20",
+        attachments={"article.txt": ARTICLE.encode()},
+    )
+    reply = embed_text(await world.fake.wait_for_message(world.channel, timeout=10))
+    source = re.search(r"Added source S(\d+)", reply).group(1)  # type: ignore[union-attr]
+    added = await world.ask(
+        "!fact add subject: Kim Jong Un statement: China will host consultations in Kaesong. "
+        f"kind: reported source: {source} quote: {ARTICLE[:50]}",
+        user=world.mod,
+    )
+    assert "Added fact" in embed_text(added)
+    answer = await world.ask("!search kaesong OR russian")
+    assert "Cited lines are as of" not in (_embed(answer).get("description") or "")
+    lines = _field(answer, "Results").splitlines()
+    new = [line for line in lines if "Kaesong" in line]
+    old = [line for line in lines if line.startswith("• ") and "Kaesong" not in line]
+    assert new and old
+    assert all("as of" not in line for line in new)
+    assert all("· as of April 2019" in line for line in old), old
