@@ -104,6 +104,10 @@ class Answer:
     # What a menu under the answer reopens: an entity's id for `who`, 0 for `sanctions`.
     subject_id: int | None = None
     suggested: tuple[tuple[str, int], ...] = ()  # (name, entity id) for suggestion buttons
+    # A digest's window: the changes after the first moment up to the second; its
+    # summary's button shows the whole digest of that window again.
+    window: tuple[datetime, datetime] | None = None
+    rest: int = 0  # how many of the digest's items a summary leaves to its button
 
     def cite(
         self,

@@ -9,6 +9,7 @@ command prefix. Nothing here formats for Discord or a terminal.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
@@ -779,24 +780,28 @@ async def digest(
     since: datetime,
     stale_after: timedelta = timedelta(days=STALE_AFTER_DAYS),
     day: date | None = None,
+    until: datetime | None = None,
 ) -> Answer:
     """What changed in the asker's server since the last digest, meetings in the next
     seven days, and, when nothing changed, a short standing summary instead of silence;
     dated like every answer (see `anchor`). Titled with `day`, the server's local day it
-    is for (else the UTC date of `now`)."""
+    is for (else the UTC date of `now`). `until`: only changes up to then (a posted
+    digest's window, shown again by its button); else up to `now`."""
     if asker.scope is None:
         raise ValueError("a digest is for one server")
     guild_id, now = asker.scope, asker.now
-    answer = Answer(title="Daily briefing", day=day or now.date())
-    changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT)
-    meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT)
+    answer = Answer(title="Daily briefing", day=day or now.date(), window=(since, until or now))
+    changed = await store.facts_changed_since(since, guild_id, ANSWER_LIMIT, until)
+    meetings = await store.meetings_changed_since(since, guild_id, ANSWER_LIMIT, until)
     for label in ("Added", "Corrected", "Retracted"):
         lines = [fact_line(answer, fact) for fact in changed if _change_label(fact) == label]
         if lines:
-            answer.sections.append(Section(f"{label} since the last digest", lines))
+            answer.sections.append(
+                Section(f"{label} since the last digest", lines, key=label.lower())
+            )
     if meetings:
         lines = [meeting_line(answer, m, now) for m in meetings]
-        answer.sections.append(Section("Meetings added or changed", lines))
+        answer.sections.append(Section("Meetings added or changed", lines, key="meetings"))
     upcoming = [
         m
         for m in await store.meetings(guild_id)
@@ -806,7 +811,7 @@ async def digest(
     ]
     if upcoming:
         lines = [meeting_line(answer, m, now) for m in upcoming]
-        answer.sections.append(Section("In the next seven days", lines))
+        answer.sections.append(Section("In the next seven days", lines, key="upcoming"))
     if changed or meetings:
         answer.intro = "What changed in the briefing since the last digest."
         if max(len(changed), len(meetings)) >= ANSWER_LIMIT:
@@ -815,6 +820,115 @@ async def digest(
         answer.intro = "Nothing changed since the last digest. The standing picture:"
         answer.sections += await _standing_summary(store, answer, guild_id, now, bool(upcoming))
     return anchor(await _attach_sources(store, answer, guild_id), now, stale_after)
+
+
+# A posted digest is a summary: counts per kind, then these many items; its button
+# shows the rest (see `digest_summary`).
+TOP_CHANGES = 3
+TOP_MEETINGS = 2
+# Which changed facts a summary shows first: a retraction or correction changes what
+# members may already believe; then reporting before views and opinions.
+_CHANGE_ORDER = ("retracted", "corrected", "added")
+_KIND_ORDER = (Kind.REPORTED, Kind.QUOTE, Kind.ATTRIBUTED, Kind.OPINION)
+_KIND_COUNTS = {
+    Kind.REPORTED: ("reported", "reported"),
+    Kind.QUOTE: ("quote", "quotes"),
+    Kind.ATTRIBUTED: ("view", "views"),
+    Kind.OPINION: ("opinion", "opinions"),
+}
+
+
+def change_counts(answer: Answer) -> str:
+    """What a digest's changes are, as counts per kind: "3 reported · 2 views · 1
+    opinion · 1 meeting", and "(1 corrected, 1 retracted)" when there are such."""
+    facts = [line for s in answer.sections if s.key in _CHANGE_ORDER for line in s.lines]
+    counts = []
+    for kind in _KIND_ORDER:
+        count = sum(line.kind is kind for line in facts)
+        if count:
+            one, many = _KIND_COUNTS[kind]
+            counts.append(f"{count} {_plural(count, one, many)}")
+    meetings = sum(len(s.lines) for s in answer.sections if s.key == "meetings")
+    if meetings:
+        counts.append(f"{meetings} {_plural(meetings, 'meeting', 'meetings')}")
+    text = " · ".join(counts)
+    how = [
+        f"{len(s.lines)} {s.key}" for s in answer.sections if s.key in ("corrected", "retracted")
+    ]
+    return f"{text} ({', '.join(how)})" if how and text else text
+
+
+def digest_summary(full: Answer) -> Answer:
+    """The digest as posted: what changed as counts per kind, the top few changes
+    (retractions and corrections first, then reporting) and the next meetings; `rest`
+    says how many items are left to the button that shows the whole `full` digest. A
+    digest with nothing changed (the standing summary) is short already: it is kept."""
+    changes = [s for s in full.sections if s.key in _CHANGE_ORDER or s.key == "meetings"]
+    if not changes:
+        return full
+    picked = _top_changes(full)
+    upcoming = next((s for s in full.sections if s.key == "upcoming"), None)
+    ahead = upcoming.lines[:TOP_MEETINGS] if upcoming else []
+    ahead_markers = {marker for line in ahead for marker in line.markers}
+    summary = Answer(
+        title=full.title,
+        day=full.day,
+        window=full.window,
+        freshness=full.freshness,
+        intro=f"What changed since the last digest: **{change_counts(full)}**.",
+    )
+    renumbered: dict[str, str] = {}
+    for section in full.sections:
+        if section.key == "upcoming":
+            lines = ahead
+        elif section.key == "meetings":
+            # A changed meeting that is also ahead is shown there, once.
+            fresh = [ln for ln in section.lines if not set(ln.markers) & ahead_markers]
+            lines = fresh[:TOP_MEETINGS]
+        else:
+            lines = [line for line in section.lines if id(line) in picked]
+        if lines:
+            summary.sections.append(_recited(summary, full.refs, section, lines, renumbered))
+    shown = sum(len(s.lines) for s in summary.sections)
+    summary.rest = sum(len(s.lines) for s in full.sections) - shown
+    if summary.rest:
+        summary.intro += f"\nThe top items are below; **Show all** lists the other {summary.rest}."
+    wanted = {ref.source_id for ref in summary.refs}
+    summary.sources = [source for source in full.sources if source.id in wanted]
+    return summary
+
+
+def _top_changes(full: Answer) -> set[int]:
+    """The TOP_CHANGES changed fact lines a summary shows (by identity)."""
+    ranked = [
+        (rank, _KIND_ORDER.index(line.kind) if line.kind else 0, order, line)
+        for rank, key in enumerate(_CHANGE_ORDER)
+        for section in full.sections
+        if section.key == key
+        for order, line in enumerate(section.lines)
+    ]
+    ranked.sort(key=lambda item: item[:3])
+    return {id(item[3]) for item in ranked[:TOP_CHANGES]}
+
+
+def _recited(
+    summary: Answer, refs: list[Ref], section: Section, lines: list[Line], new: dict[str, str]
+) -> Section:
+    """`section` with only `lines`, their markers numbered afresh in `summary` (`new`:
+    the full digest's markers already renumbered); its heading says when some of the
+    section's lines are left to the button."""
+    out = []
+    for line in lines:
+        for marker in line.markers:
+            if marker not in new:
+                new[marker] = str(len(new) + 1)
+                group = [ref for ref in refs if ref.marker == marker]
+                summary.refs += [dataclasses.replace(ref, marker=new[marker]) for ref in group]
+        out.append(dataclasses.replace(line, markers=[new[m] for m in line.markers]))
+    heading = section.heading
+    if len(lines) < len(section.lines):
+        heading = f"{heading} ({len(lines)} of {len(section.lines)})"
+    return Section(heading, out, section.kind, section.key)
 
 
 async def _standing_summary(

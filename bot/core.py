@@ -34,7 +34,7 @@ from bot.config import Config
 from bot.context import BriefingContext
 from bot.errors import StoreUnavailable
 from bot.store import Store
-from bot.views import FoldedMenu, QuotesButton, SuggestButton
+from bot.views import DigestButton, FoldedMenu, QuotesButton, SuggestButton
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class BriefingBot(commands.AutoShardedBot):
             log.warning("digests are off while the store is read-only")
         if self._answers is None:
             self._answers = AnswerCache(self._store)
-        self.add_dynamic_items(QuotesButton, FoldedMenu, SuggestButton)
+        self.add_dynamic_items(QuotesButton, FoldedMenu, SuggestButton, DigestButton)
         report = await ensure_built(self._store, now=self.clock())
         if report:
             log.info("store refreshed from data/: %s", report)

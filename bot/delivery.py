@@ -25,6 +25,7 @@ from bot.models import Delivery, DigestSubscription
 from bot.pacing import Pacer
 from bot.pictures import with_picture
 from bot.render.embeds import render_pages
+from bot.views import DigestButton, QuotesButton, quotes_custom_id
 
 if TYPE_CHECKING:
     from bot.core import BriefingBot
@@ -75,6 +76,23 @@ async def postable_channel(
     return channel
 
 
+def digest_view(answer: Answer) -> discord.ui.View | None:
+    """The buttons under a posted digest, stateless (they work after a restart):
+    Quotes for the lines it shows, Show all for the rest; None if neither applies."""
+    items: list[discord.ui.Item] = []
+    if (custom_id := quotes_custom_id(answer)) is not None:
+        items.append(QuotesButton(custom_id))
+    if (rest := DigestButton.for_answer(answer)) is not None:
+        items.append(rest)
+    if not items:
+        return None
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()  # dispatched by custom_id pattern, never tracked per message
+    return view
+
+
 class ChannelPoster:
     """Posts digests with `client` and finds what it posted. `picture` draws the
     digest's meetings for its first page."""
@@ -102,12 +120,17 @@ class ChannelPoster:
         # The first page shows the digest's meetings as a picture; its nonce is the same
         # with or without it, so a retried first page is still posted once.
         image = await self.picture(sub, answer) if 0 not in ids else None
-        for number, page in enumerate(render_pages(answer, quotes_button=False)):
+        buttons = digest_view(answer)
+        quotes = buttons is not None and any(isinstance(i, QuotesButton) for i in buttons.children)
+        pages = render_pages(answer, quotes_button=quotes)
+        for number, page in enumerate(pages):
             if number in ids:
                 continue
             await pacer.acquire()
             nonce = nonce_for(sub.guild_id, claim.local_day, number)
             embed, extra = with_picture(page.embed, image if number == 0 else None)
+            if buttons is not None and number == len(pages) - 1:  # under the whole digest
+                extra["view"] = buttons
             try:
                 message = await channel.send(embed=embed, nonce=nonce, **extra)
             except discord.NotFound:

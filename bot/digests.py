@@ -303,7 +303,11 @@ class DigestDispatcher:
         if claim is None:
             raise RuntimeError(f"the claim of {day} for server {sub.guild_id} vanished")
         asker = Asker(sub.guild_id, now)
-        answer = await briefing.digest(self.store, asker, current.since, self.stale_after, day=day)
+        # The changes up to `now`, the window its Show all button shows again.
+        full = await briefing.digest(
+            self.store, asker, current.since, self.stale_after, day=day, until=now
+        )
+        answer = briefing.digest_summary(full)  # its button shows the rest
         first = await self.send(current, answer, claim, self.pacer, posted)
         await self.store.finish_delivery(sub.guild_id, day, first, self.clock(), now)
         return not posted

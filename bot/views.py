@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -311,3 +313,129 @@ class SuggestButton(
             )
         else:
             await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
+
+
+async def send_private(interaction: discord.Interaction, answer: Answer) -> None:
+    """`answer` to the one who pressed, privately: one page with its stateless items
+    (Quotes, menus), or pages they alone turn, with the same Quotes panel as any answer."""
+    bot = cast("BriefingBot", interaction.client)
+    pages = render_pages(answer)
+    if len(pages) == 1:
+        light = quotes_view(answer)
+        if light is None:
+            await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(
+                embed=pages[0].embed, view=light, ephemeral=True
+            )
+        return
+    view = AnswerView(answer, pages, interaction.user.id, bot.live_pages)
+    await interaction.response.send_message(embed=pages[0].embed, view=view, ephemeral=True)
+    view.sent(await interaction.original_response())
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+DIGEST_PREFIX = "digest:"
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def digest_custom_id(answer: Answer) -> str | None:
+    """A posted digest's Show all button: its window (microseconds since 1970, exact)
+    and its day, 'digest:<since>:<until>:<yyyymmdd>'; None when nothing is left to show.
+    No server id: the button answers in the presser's own server, whatever it says."""
+    if answer.window is None or answer.day is None or not answer.rest:
+        return None
+    since, until = answer.window
+    return f"{DIGEST_PREFIX}{_micros(since)}:{_micros(until)}:{answer.day:%Y%m%d}"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestWindow:
+    since: datetime
+    until: datetime
+    day: date
+
+
+def digest_window(custom_id: str, now: datetime) -> DigestWindow | None:
+    """The window a (possibly forged) Show all custom_id names, or None if it names
+    none: at most 17 digits a time (the template), the start before the end, the end
+    no later than now, a real day."""
+    found = DIGEST_ID.fullmatch(custom_id[:CUSTOM_ID_MAX])
+    if found is None:
+        return None
+    try:
+        since = EPOCH + int(found["since"]) * MICROSECOND
+        until = EPOCH + int(found["until"]) * MICROSECOND
+        day = datetime.strptime(found["day"], "%Y%m%d").date()
+    except (OverflowError, ValueError):
+        return None
+    if since > until or until > now:
+        return None
+    return DigestWindow(since, until, day)
+
+
+DIGEST_ID = re.compile(r"digest:(?P<since>[0-9]{1,17}):(?P<until>[0-9]{1,17}):(?P<day>[0-9]{8})")
+
+
+class DigestButton(discord.ui.DynamicItem[discord.ui.Button], template=DIGEST_ID.pattern):
+    """Under a posted digest: shows the whole digest (the items its summary left out
+    too) to the member who pressed, privately and paged. Its custom_id holds only the
+    digest's window and day, so it keeps working after a restart; the digest is built
+    again for the presser's own server, so no server sees another's facts, whatever
+    the custom_id says."""
+
+    def __init__(self, custom_id: str, label: str = "Show all") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80], style=discord.ButtonStyle.secondary, custom_id=custom_id
+            )
+        )
+        self.custom_id = custom_id
+
+    @classmethod
+    def for_answer(cls, answer: Answer) -> DigestButton | None:
+        custom_id = digest_custom_id(answer)
+        if custom_id is None:
+            return None
+        return cls(custom_id, f"Show all ({answer.rest} more)")
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> DigestButton:
+        return cls(match.string, str(getattr(item, "label", None) or "Show all"))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = cast("BriefingBot", interaction.client)
+        bot.in_flight.enter()  # a shutdown waits for it
+        now = bot.clock()
+        window = digest_window(self.custom_id, now)
+        if window is None or interaction.guild_id is None:
+            await interaction.response.send_message(
+                "That is not a digest of this server's.", ephemeral=True
+            )
+            return
+        asker = Asker(interaction.guild_id, now)
+        answer = await bot.act(
+            briefing.digest,
+            asker,
+            window.since,
+            bot.config.stale_after,
+            window.day,
+            window.until,
+        )
+        answer.intro = f"{digest_rest_note(window)}\n{answer.intro}"
+        await send_private(interaction, answer)
+
+
+def digest_rest_note(window: DigestWindow) -> str:
+    since, until = int(window.since.timestamp()), int(window.until.timestamp())
+    return (
+        f"Everything in this digest: the changes from <t:{since}:f> to <t:{until}:f>, as "
+        "they read now (a fact changed again since is left out: the next digest has it); "
+        "meetings ahead are counted from now."
+    )

@@ -70,6 +70,16 @@ async def test_digest_standing_summary(store: Store) -> None:
     _check("digest", _pages(answer))
 
 
+async def test_digest_summary(store: Store) -> None:
+    # Everything curated counts as changed: the summary of a digest with many changes.
+    answer = await briefing.digest(store, asking(1), datetime(2000, 1, 1, tzinfo=UTC))
+    answer = briefing.digest_summary(answer)
+    answer.footer_note = "Daily digest · ref 0123456789"
+    pages = _pages(answer)
+    assert len(pages) == 1
+    _check("digest-summary", pages)
+
+
 def test_help() -> None:
     _check("help", [help_embed("!")])
 

@@ -112,11 +112,21 @@ async def facts_by_topic(
 
 
 async def facts_changed_since(
-    read: Read, since: datetime, guild_id: int | None, limit: int = ANSWER_LIMIT
+    read: Read,
+    since: datetime,
+    guild_id: int | None,
+    limit: int = ANSWER_LIMIT,
+    until: datetime | None = None,
 ) -> list[Fact]:
+    """Visible facts last changed after `since` (and not after `until`, if given)."""
+    params: dict[str, object] = {"since": since.isoformat(), "guild": guild_id, "limit": limit}
+    bound = ""
+    if until is not None:
+        bound, params["until"] = " AND f.updated_at <= :until", until.isoformat()
     found = await read(
-        f"{FACT_SELECT} WHERE f.updated_at > :since AND {visible('f')} ORDER BY f.id LIMIT :limit",
-        {"since": since.isoformat(), "guild": guild_id, "limit": limit},
+        f"{FACT_SELECT} WHERE f.updated_at > :since{bound} AND {visible('f')} "
+        "ORDER BY f.id LIMIT :limit",
+        params,
     )
     return await hydrate(read, found)
 

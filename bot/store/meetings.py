@@ -82,12 +82,22 @@ async def latest_meetings(
 
 
 async def meetings_changed_since(
-    read: Read, unusable: Unusable, since: datetime, guild_id: int | None, limit: int = ANSWER_LIMIT
+    read: Read,
+    unusable: Unusable,
+    since: datetime,
+    guild_id: int | None,
+    limit: int = ANSWER_LIMIT,
+    until: datetime | None = None,
 ) -> list[Meeting]:
+    """Visible meetings last changed after `since` (and not after `until`, if given)."""
+    params: dict[str, object] = {"since": since.isoformat(), "guild": guild_id, "limit": limit}
+    bound = ""
+    if until is not None:
+        bound, params["until"] = " AND m.updated_at <= :until", until.isoformat()
     found = await read(
-        f"SELECT * FROM meetings m WHERE m.updated_at > :since AND {visible('m')}"
+        f"SELECT * FROM meetings m WHERE m.updated_at > :since{bound} AND {visible('m')}"
         " ORDER BY m.starts_at, m.id LIMIT :limit",
-        {"since": since.isoformat(), "guild": guild_id, "limit": limit},
+        params,
     )
     return await hydrate_meetings(read, unusable, found)
 

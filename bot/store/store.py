@@ -274,9 +274,13 @@ class Store(FeedQueries):
         return await facts.facts_by_topic(self._all, topic, guild_id, limit)
 
     async def facts_changed_since(
-        self, since: datetime, guild_id: int | None, limit: int = ANSWER_LIMIT
+        self,
+        since: datetime,
+        guild_id: int | None,
+        limit: int = ANSWER_LIMIT,
+        until: datetime | None = None,
     ) -> list[Fact]:
-        return await facts.facts_changed_since(self._all, since, guild_id, limit)
+        return await facts.facts_changed_since(self._all, since, guild_id, limit, until)
 
     async def holders(self, guild_id: int | None) -> list[str]:
         """Everyone a visible fact attributes a view or a quote to ("Analysts")."""
@@ -321,10 +325,14 @@ class Store(FeedQueries):
         return await meetings.latest_meetings(self._all, self._unusable, guild_id, limit)
 
     async def meetings_changed_since(
-        self, since: datetime, guild_id: int | None, limit: int = ANSWER_LIMIT
+        self,
+        since: datetime,
+        guild_id: int | None,
+        limit: int = ANSWER_LIMIT,
+        until: datetime | None = None,
     ) -> list[Meeting]:
         return await meetings.meetings_changed_since(
-            self._all, self._unusable, since, guild_id, limit
+            self._all, self._unusable, since, guild_id, limit, until
         )
 
     # --- sources -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 import discord
 import pytest
 
-from bot import moderation, settings
+from bot import briefing, moderation, settings
 from bot.digests import DigestDispatcher, TickReport, nonce_for
 from bot.models import Change
 from tests.conftest import FIXED_NOW, wait_until
@@ -394,7 +394,16 @@ async def add_many_facts(world: World, at: datetime, n: int = 30, guild: int = 0
         )
 
 
-async def test_crash_between_pages_still_posts_every_page(world: World) -> None:
+def long_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A posted digest is a one-page summary now (issue 14); these tests need a digest
+    of several pages to prove the page-by-page delivery, so its summary shows 40 items."""
+    monkeypatch.setattr(briefing, "TOP_CHANGES", 40)
+
+
+async def test_crash_between_pages_still_posts_every_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_summaries(monkeypatch)
     await stop_digest_loop(world)
     digests = await new_channel(world, world.guild, "digests")
     typed, due = real_time_schedule(world)
@@ -553,7 +562,10 @@ async def test_a_moderators_change_appears_in_their_servers_digest_only(world: W
 COLLIDING_GUILD = 1_500_000_000_000_000_365
 
 
-async def test_every_page_of_a_long_digest_is_posted_whatever_the_nonce(world: World) -> None:
+async def test_every_page_of_a_long_digest_is_posted_whatever_the_nonce(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_summaries(monkeypatch)
     await stop_digest_loop(world)
     # Once, page nonces were the day's nonce with the page number in its last two
     # characters, so a day whose nonce ended in "01" lost page 2; every page now has a
