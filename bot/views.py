@@ -21,10 +21,13 @@ if TYPE_CHECKING:
     from bot.core import BriefingBot
 
 TIMEOUT = 600
+MENU_FROM = 3  # pages: an answer this long also gets a menu to jump to a page
+MENU_OPTIONS = 25  # Discord's most options in one select menu
 
 
 class AnswerView(discord.ui.View):
-    """Pagination for one answer. Anyone may read the quotes; only the asker turns pages."""
+    """Pagination for one answer. Anyone may read the quotes; only the asker turns pages
+    (with the buttons, or the menu of pages an answer of MENU_FROM pages or more has)."""
 
     def __init__(
         self, answer: Answer, pages: list[Page], owner_id: int, live: set[int] | None = None
@@ -43,6 +46,11 @@ class AnswerView(discord.ui.View):
             self.remove_item(self.next_page)
         if not answer.refs:
             self.remove_item(self.show_quotes)
+        self.menu: discord.ui.Select | None = None
+        if len(pages) >= MENU_FROM:
+            self.menu = discord.ui.Select(custom_id="answer:page", placeholder="Go to page…", row=1)
+            self.menu.callback = self._pick  # type: ignore[method-assign]
+            self.add_item(self.menu)
         self._update_buttons()
 
     @classmethod
@@ -56,18 +64,50 @@ class AnswerView(discord.ui.View):
     def _update_buttons(self) -> None:
         self.previous_page.disabled = self.index == 0
         self.next_page.disabled = self.index >= len(self.pages) - 1
+        if self.menu is not None:
+            self.menu.options = self._page_options()
+
+    def _page_options(self) -> list[discord.SelectOption]:
+        """At most MENU_OPTIONS pages, around the one shown, each labelled by what is on
+        it; the one shown is the menu's default."""
+        first = max(0, min(self.index - MENU_OPTIONS // 2, len(self.pages) - MENU_OPTIONS))
+        return [
+            discord.SelectOption(
+                label=f"Page {number + 1}",
+                value=str(number),
+                description=(self.pages[number].label or "")[:100] or None,
+                default=number == self.index,
+            )
+            for number in range(first, min(len(self.pages), first + MENU_OPTIONS))
+        ]
+
+    async def _refuse_others(self, interaction: discord.Interaction) -> bool:
+        """True (and a private note said) when someone other than the asker tries to turn
+        the pages."""
+        if interaction.user.id == self.owner_id:
+            return False
+        await interaction.response.send_message(
+            "Only the person who asked can turn these pages; ask your own question to get a copy.",
+            ephemeral=True,
+        )
+        return True
 
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "Only the person who asked can turn these pages; ask your own question to "
-                "get a copy.",
-                ephemeral=True,
-            )
+        await self._show(interaction, self.index + step)
+
+    async def _show(self, interaction: discord.Interaction, index: int) -> None:
+        if await self._refuse_others(interaction):
             return
-        self.index = max(0, min(len(self.pages) - 1, self.index + step))
+        self.index = max(0, min(len(self.pages) - 1, index))
         self._update_buttons()
         await interaction.response.edit_message(embed=self.pages[self.index].embed, view=self)
+
+    async def _pick(self, interaction: discord.Interaction) -> None:
+        """A page picked in the menu (a forged value that is no page number stays put)."""
+        data = cast(dict[str, Any], interaction.data or {})
+        values = data.get("values") or [""]
+        picked = str(values[0])[:4]
+        await self._show(interaction, int(picked) if picked.isdigit() else self.index)
 
     @discord.ui.button(
         label="◀ Previous", style=discord.ButtonStyle.secondary, custom_id="answer:previous"

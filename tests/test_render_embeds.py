@@ -137,3 +137,32 @@ def test_every_page_within_discords_limits_and_no_marker_lost(
 
 def _markers(value: str, count: int) -> set[str]:
     return {str(n) for n in range(1, count + 1) if f"[{n}]" in value}
+
+
+# --- page labels, for the menu of pages ---------------------------------------------------
+
+
+def test_pages_are_labelled_by_their_sections_and_meeting_dates() -> None:
+    from bot.models import Precision, When
+
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    events = [
+        Line(
+            "Kim, Putin " * 8,
+            lead=f"Meeting {n}",
+            when=When(start + timedelta(days=7 * n), "UTC", Precision.DAY),
+            past=True,
+            markers=[str(n + 1)],
+        )
+        for n in range(80)
+    ]
+    answer = Answer(title="Timeline", sections=[Section("Events", events)])
+    answer.sections.append(Section("Sources", [Line("the article")]))
+    pages = render_pages(answer)
+    assert len(pages) > 2
+    labels = [page.label for page in pages]
+    assert labels[0].startswith("Events: 1 Jan 2019 – ")
+    assert all(label.startswith("Events: ") and " – " in label for label in labels)
+    assert labels[-1].endswith(" – 7 Jul 2020 · Sources")  # the 80th week
+    plain_answer = Answer(title="t", sections=[Section("Views", [Line("x")])])
+    assert render_pages(plain_answer)[0].label == "Views"

@@ -123,31 +123,59 @@ def _chunks(text: str, size: int) -> list[str]:
     return [*pieces, text]
 
 
-def _fields(section: Section, as_of: str = "", lines_say: bool = True) -> list[tuple[str, str]]:
-    """A section as (name, value) pairs, each value within the field limit. `as_of`:
-    the date the whole section speaks for, said once in its heading; `lines_say`:
-    whether each line says its own."""
+@dataclass
+class Field:
+    name: str
+    value: str
+    section: str  # the heading of the section it is (part of)
+    dates: list[When] = field(default_factory=list)  # of the meetings it shows
+
+
+def _fields(section: Section, as_of: str = "", lines_say: bool = True) -> list[Field]:
+    """A section as embed fields, each value within the field limit. `as_of`: the date
+    the whole section speaks for, said once in its heading; `lines_say`: whether each
+    line says its own."""
     heading, tagged = section.heading, section.kind is None
     if as_of:
         heading = f"{heading} · as of {as_of}"
-    fields: list[tuple[str, str]] = []
-    current = ""
-    rendered = (line_markdown(line, tagged=tagged, as_of=lines_say) for line in section.lines)
-    for piece in (chunk for text in rendered for chunk in _chunks(text, 1000)):
-        if current and len(current) + 1 + len(piece) > FIELD_VALUE_MAX:
-            fields.append((heading, current))
-            current = ""
-        current = f"{current}\n{piece}" if current else piece
-    if current or not fields:
-        fields.append((heading, current or "—"))
-    names = [name if i == 0 else f"{name} (cont.)" for i, (name, _) in enumerate(fields)]
-    return [(name[:FIELD_NAME_MAX], value) for name, (_, value) in zip(names, fields, strict=True)]
+    fields: list[Field] = []
+    current = Field(heading, "", section.heading)
+    for line in section.lines:
+        text = line_markdown(line, tagged=tagged, as_of=lines_say)
+        for piece in _chunks(text, 1000):
+            if current.value and len(current.value) + 1 + len(piece) > FIELD_VALUE_MAX:
+                fields.append(current)
+                current = Field(f"{heading} (cont.)", "", section.heading)
+            current.value = f"{current.value}\n{piece}" if current.value else piece
+            if line.when is not None and line.lead and line.when not in current.dates:
+                current.dates.append(line.when)
+    if current.value or not fields:
+        current.value = current.value or "—"
+        fields.append(current)
+    for one in fields:
+        one.name = one.name[:FIELD_NAME_MAX]
+    return fields
 
 
 @dataclass
 class Page:
     embed: discord.Embed
     markers: list[str] = field(default_factory=list)
+    label: str = ""  # what is on it, for a menu of pages: "Events, 25 Apr 2019 – 3 Dec 2026"
+
+
+def page_label(fields: list[Field]) -> str:
+    """What a page shows, in a few words: its sections' headings, each with the dates of
+    the meetings it shows there ("Events: 25 Apr 2019 – 3 Dec 2026 · Sources")."""
+    parts = []
+    for heading in dict.fromkeys(f.section for f in fields):
+        dates = [when for f in fields if f.section == heading for when in f.dates]
+        text = plain(heading)
+        if dates:
+            first, last = date_first(dates[0]), date_first(dates[-1])
+            text += f": {first}" if first == last else f": {first} – {last}"
+        parts.append(text)
+    return " · ".join(parts) or "More"
 
 
 def _footer(answer: Answer, number: int, total: int, quotes_button: bool, as_of: str = "") -> str:
@@ -247,15 +275,15 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
         for i, section in enumerate(shown)
         for f in _fields(section, plan.sections.get(i, ""), plan.on_line(i))
     ]
-    groups: list[list[tuple[str, str]]] = [[]]
+    groups: list[list[Field]] = [[]]
     description = _description(answer, plan.whole)
     size = len(answer.title) + len(description)
-    for name, value in all_fields:
-        cost = len(name) + len(value)
+    for one in all_fields:
+        cost = len(one.name) + len(one.value)
         if groups[-1] and (size + cost > PAGE_BUDGET or len(groups[-1]) >= FIELDS_PER_PAGE):
             groups.append([])
             size = len(answer.title)
-        groups[-1].append((name, value))
+        groups[-1].append(one)
         size += cost
     pages = []
     for number, group in enumerate(groups, start=1):
@@ -264,12 +292,12 @@ def render_pages(answer: Answer, *, quotes_button: bool = True) -> list[Page]:
             description=description if number == 1 else None,
             colour=COLOURS[answer.found],
         )
-        for name, value in group:
-            embed.add_field(name=name, value=value, inline=False)
+        for one in group:
+            embed.add_field(name=one.name, value=one.value, inline=False)
         footer = _footer(answer, number, len(groups), quotes_button, plan.whole)
         embed.set_footer(text=footer)
-        markers = [m for _, value in group for m in _markers_in(value, answer.refs)]
-        pages.append(Page(embed, markers))
+        markers = [m for one in group for m in _markers_in(one.value, answer.refs)]
+        pages.append(Page(embed, markers, page_label(group)))
     return pages
 
 
