@@ -766,6 +766,7 @@ def confirmation(
 # --- daily digest ----------------------------------------------------------------------
 
 UPCOMING_WINDOW = timedelta(days=7)
+CHANGED_INTRO = "What changed in the briefing since the last digest."
 
 
 def _change_label(fact: Fact) -> str:
@@ -813,13 +814,34 @@ async def digest(
         lines = [meeting_line(answer, m, now) for m in upcoming]
         answer.sections.append(Section("In the next seven days", lines, key="upcoming"))
     if changed or meetings:
-        answer.intro = "What changed in the briefing since the last digest."
+        answer.intro = CHANGED_INTRO
         if max(len(changed), len(meetings)) >= ANSWER_LIMIT:
             answer.intro += f" Showing the first {ANSWER_LIMIT} changed facts and meetings."
     else:
         answer.intro = "Nothing changed since the last digest. The standing picture:"
         answer.sections += await _standing_summary(store, answer, guild_id, now, bool(upcoming))
     return anchor(await _attach_sources(store, answer, guild_id), now, stale_after)
+
+
+async def digest_again(
+    store: Store,
+    asker: Asker,
+    since: datetime,
+    until: datetime,
+    day: date,
+    stale_after: timedelta = timedelta(days=STALE_AFTER_DAYS),
+) -> Answer:
+    """A posted digest in full, for its Show all button: the changes of its window
+    (after `since`, up to `until`) as they read now, in the asker's server; a fact
+    changed again since is left to the next digest. Meetings ahead are as of now."""
+    answer = await digest(store, asker, since, stale_after, day=day, until=until)
+    if answer.intro.startswith(CHANGED_INTRO):
+        whole = (
+            f"All of this digest: what changed from <t:{int(since.timestamp())}:f> to "
+            f"<t:{int(until.timestamp())}:f>, as it reads now."
+        )
+        answer.intro = whole + answer.intro.removeprefix(CHANGED_INTRO)
+    return answer
 
 
 # A posted digest is a summary: counts per kind, then these many items; its button
@@ -889,13 +911,25 @@ def digest_summary(full: Answer) -> Answer:
             lines = [line for line in section.lines if id(line) in picked]
         if lines:
             summary.sections.append(_recited(summary, full.refs, section, lines, renumbered))
-    shown = sum(len(s.lines) for s in summary.sections)
-    summary.rest = sum(len(s.lines) for s in full.sections) - shown
+    summary.rest = _left_out(full, picked | {id(line) for line in ahead}, set(renumbered))
     if summary.rest:
         summary.intro += f"\nThe top items are below; **Show all** lists the other {summary.rest}."
     wanted = {ref.source_id for ref in summary.refs}
     summary.sources = [source for source in full.sources if source.id in wanted]
     return summary
+
+
+def _left_out(full: Answer, shown: set[int], markers: set[str]) -> int:
+    """How many of the full digest's items a summary does not show: lines not `shown`
+    (by identity), a meeting counted as shown when its citation is (a changed meeting
+    that is also ahead is one item)."""
+    left = 0
+    for section in full.sections:
+        for line in section.lines:
+            meeting = section.key in ("meetings", "upcoming") and line.markers
+            if id(line) not in shown and not (meeting and set(line.markers) <= markers):
+                left += 1
+    return left
 
 
 def _top_changes(full: Answer) -> set[int]:

@@ -461,21 +461,11 @@ class DigestButton(discord.ui.DynamicItem[discord.ui.Button], template=DIGEST_ID
             return
         asker = Asker(interaction.guild_id, now)
         answer = await bot.act(
-            briefing.digest,
+            briefing.digest_again,
             asker,
             window.since,
-            bot.config.stale_after,
-            window.day,
             window.until,
+            window.day,
+            bot.config.stale_after,
         )
-        answer.intro = f"{digest_rest_note(window)}\n{answer.intro}"
         await send_private(interaction, answer)
-
-
-def digest_rest_note(window: DigestWindow) -> str:
-    since, until = int(window.since.timestamp()), int(window.until.timestamp())
-    return (
-        f"Everything in this digest: the changes from <t:{since}:f> to <t:{until}:f>, as "
-        "they read now (a fact changed again since is left out: the next digest has it); "
-        "meetings ahead are counted from now."
-    )

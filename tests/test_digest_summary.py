@@ -101,7 +101,8 @@ def test_a_meeting_both_changed_and_ahead_is_shown_once() -> None:
     full = _full(("added", Kind.REPORTED, "a"), meetings=1, upcoming=1)
     summary = briefing.digest_summary(full)
     assert [s.key for s in summary.sections] == ["added", "upcoming"]
-    assert summary.rest == 1  # counted as left to the button, where both show
+    assert summary.rest == 0  # one meeting, shown: nothing is left to a button
+    assert digest_custom_id(summary) is None
     assert "1 meeting" in summary.intro
 
 

@@ -104,7 +104,7 @@ async def test_show_all_shows_every_item_privately_with_citations(world: World) 
     assert reply["flags"] & 64  # only the one who pressed sees it
     text = embed_text(reply)
     assert all(statement in text for _, statement in STATEMENTS)
-    assert "Everything in this digest" in text
+    assert "All of this digest: what changed from <t:" in text
     assert re.search(r"Item F: The talks look like a last chance\.\* \[\d+\]", text)
     # the same Quotes panel as any answer
     quotes = next(i for i in button_ids(reply) if i.startswith("quotes:"))
