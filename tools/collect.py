@@ -60,9 +60,9 @@ def _shot(server: Server, name: str, asked: str, asker: str, message: dict) -> S
     return Shot(name, asked, asker, message["message"], _files(server.fake, message))
 
 
-async def _upcoming_meeting(server: Server, now: datetime) -> None:
+async def _upcoming_meeting(server: Server, now: datetime) -> str:
     """A moderator adds a source and a meeting two days ahead, as members would see in
-    a digest; all through the bot's own commands."""
+    a digest; all through the bot's own commands. Returns the source's id."""
     day = now + timedelta(days=2)
     article = ARTICLE.format(day=f"{day:%B} {day.day}")
     await server.fake.send_message(
@@ -80,18 +80,52 @@ async def _upcoming_meeting(server: Server, now: datetime) -> None:
         f"quote: The first session is set for {day:%B} {day.day} at 10:00 Seoul time",
         server.mod,
     )
+    return source
 
 
-async def _digest(server: Server, bot: BriefingBot, now: datetime) -> dict:
+# What the moderator adds from the new article: each statement with its verbatim quote.
+FACTS = (
+    ("reported", "China will host a new round of consultations in Kaesong.", "Beijing will host"),
+    ("reported", "Officials announced the consultations on Monday.", "officials said on Monday"),
+    ("reported", "The first session is to be held in Panmunjom.", "in Panmunjom"),
+    ("reported", "The first session is set for 10:00 Seoul time.", "at 10:00 Seoul time"),
+    ("attributed", "The consultations are a new round of talks.", "a new round of consultations"),
+)
+
+
+async def _changes(server: Server, source: str) -> None:
+    """The facts a moderator adds from the new source, through `fact add`."""
+    for kind, statement, quote in FACTS:
+        held = " attributed_to: officials" if kind == "attributed" else ""
+        await _ask(
+            server,
+            f"!fact add subject: China statement: {statement} kind: {kind} "
+            f"source: {source} quote: {quote}{held}",
+            server.mod,
+        )
+
+
+async def _digest(server: Server, bot: BriefingBot, now: datetime) -> tuple[dict, dict]:
+    """The digest a moderator's changes make, and what its Show all button shows a
+    member who presses it."""
     digests = server.fake.add_channel(server.guild, name="digests")
     for _ in range(500):  # the bot learns of the channel from the gateway
         if bot.get_channel(digests) is not None:
             break
         await asyncio.sleep(0.01)
     await _ask(server, f"!digest set <#{digests}> 9am Asia/Seoul", server.mod)
-    await _upcoming_meeting(server, now)
+    await _changes(server, await _upcoming_meeting(server, now))
     await _ask(server, "!digest now", server.mod)
-    return await server.fake.wait_for_message(digests, timeout=20)
+    posted = await server.fake.wait_for_message(digests, timeout=20)
+    message = posted["message"]
+    show_all = next(
+        c["custom_id"]
+        for row in message.get("components") or []
+        for c in row["components"]
+        if c.get("custom_id", "").startswith("digest:")
+    )
+    click = await server.fake.click_button(digests, server.member, int(message["id"]), show_all)
+    return posted, await server.fake.wait_for_interaction_response(click, timeout=20)
 
 
 async def collect(now: datetime | None = None) -> list[Shot]:
@@ -123,8 +157,9 @@ async def _collect(fake: FakeDiscord, now: datetime | None) -> list[Shot]:
                 )
             timeline = await _ask(server, "!timeline", server.member)
             shots.append(_shot(server, "timeline", "!timeline", "alice", timeline))
-            digest = await _digest(server, bot, bot.clock())
+            digest, everything = await _digest(server, bot, bot.clock())
             shots.append(_shot(server, "digest", "", "", digest))
+            shots.append(Shot("digest-all", "", "", everything))
             return shots
         finally:
             await stop_client(bot, task)

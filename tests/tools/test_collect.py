@@ -11,10 +11,16 @@ from tools.screenshots import shot_html
 
 async def test_collect_gets_the_readmes_answers_and_renders_them() -> None:
     shots = await collect()
-    assert [shot.name for shot in shots] == ["who", "sanctions", "timeline", "digest"]
+    names = ["who", "sanctions", "timeline", "digest", "digest-all"]
+    assert [shot.name for shot in shots] == names
     titles = [shot.message["embeds"][0]["title"] for shot in shots]
     assert titles[:3] == ["Kim Jong Un", "Sanctions on North Korea", "Timeline"]
-    assert titles[3].startswith("Daily briefing")
+    assert titles[3].startswith("Daily briefing") and titles[4] == titles[3]
+    # the digest is a summary; the rest is one press away, privately
+    assert "What changed since the last digest: **4 reported · 1 view · 1 meeting**" in str(
+        shots[3].message["embeds"][0]["description"]
+    )
+    assert int(shots[4].message.get("flags") or 0) & 64
     for shot in shots:
         assert ("timeline.png" in shot.files) == (shot.name in ("timeline", "digest"))
         page = shot_html(shot, datetime.now(UTC), font_url="")
