@@ -132,11 +132,18 @@ async def enabled_digest(store: Store, guild_id: int) -> DigestSubscription:
 async def digest_preview(
     store: Store, guild_id: int, now: datetime, stale_after: timedelta
 ) -> Answer:
-    """Today's digest as it would be posted (the last day's news when none is set)."""
+    """Today's digest in full (the last day's news when none is set), saying what its
+    posted summary shows: the counts, the top items, and Show all for the rest."""
     sub = await store.digest(guild_id)
     since = sub.since if sub else now - timedelta(days=1)
     day = local_day(now, sub.tz) if sub else None
-    return await briefing.digest(store, Asker(guild_id, now), since, stale_after, day=day)
+    full = await briefing.digest(store, Asker(guild_id, now), since, stale_after, day=day)
+    if briefing.digest_summary(full) is not full:
+        full.intro = (
+            f"Posted as a summary (**{briefing.change_counts(full)}**, the top items, and "
+            f"a Show all button for the rest). In full:\n{full.intro}"
+        )
+    return full
 
 
 async def untold_problems(store: Store) -> set[int]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import briefing
 from bot.answers import Answer, Line, Ref, Section
@@ -156,3 +158,40 @@ def test_the_custom_id_holds_the_exact_window_and_day() -> None:
 )
 def test_a_forged_custom_id_names_no_window(custom_id: str) -> None:
     assert digest_window(custom_id, UNTIL) is None
+
+
+# --- limits: a summary stays one page within Discord's limits, and loses no marker ---------
+
+_change = st.tuples(
+    st.sampled_from(["added", "corrected", "retracted"]),
+    st.sampled_from(Kind),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=500),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    changes=st.lists(_change, max_size=60),
+    upcoming=st.integers(0, 30),
+    meetings=st.integers(0, 30),
+)
+def test_a_summary_is_within_limits_and_shows_every_marker_it_cites(
+    changes: list[tuple[str, Kind, str]], upcoming: int, meetings: int
+) -> None:
+    full = _full(*changes, upcoming=upcoming, meetings=meetings)
+    summary = briefing.digest_summary(full)
+    pages = render_pages(summary)
+    shown: set[str] = set()
+    for page in pages:
+        data = page.embed.to_dict()
+        fields = data.get("fields", [])
+        assert len(page.embed) <= 6000 and len(fields) <= 25
+        assert all(len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024 for f in fields)
+        shown |= {m for m in page.markers}
+    assert shown == {ref.marker for ref in summary.refs}
+    if summary is not full:
+        assert len(pages) == 1  # a statement is at most 500 characters: one page
+        lines = sum(len(s.lines) for s in summary.sections)
+        assert lines <= briefing.TOP_CHANGES + 2 * briefing.TOP_MEETINGS
+        custom_id = digest_custom_id(summary)
+        assert (custom_id is None) == (summary.rest == 0)

@@ -3,12 +3,13 @@
 Runs the bot against the loopback fake Discord (tools.collect), renders what it posted as
 Discord-like HTML (tools.discordhtml) and screenshots each message with Debian's
 `chromium` in headless mode. Writes docs/screenshots/<name>.png (who, sanctions,
-timeline, digest, and the timeline picture itself) and prints each embed's rendered
-height: the target is no answer taller than one laptop screen (~600 px of embed) before
-its buttons are used.
+timeline, digest, digest-all: what the digest's Show all button shows a member, and the
+timeline picture itself) and prints each embed's rendered height: the target is no
+answer taller than one laptop screen (~600 px of embed) before its buttons are used.
 
 Needs chromium (`apt-get install chromium`); says so and stops if it is missing. Hangul
-in the answers (aliases) needs a Korean font too: `apt-get install fonts-nanum`.
+in the answers (aliases) needs a Korean font too, and the kind tags an emoji font:
+`apt-get install fonts-nanum fonts-noto-color-emoji`.
 """
 
 from __future__ import annotations

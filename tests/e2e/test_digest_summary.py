@@ -201,3 +201,19 @@ async def test_hostile_show_all_ids_are_answered_in_one_line(world: World) -> No
         reply = await world.fake.wait_for_interaction_response(inter, timeout=10)
         assert reply["flags"] & 64, forged_id
         assert reply.get("content") == "That is not a digest of this server's.", forged_id
+
+
+async def test_the_preview_shows_the_digest_in_full_and_says_how_it_is_posted(
+    world: World,
+) -> None:
+    await stop_digest_loop(world)
+    digests = await new_channel(world, world.guild, "digests")
+    await set_digest(world, digests)
+    await _changes(world, world.guild)
+    world.clock.now += timedelta(minutes=10)
+    preview = await world.slash("digest preview", user=world.mod)
+    text = embed_text(preview)
+    assert preview["ephemeral"]
+    assert "Posted as a summary (**4 reported · 1 view · 1 opinion**" in text
+    assert all(statement in text for _, statement in STATEMENTS)
+    assert digests_in(world, digests) == []
