@@ -583,6 +583,9 @@ async def test_every_page_of_a_long_digest_is_posted_whatever_the_nonce(
     total = page_of(posted[0])[1]
     assert total > 1
     assert sorted(page_of(m)[0] for m in posted) == list(range(1, total + 1))
+    # The buttons (Quotes, Show all) go under the whole digest: its last page.
+    with_buttons = [page_of(m)[0] for m in posted if m.get("components")]
+    assert with_buttons == [total]
 
 
 # --- a zone change across the date line (issue 9, High 2) ------------------------------
