@@ -377,6 +377,8 @@ async def send_private(interaction: discord.Interaction, answer: Answer) -> None
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 DIGEST_PREFIX = "digest:"
+# Another process may have posted the digest by a clock a little ahead of this one's.
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 def _micros(moment: datetime) -> int:
@@ -403,7 +405,7 @@ class DigestWindow:
 def digest_window(custom_id: str, now: datetime) -> DigestWindow | None:
     """The window a (possibly forged) Show all custom_id names, or None if it names
     none: at most 17 digits a time (the template), the start before the end, the end
-    no later than now, a real day."""
+    not after now (give or take another process's clock: CLOCK_SLACK), a real day."""
     found = DIGEST_ID.fullmatch(custom_id[:CUSTOM_ID_MAX])
     if found is None:
         return None
@@ -413,7 +415,7 @@ def digest_window(custom_id: str, now: datetime) -> DigestWindow | None:
         day = datetime.strptime(found["day"], "%Y%m%d").date()
     except (OverflowError, ValueError):
         return None
-    if since > until or until > now:
+    if since > until or until > now + CLOCK_SLACK:
         return None
     return DigestWindow(since, until, day)
 

@@ -138,6 +138,9 @@ def test_the_custom_id_holds_the_exact_window_and_day() -> None:
     window = digest_window(custom_id, UNTIL + timedelta(hours=1))
     assert window is not None
     assert (window.since, window.until, window.day) == (SINCE, UNTIL, date(2026, 11, 28))
+    # posted by a process whose clock runs a little ahead: still its window
+    assert digest_window(custom_id, UNTIL - timedelta(minutes=4)) == window
+    assert digest_window(custom_id, UNTIL - timedelta(minutes=6)) is None
 
 
 @pytest.mark.parametrize(
