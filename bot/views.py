@@ -13,6 +13,7 @@ import discord
 from bot import briefing
 from bot.answers import Answer, Asker
 from bot.briefing import anchor
+from bot.checks import limiter
 from bot.errors import BriefingError
 from bot.flags import ID_MAX
 from bot.render.embeds import Page, folded_answer, render_pages
@@ -459,6 +460,14 @@ class DigestButton(discord.ui.DynamicItem[discord.ui.Button], template=DIGEST_ID
         if window is None or interaction.guild_id is None:
             await interaction.response.send_message(
                 "That is not a digest of this server's.", ephemeral=True
+            )
+            return
+        # A whole digest is the heaviest thing a button builds: it counts as a read
+        # command in the member's shared bucket.
+        wait = limiter(bot, "read").hit(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(
+                f"You're asking a bit fast; try again in {wait:.0f}s.", ephemeral=True
             )
             return
         asker = Asker(interaction.guild_id, now)

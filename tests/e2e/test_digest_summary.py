@@ -217,3 +217,18 @@ async def test_the_preview_shows_the_digest_in_full_and_says_how_it_is_posted(
     assert "Posted as a summary (**4 reported · 1 view · 1 opinion**" in text
     assert all(statement in text for _, statement in STATEMENTS)
     assert digests_in(world, digests) == []
+
+
+async def test_pressing_show_all_fast_is_throttled_like_commands(world: World) -> None:
+    """A whole digest is built per press: a member pressing again and again is told to
+    slow down (the read commands' shared bucket: 5 in 10 s), others are not."""
+    digests, posted = await _posted_digest(world)
+    replies = []
+    for _ in range(6):
+        click = await world.fake.click_button(digests, world.dave, posted["id"], _show_all(posted))
+        replies.append(await world.fake.wait_for_interaction_response(click, timeout=10))
+    assert all("Item A" in embed_text(reply) for reply in replies[:5])
+    assert "You're asking a bit fast" in (replies[5].get("content") or "")
+    assert replies[5]["flags"] & 64
+    click = await world.fake.click_button(digests, world.alice, posted["id"], _show_all(posted))
+    assert "Item A" in embed_text(await world.fake.wait_for_interaction_response(click, 10))
