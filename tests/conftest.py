@@ -4,8 +4,9 @@ and `wait_until`, how a test waits for something instead of sleeping."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.answers import Asker
 from bot.build import build
 from bot.curation import DATA_DIR
 from bot.store import Store
+from tests import pgcluster
 
 # A fixed "now" for tests that must not depend on the day they run.
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -51,6 +53,74 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(tmp_path / "store.sqlite3")
     try:
         await build(opened)
+        yield opened
+    finally:
+        await opened.close()
+
+
+# --- PostgreSQL: a throwaway cluster for the session (tests/pgcluster.py) ------------------
+
+
+def in_thread(coroutine: Coroutine) -> object:
+    """Run a coroutine to its end on a loop of its own (from a synchronous fixture)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """The session's PostgreSQL cluster; the test is skipped where PostgreSQL is not
+    installed, and fails instead when BRIEFING_TEST_POSTGRES=required (CI)."""
+    with pgcluster.session_cluster() as cluster:
+        if cluster is None:
+            message = "PostgreSQL is not installed (initdb and pg_ctl not found)"
+            if pgcluster.REQUIRED:
+                pytest.fail(f"{message}, and BRIEFING_TEST_POSTGRES=required")
+            pytest.skip(message)
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: pgcluster.Cluster) -> Iterator[str]:
+    """The URL of a new, empty database (dropped after the test)."""
+    name = pgcluster.create_database(pg_cluster)
+    try:
+        yield pg_cluster.url(name)
+    finally:
+        pgcluster.drop_database(pg_cluster, name)
+
+
+async def _build_at(url: str) -> None:
+    opened = await Store.open(url)
+    try:
+        await build(opened)
+    finally:
+        await opened.close()
+
+
+@pytest.fixture(scope="session")
+def pg_built(pg_cluster: pgcluster.Cluster) -> str:
+    """The name of a database holding the store built from data/ (a template: copy it)."""
+    name = pgcluster.create_database(pg_cluster)
+    in_thread(_build_at(pg_cluster.url(name)))
+    return name
+
+
+@pytest.fixture
+def pg_built_url(pg_cluster: pgcluster.Cluster, pg_built: str) -> Iterator[str]:
+    """The URL of a new database holding the built store (a copy of the template)."""
+    name = pgcluster.create_database(pg_cluster, template=pg_built)
+    try:
+        yield pg_cluster.url(name)
+    finally:
+        pgcluster.drop_database(pg_cluster, name)
+
+
+@pytest.fixture
+async def pg_store(pg_built_url: str) -> AsyncIterator[Store]:
+    """A store built from the real curated data, in a PostgreSQL database of its own."""
+    opened = await Store.open(pg_built_url)
+    try:
         yield opened
     finally:
         await opened.close()

@@ -99,7 +99,7 @@ async def fact_snapshot(conn: Conn, fact_id: int) -> dict[str, Any] | None:
     ) as cursor:
         topics = [r[0] for r in await cursor.fetchall()]
     async with conn.execute(
-        "SELECT source_id, quote, start, end FROM citations WHERE fact_id = ? ORDER BY id",
+        'SELECT source_id, quote, start, "end" FROM citations WHERE fact_id = ? ORDER BY id',
         (fact_id,),
     ) as cursor:
         citations = [dict(r) for r in await cursor.fetchall()]

@@ -15,19 +15,24 @@ FACT_SELECT = """
 SELECT f.*, e.name AS subject_name FROM facts f JOIN entities e ON e.id = f.subject_id
 """
 # A fact's links in one query, tagged by `part` (0 topic, 1 involved entity, 2 citation),
-# each part in the order the answers use: entities by name, citations as stored.
+# each part in the order the answers use: entities by name, citations as stored. (The
+# first part's NULLs are typed, so PostgreSQL can match the parts' columns.)
 FACT_LINKS = """
 WITH wanted(id) AS (SELECT value FROM json_each(:ids))
-SELECT 0 AS part, t.fact_id AS owner, t.topic AS sort, NULL AS ref, t.topic AS text,
-       NULL AS source_id, NULL AS source_title, NULL AS quote, NULL AS start, NULL AS "end"
-  FROM fact_topics t WHERE t.fact_id IN wanted
+SELECT 0 AS part, t.fact_id AS owner, t.topic AS sort, CAST(NULL AS INTEGER) AS sort_id,
+       CAST(NULL AS INTEGER) AS ref, t.topic AS text, CAST(NULL AS INTEGER) AS source_id,
+       NULL AS source_title, NULL AS quote, CAST(NULL AS INTEGER) AS start,
+       CAST(NULL AS INTEGER) AS "end"
+  FROM fact_topics t WHERE t.fact_id IN (SELECT id FROM wanted)
 UNION ALL
-SELECT 1, fe.fact_id, e.name, e.id, e.name, NULL, NULL, NULL, NULL, NULL
-  FROM fact_entities fe JOIN entities e ON e.id = fe.entity_id WHERE fe.fact_id IN wanted
+SELECT 1, fe.fact_id, e.name, NULL, e.id, e.name, NULL, NULL, NULL, NULL, NULL
+  FROM fact_entities fe JOIN entities e ON e.id = fe.entity_id
+ WHERE fe.fact_id IN (SELECT id FROM wanted)
 UNION ALL
-SELECT 2, c.fact_id, c.id, NULL, NULL, c.source_id, s.title, c.quote, c.start, c.end
-  FROM citations c JOIN sources s ON s.id = c.source_id WHERE c.fact_id IN wanted
-ORDER BY part, sort
+SELECT 2, c.fact_id, NULL, c.id, NULL, NULL, c.source_id, s.title, c.quote, c.start, c."end"
+  FROM citations c JOIN sources s ON s.id = c.source_id
+ WHERE c.fact_id IN (SELECT id FROM wanted)
+ORDER BY part, sort, sort_id
 """
 CITATION_SELECT = """
 SELECT c.*, s.title AS source_title FROM citations c JOIN sources s ON s.id = c.source_id

@@ -140,13 +140,15 @@ class _Importer:
     async def _upsert(self, table: str, key: str, values: Mapping[str, object]) -> int:
         """Insert or update by key; `created_at` is kept from the first insert and an
         update bumps `version` where the table has one."""
+        if values.get("id", 0) is None:  # no id given: the database numbers the row
+            values = {column: value for column, value in values.items() if column != "id"}
         columns = ["key", *values]
         insert_only = {"created_at", "id"}
         updates = [
             f"{column} = excluded.{column}" for column in values if column not in insert_only
         ]
         if table in {"facts", "meetings"}:
-            updates.append("version = version + 1")
+            updates.append(f"version = {table}.version + 1")
         async with self.conn.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)}) "
@@ -264,7 +266,7 @@ class _Importer:
         and otherwise its fact withdrawn, or its meeting flagged, with an audited reason,
         so nothing is shown as verbatim that the source no longer says."""
         async with self.conn.execute(
-            "SELECT c.id, c.fact_id, c.meeting_id, c.quote, c.start, c.end,"
+            'SELECT c.id, c.fact_id, c.meeting_id, c.quote, c.start, c."end",'
             " COALESCE(f.guild_id, m.guild_id) AS guild_id FROM citations c"
             " LEFT JOIN facts f ON f.id = c.fact_id LEFT JOIN meetings m ON m.id = c.meeting_id"
             " WHERE c.source_id = ?",
@@ -278,7 +280,7 @@ class _Importer:
             if spans:
                 first = spans[0]
                 await self.conn.execute(
-                    "UPDATE citations SET quote = ?, start = ?, end = ? WHERE id = ?",
+                    'UPDATE citations SET quote = ?, start = ?, "end" = ? WHERE id = ?',
                     (text[first.start : first.end], first.start, first.end, cite["id"]),
                 )
                 if cite["fact_id"]:

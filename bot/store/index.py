@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 import aiosqlite
 
+from bot.store import pgsearch
+
 # Each fact's document, for every fact `{where}` selects, in one statement (set-based, not
 # a round trip a fact). Its names are the subject's aliases, then those of each involved
 # entity in id order. A few facts look their aliases up by index (FEW_NAMES); many facts
@@ -44,8 +46,14 @@ def _documents(where: str, many: bool) -> str:
     return _FACT_DOCUMENTS.format(names_cte="", names=_FEW_NAMES, where=where)
 
 
+def _on_postgres(conn: object) -> bool:
+    return getattr(conn, "engine", "") == "postgresql"
+
+
 async def refresh_facts(conn: aiosqlite.Connection, fact_ids: Iterable[int]) -> None:
     """Rewrite the full-text documents of these facts (a deleted fact's is removed)."""
+    if _on_postgres(conn):
+        return await pgsearch.refresh_facts(conn, fact_ids)  # type: ignore[arg-type]
     wanted = list(fact_ids)
     if not wanted:
         return
@@ -60,6 +68,8 @@ async def refresh_facts(conn: aiosqlite.Connection, fact_ids: Iterable[int]) -> 
 async def rebuild_facts(conn: aiosqlite.Connection) -> None:
     """The whole facts index afresh: emptied at once (the table dropped and made again
     from its own stored definition, as FTS5 deletes row by row), then one INSERT."""
+    if _on_postgres(conn):
+        return await pgsearch.rebuild_facts(conn)  # type: ignore[arg-type]
     await _recreate(conn, "facts_fts")
     await conn.execute(_documents("1", many=True))
 

@@ -57,6 +57,6 @@ async def write_citations(
         raise ValueError(f"no citations by {column!r}")
     await conn.execute(f"DELETE FROM citations WHERE {column} = ?", (owner_id,))
     await conn.executemany(
-        f"INSERT INTO citations({column}, source_id, quote, start, end) VALUES (?, ?, ?, ?, ?)",
+        f'INSERT INTO citations({column}, source_id, quote, start, "end") VALUES (?, ?, ?, ?, ?)',
         [(owner_id, *citation) for citation in citations],
     )

@@ -25,10 +25,11 @@ WITH wanted(id) AS (SELECT value FROM json_each(:ids))
 SELECT 0 AS part, p.meeting_id AS owner, p.position AS sort, p.entity_id AS ref,
        p.name AS text, NULL AS source_id, NULL AS source_title, NULL AS quote,
        NULL AS start, NULL AS "end"
-  FROM meeting_participants p WHERE p.meeting_id IN wanted
+  FROM meeting_participants p WHERE p.meeting_id IN (SELECT id FROM wanted)
 UNION ALL
-SELECT 1, c.meeting_id, c.id, NULL, NULL, c.source_id, s.title, c.quote, c.start, c.end
-  FROM citations c JOIN sources s ON s.id = c.source_id WHERE c.meeting_id IN wanted
+SELECT 1, c.meeting_id, c.id, NULL, NULL, c.source_id, s.title, c.quote, c.start, c."end"
+  FROM citations c JOIN sources s ON s.id = c.source_id
+ WHERE c.meeting_id IN (SELECT id FROM wanted)
 ORDER BY part, sort
 """
 

@@ -1,5 +1,6 @@
 """Search: a parsed query (bot.query) as one SQL query a page, over the full-text index
-and the facts about whoever a term names, ranked by FTS5's bm25."""
+and the facts about whoever a term names, ranked by FTS5's bm25 (on PostgreSQL, by its
+own text search: bot.store.pgsearch gives the same functions another TextIndex)."""
 
 from __future__ import annotations
 
@@ -24,31 +25,71 @@ FROM facts f JOIN entities e ON e.id = f.subject_id
 """
 
 
-async def search(read: Read, query: str, guild_id: int | None, limit: int = 10) -> list[Fact]:
+class TextIndex:
+    """How a search reaches the full-text index: here SQLite's FTS5 table `facts_fts`
+    (its rowid a fact's id), searched with FTS5 expressions; each fragment names the
+    parameter that holds the expression."""
+
+    def hits(self, param: str) -> str:
+        """(id, score) of the visible facts matching :param; a lower score ranks first."""
+        return (
+            f"SELECT f.id, {BM25} AS score FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid"
+            f" WHERE facts_fts MATCH :{param} AND f.retracted = 0 AND {visible('f')}"
+        )
+
+    def scores(self, param: str) -> str:
+        """(rowid, score) of every fact matching :param."""
+        return f"SELECT rowid, {BM25} AS score FROM facts_fts WHERE facts_fts MATCH :{param}"
+
+    def matching(self, param: str) -> str:
+        """The ids of the facts matching :param."""
+        return f"SELECT rowid FROM facts_fts WHERE facts_fts MATCH :{param}"
+
+    def expression(self, query: Query, *, every: bool) -> str:
+        return query.fts(every=every)
+
+    def term(self, term: Term) -> str:
+        return term.fts()
+
+    def any_term(self, terms: list[Term]) -> str:
+        return " OR ".join(term.fts() for term in terms)
+
+
+FTS5 = TextIndex()
+
+
+async def search(
+    read: Read, query: str, guild_id: int | None, limit: int = 10, index: TextIndex = FTS5
+) -> list[Fact]:
     """The first `limit` facts for a query as typed (see bot.query for the syntax)."""
     try:
         parsed = parse_query(query)
     except BadInput:
         return []
-    return (await search_page(read, parsed, guild_id, 0, limit)).facts
+    return (await search_page(read, parsed, guild_id, 0, limit, index)).facts
 
 
 async def search_page(
-    read: Read, query: Query, guild_id: int | None, offset: int, limit: int
+    read: Read,
+    query: Query,
+    guild_id: int | None,
+    offset: int,
+    limit: int,
+    index: TextIndex = FTS5,
 ) -> Results:
     """Facts matching a parsed query, best first (FTS5's bm25), from `offset`, with
     how many match in all. SQLite combines the terms, ranks and counts in one query;
     a query that names no one goes to the full-text index as one FTS5 expression."""
     if not query.clauses:
         return Results([], 0)
-    conditions, params = await _term_conditions(read, query, guild_id)
+    conditions, params = await _term_conditions(read, query, guild_id, index)
     params |= {"limit": limit, "offset": offset}
     names_someone = any(key.startswith("e") for key in params)
     page = _page_by_names if names_someone else _page_by_text
-    found, total = await page(read, query, conditions, params, every=True)
+    found, total = await page(read, query, conditions, params, index, every=True)
     loosened = False
     if total == 0 and not query.explicit and len(query.terms()) > 1:
-        found, total = await page(read, query, conditions, params, every=False)
+        found, total = await page(read, query, conditions, params, index, every=False)
         loosened = total > 0
     unmatched: list[str] = []
     if query.explicit or loosened or (total == 0 and len(query.terms()) > 1):
@@ -59,31 +100,40 @@ async def search_page(
 
 
 async def _page_by_text(
-    read: Read, query: Query, conditions: dict[Term, str], params: dict, *, every: bool
+    read: Read,
+    query: Query,
+    conditions: dict[Term, str],
+    params: dict,
+    index: TextIndex,
+    *,
+    every: bool,
 ) -> tuple[list[sqlite3.Row], int]:
-    expression = query.fts(every=every)
+    expression = index.expression(query, every=every)
     found = await read(
-        f"WITH hits AS MATERIALIZED (SELECT f.id, {BM25} AS"
-        " score FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts"
-        f" MATCH :q AND f.retracted = 0 AND {visible('f')})"
+        f"WITH hits AS MATERIALIZED ({index.hits('q')})"
         f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
         " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
         {**params, "q": expression},
     )
-    where = "f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :q)"
+    where = f"f.id IN ({index.matching('q')})"
     return found, await _total(read, found, where, {**params, "q": expression})
 
 
 async def _page_by_names(
-    read: Read, query: Query, conditions: dict[Term, str], params: dict, *, every: bool
+    read: Read,
+    query: Query,
+    conditions: dict[Term, str],
+    params: dict,
+    index: TextIndex,
+    *,
+    every: bool,
 ) -> tuple[list[sqlite3.Row], int]:
     """Facts found by text or by whom they are about; those whose text matches rank
     first (by bm25), then the rest, oldest first."""
     where = _query_where(query.clauses, conditions, every=every)
-    ranking = " OR ".join(term.fts() for term in query.terms())
+    ranking = index.any_term(query.terms())
     found = await read(
-        f"WITH scores AS MATERIALIZED (SELECT rowid, {BM25}"
-        " AS score FROM facts_fts WHERE facts_fts MATCH :ranking),"
+        f"WITH scores AS MATERIALIZED ({index.scores('ranking')}),"
         " hits AS MATERIALIZED (SELECT f.id, COALESCE(r.score, 0) AS score FROM facts f"
         " LEFT JOIN scores r ON r.rowid = f.id"
         f" WHERE f.retracted = 0 AND {visible('f')} AND ({where}))"
@@ -103,17 +153,18 @@ async def _total(read: Read, found: list[sqlite3.Row], where: str, params: dict)
 
 async def _count_matches(read: Read, where: str, params: dict, limit: int = -1) -> int:
     """How many visible facts meet `where` (counting stops at `limit`, -1: none)."""
+    bound = " LIMIT :count_limit" if limit >= 0 else ""
     row = await one(
         read,
         "SELECT COUNT(*) FROM (SELECT 1 FROM facts f WHERE f.retracted = 0"
-        f" AND {visible('f')} AND ({where}) LIMIT :count_limit)",
-        {**params, "count_limit": limit},
+        f" AND {visible('f')} AND ({where}){bound}) AS counted",
+        {**params, "count_limit": limit} if bound else params,
     )
     return int(row[0]) if row else 0
 
 
 async def _term_conditions(
-    read: Read, query: Query, guild_id: int | None
+    read: Read, query: Query, guild_id: int | None, index: TextIndex
 ) -> tuple[dict[Term, str], dict[str, object]]:
     """An SQL condition on `f` for each term, and the parameters they share. A term
     matches its text in the full-text index and, when it is someone's name ("UN",
@@ -132,8 +183,8 @@ async def _term_conditions(
         )
         parts = []
         if named is None or len(named["folded"]) > 2:
-            params[f"t{number}"] = term.fts()
-            parts.append(f"f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH :t{number})")
+            params[f"t{number}"] = index.term(term)
+            parts.append(f"f.id IN ({index.matching(f't{number}')})")
         if named is not None:
             params[f"e{number}"] = named["entity_id"]
             parts.append(
@@ -156,4 +207,4 @@ def _query_where(
         must = joiner.join(f"({conditions[term]})" for term in clause.must)
         exclude = "".join(f" AND NOT ({conditions[term]})" for term in clause.must_not)
         parts.append(f"(({must}){exclude})")
-    return " OR ".join(parts) or "0"
+    return " OR ".join(parts) or "1 = 0"

@@ -1,4 +1,4 @@
-"""Settings: the store's own meta values and pragmas, and each server's moderator role."""
+"""Settings: the store's own meta values, and each server's moderator role."""
 
 from __future__ import annotations
 
@@ -12,22 +12,6 @@ from bot.store.sql import Read, one
 async def get_meta(read: Read, key: str) -> str | None:
     row = await one(read, "SELECT value FROM meta WHERE key = ?", (key,))
     return str(row["value"]) if row else None
-
-
-async def data_version(read: Read) -> int:
-    """A number that changes whenever anyone commits to the store (cache key)."""
-    row = await one(read, "PRAGMA data_version")
-    return int(row[0]) if row else 0
-
-
-async def schema_version(read: Read) -> int:
-    row = await one(read, "PRAGMA user_version")
-    return int(row[0]) if row else 0
-
-
-async def integrity_check(read: Read) -> str:
-    row = await one(read, "PRAGMA integrity_check")
-    return str(row[0]) if row else "no answer"
 
 
 async def mod_role(read: Read, guild_id: int) -> int | None:

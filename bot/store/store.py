@@ -1,15 +1,16 @@
 """The one async API the rest of the bot uses to read and write the fact store.
 
-Reads go through their own connection, so they keep working while a write is in
-progress (SQLite's WAL lets them see the last committed state). Writes are serialised
-by a lock on a second connection and each runs as one `BEGIN IMMEDIATE` transaction.
+The store lives in a SQLite file (bot.store.sqlite, the default) or a PostgreSQL
+database (bot.store.postgres, for many processes): the engine gives the Store its one
+read path and its write transactions; nothing outside bot/store/ knows which it is.
+Reads never wait for a write in progress; writes are serialised, each one transaction.
 Visibility: `guild_id=None` (DMs, the console) sees shared rows only; a server sees
 shared rows plus its own.
 
 The SQL lives in one module a table family, as functions that take the Store's read
 path or a transaction's connection: entities, facts, search, meetings, sources,
 settings, digests_ledger, audit, changes (moderators' writes) and importer (curated
-data). The Store keeps the connections, the transactions, the caches and this API.
+data). The Store keeps the engine, the transactions, the caches and this API.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from pathlib import Path
 import aiosqlite
 
 from bot.curation import Bundle
-from bot.errors import StoreUnavailable
 from bot.models import (
     AuditEntry,
     Change,
@@ -48,11 +48,12 @@ from bot.query import Query, Results
 from bot.store import (
     audit,
     changes,
-    database,
     digests_ledger,
     entities,
     facts,
     meetings,
+    pgsearch,
+    postgres,
     search,
     settings,
     sources,
@@ -61,7 +62,9 @@ from bot.store.changes import QuotaCheck
 from bot.store.feeds import FeedQueries
 from bot.store.importer import ImportReport, import_bundle
 from bot.store.meetings import usable_when
+from bot.store.postgres import PostgresEngine
 from bot.store.sql import ANSWER_LIMIT
+from bot.store.sqlite import DAMAGED, SqliteEngine
 from bot.text import fold, lookup_keys
 
 __all__ = ["ANSWER_LIMIT", "DAMAGED", "Store", "usable_when"]
@@ -70,93 +73,90 @@ log = logging.getLogger(__name__)
 
 # Suggestions remembered between writes (each a few names; oldest forgotten first).
 SUGGESTIONS_KEPT = 512
-DAMAGED = "The fact store is damaged, so this cannot be answered; the bot's log says more."
+Engine = SqliteEngine | PostgresEngine
 
 
 class Store(FeedQueries):
-    """Open with `await Store.open(path)`; close with `await store.close()`."""
+    """Open with `await Store.open(path_or_url)`; close with `await store.close()`."""
 
-    def __init__(self, path: Path, reader: aiosqlite.Connection, writer: aiosqlite.Connection):
-        self.path = path
-        self._read = reader
-        self._write = writer
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self.path: Path | str = engine.path if isinstance(engine, SqliteEngine) else engine.name
         self._write_lock = asyncio.Lock()
         self._alias_cache: list[tuple[str, int]] | None = None
         # (folded, limit) -> suggested names, until the next write (as the alias cache).
         self._suggestions: dict[tuple[str, int], tuple[str, ...]] = {}
         self.generation = 0  # bumped by every write this process commits
-        self.read_only = False  # opened read-only: every write is refused
-        self._told_damaged = False
         self._unreadable: set[int] = set()  # servers whose digest setting was logged unreadable
         self._unusable: set[tuple[str, int]] = set()  # rows already logged as unusable
+        self._fts = pgsearch if isinstance(engine, PostgresEngine) else search
 
     # --- life cycle ------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        """The store at `path`, created and migrated if need be; read-only (every write
-        refused, reads served) if it exists but cannot be written; StoreUnusable, whose
-        one-line message names the path and what to do, if it cannot be used at all."""
-        path = Path(path)
-        reader, writer, read_only = await database.open_connections(path)
-        store = cls(path, reader, writer)
-        store.read_only = read_only
-        return store
+    async def open(cls, target: Path | str) -> Store:
+        """The store at `target`: a SQLite file's path, or a postgresql:// URL.
+
+        Created and migrated if need be; a SQLite file that exists but cannot be written
+        is opened read-only (every write refused, reads served); StoreUnusable, whose
+        one-line message names the path (or host and database) and what to do, if it
+        cannot be used at all."""
+        if postgres.is_url(target):
+            return cls(await PostgresEngine.open(str(target)))
+        return cls(await SqliteEngine.open(Path(target)))
+
+    @property
+    def engine(self) -> str:
+        """Which database holds the store ("SQLite" or "PostgreSQL"), for logs and about."""
+        return self._engine.kind
+
+    @property
+    def where(self) -> str:
+        """The file, or the database's URL without its password."""
+        return self._engine.name
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only: every write is refused."""
+        return self._engine.read_only
+
+    # The SQLite engine's connections, as the fault tests reach them.
+    @property
+    def _write(self) -> aiosqlite.Connection:
+        return self._sqlite()._write
+
+    @_write.setter
+    def _write(self, conn: aiosqlite.Connection) -> None:
+        self._sqlite()._write = conn
+
+    def _sqlite(self) -> SqliteEngine:
+        assert isinstance(self._engine, SqliteEngine), "only a SQLite store has these"
+        return self._engine
 
     async def close(self) -> None:
         async with self._write_lock:
-            await self._write.close()
-        await self._read.close()
+            await self._engine.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: all of it lands, or none of it does.
 
-        A locked, read-only or full database becomes StoreUnavailable, whose message a
-        user can be shown; reads go on working through the other connection.
+        A locked, read-only, full or unreachable database becomes StoreUnavailable,
+        whose message a user can be shown; reads go on working while it is open.
         """
         async with self._write_lock:
-            conn = self._write
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                await conn.execute("COMMIT")
+                async with self._engine.transaction() as conn:
+                    # PostgreSQL's Connection offers the part of aiosqlite's API used.
+                    yield conn  # type: ignore[misc]
                 self.generation += 1
-            except BaseException as error:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                if isinstance(error, sqlite3.OperationalError) and _is_unavailable(error):
-                    log.warning("write refused by SQLite: %s", error)
-                    raise StoreUnavailable(_unavailable_message(error)) from error
-                self._check_damage(error)
-                raise
             finally:
                 self._alias_cache = None
                 self._suggestions.clear()
 
     async def _all(self, sql: str, params: Sequence[object] | dict = ()) -> list[sqlite3.Row]:
-        """Run a query and fetch every row in one step on the reader's thread, so no
-        statement stays open between awaits: an open statement would pin the reader to an
-        old snapshot while other coroutines query, hiding writes committed since."""
-        try:
-            return list(await self._read.execute_fetchall(sql, params))
-        except sqlite3.OperationalError as error:
-            if _is_unavailable(error):
-                raise StoreUnavailable(_unavailable_message(error)) from error
-            raise
-        except sqlite3.DatabaseError as error:
-            self._check_damage(error)
-            raise
-
-    def _check_damage(self, error: BaseException) -> None:
-        """A damaged file (a failing disk) becomes StoreUnavailable with a message a user
-        can be shown; the operator is told once, in the log, what it is and what to do."""
-        if not (isinstance(error, sqlite3.DatabaseError) and _is_damaged(error)):
-            return
-        if not self._told_damaged:
-            self._told_damaged = True
-            log.error("%s", database.damaged_notice(self.path, error))
-        raise StoreUnavailable(DAMAGED) from error
+        """Every row of a query (the one read path; see the engines' fetch_all)."""
+        return await self._engine.fetch_all(sql, params)
 
     async def _one(self, sql: str, params: Sequence[object] | dict = ()) -> sqlite3.Row | None:
         found = await self._all(sql, params)
@@ -172,14 +172,16 @@ class Store(FeedQueries):
             await settings.set_meta(conn, key, value)
 
     async def data_version(self) -> int:
-        """A number that changes whenever anyone commits to the store (cache key)."""
-        return await settings.data_version(self._all)
+        """A number that changes whenever anyone commits to the store, this process or
+        another (cache key)."""
+        return await self._engine.data_version()
 
     async def schema_version(self) -> int:
-        return await settings.schema_version(self._all)
+        return await self._engine.schema_version()
 
     async def integrity_check(self) -> str:
-        return await settings.integrity_check(self._all)
+        """'ok', or what is wrong with the store."""
+        return await self._engine.integrity_check()
 
     # --- curated data ------------------------------------------------------------------
 
@@ -294,14 +296,14 @@ class Store(FeedQueries):
 
     async def search(self, query: str, guild_id: int | None, limit: int = 10) -> list[Fact]:
         """The first `limit` facts for a query as typed (see bot.query for the syntax)."""
-        return await search.search(self._all, query, guild_id, limit)
+        return await self._fts.search(self._all, query, guild_id, limit)
 
     async def search_page(
         self, query: Query, guild_id: int | None, offset: int, limit: int
     ) -> Results:
         """Facts matching a parsed query, best first, from `offset`, with how many match
         in all (see bot.store.search)."""
-        return await search.search_page(self._all, query, guild_id, offset, limit)
+        return await self._fts.search_page(self._all, query, guild_id, offset, limit)
 
     # --- meetings ----------------------------------------------------------------------
 
@@ -472,25 +474,3 @@ class Store(FeedQueries):
     async def skip_delivery(self, guild_id: int, day: date, at: datetime) -> bool:
         async with self.transaction() as conn:
             return await digests_ledger.skip_delivery(conn, guild_id, day, at)
-
-
-_UNAVAILABLE = ("locked", "busy", "readonly", "read-only", "disk is full", "disk i/o")
-
-
-def _is_unavailable(error: sqlite3.OperationalError) -> bool:
-    return any(word in str(error).lower() for word in _UNAVAILABLE)
-
-
-def _is_damaged(error: sqlite3.DatabaseError) -> bool:
-    return getattr(error, "sqlite_errorname", "") in {"SQLITE_CORRUPT", "SQLITE_NOTADB"} or (
-        "malformed" in str(error)
-    )
-
-
-def _unavailable_message(error: Exception) -> str:
-    text = str(error).lower()
-    if "readonly" in text or "read-only" in text:
-        return "The fact store is read-only right now, so changes cannot be saved."
-    if "full" in text:
-        return "The fact store's disk is full, so changes cannot be saved."
-    return "The fact store is busy; please try again in a few seconds."

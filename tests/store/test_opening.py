@@ -11,6 +11,7 @@ import pytest
 from bot.build import build
 from bot.errors import StoreUnavailable, StoreUnusable
 from bot.store import Store
+from tests.store.conftest import sqlite_only
 
 
 def worker_threads() -> list[threading.Thread]:
@@ -73,6 +74,7 @@ async def test_a_store_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
 async def test_acknowledged_writes_are_synced_to_disk(store: Store) -> None:
     """synchronous=NORMAL in WAL mode can lose the last commits on power loss; FULL syncs
     the log at every commit, so a write acknowledged to a moderator survives it."""
+    sqlite_only(store)
     async with store._write.execute("PRAGMA synchronous") as cursor:
         assert (await cursor.fetchone())[0] == 2  # FULL
 

@@ -12,8 +12,9 @@ import pytest
 from bot import curation
 from bot.build import build
 from bot.models import Kind
-from bot.store import Store, database
+from bot.store import Store, database, postgres
 from bot.text import normalise_for_match
+from tests.store.conftest import sqlite_only
 
 BRIEFING = Path("briefing") / "kim-putin-vladivostok-2019.toml"
 
@@ -105,7 +106,11 @@ async def test_schema_version_and_pragmas(store: Store) -> None:
     latest = database.latest_version()
     assert latest == max(version for version, _ in database.migrations())
     assert latest >= 1
+    # A schema version means the same on both engines: their migrations share numbers.
+    assert [v for v, _ in postgres.migrations()] == [v for v, _ in database.migrations()]
     assert await store.schema_version() == latest
+    assert await store.integrity_check() == "ok"
+    sqlite_only(store)
     assert await _sql(store, "PRAGMA user_version") == [(latest,)]
     assert await _sql(store, "PRAGMA foreign_keys") == [(1,)]
     assert await store.integrity_check() == "ok"
@@ -124,6 +129,8 @@ async def test_reopening_does_not_migrate_again(store: Store) -> None:
 
 
 async def test_the_facts_fts_table_is_filled(store: Store, bundle) -> None:
+    assert await _sql(store, "SELECT COUNT(*) FROM facts_fts") == [(len(bundle.facts),)]
+    sqlite_only(store)
     names = {
         row[0] for row in await _sql(store, "SELECT name FROM sqlite_master WHERE type = 'table'")
     }

@@ -1,0 +1,4 @@
+CREATE TABLE guild_settings (
+    guild_id    BIGINT PRIMARY KEY,
+    mod_role_id BIGINT
+);
