@@ -578,6 +578,7 @@ async def about(store: Store, asker: Asker, shards: str = "") -> Answer:
             )
         ),
         Line(f"Up for {hours}h {rest // 60}m"),
+        Line(f"Facts kept in {store.engine}"),
     ]
     if shards:
         lines.append(Line(f"This process runs {shards}"))

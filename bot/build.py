@@ -51,4 +51,4 @@ async def ensure_built(
 
 
 def read_only_notice(store: Store) -> str:
-    return f"{store.path} is read-only: answering from it; changes cannot be saved"
+    return f"{store.where} is read-only: answering from it; changes cannot be saved"

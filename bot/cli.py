@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot import curation, logs
 from bot.build import build, ensure_built, load_checked, read_only_notice
-from bot.config import Config
+from bot.config import Config, db_password, db_target
 from bot.console import Console
 from bot.errors import BriefingError, DataError, StoreUnavailable
 from bot.store import Store
@@ -46,7 +46,7 @@ async def cmd_build(config: Config, args: argparse.Namespace) -> int:
         report = await build(store, args.data)
     finally:
         await store.close()
-    print(f"built {config.db_path}: {report}")
+    print(f"built {store.where}: {report}")
     return 0
 
 
@@ -121,7 +121,7 @@ def cmd_draft_eval(config: Config, args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    top.add_argument("--db", type=Path, help="store path (default: $BRIEFING_DB or var/)")
+    top.add_argument("--db", help="store path or postgresql:// URL (default: $BRIEFING_DB)")
     top.add_argument("--data", type=Path, default=curation.DATA_DIR, help="curated data folder")
     sub = top.add_subparsers(dest="command")
     sub.add_parser("build", help="check data/ and build (or update) the store")
@@ -150,9 +150,9 @@ def _interactive(config: Config, args: argparse.Namespace) -> bool:
 def _configured(args: argparse.Namespace) -> Config:
     config = Config.from_env()
     if args.db:
-        config = replace(config, db_path=args.db)
+        config = replace(config, db_path=db_target(args.db))
     level = config.console_log_level if _interactive(config, args) else config.log_level
-    logs.setup(level, [config.token or ""])
+    logs.setup(level, [config.token or "", db_password(config.db_path)])
     return config
 
 

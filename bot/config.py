@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.errors import BadInput
 
@@ -190,18 +190,31 @@ def _shard_ids(text: str | None, count: int | None) -> tuple[int, ...] | None:
     return tuple(sorted(ids))
 
 
-def _db_path(text: str | None) -> Path:
-    """A SQLite file. A database URL (postgresql://…) is refused in words: taken as a
-    path it would make folders named after the URL."""
+def db_target(text: str | None) -> Path | str:
+    """A SQLite file's path, or a PostgreSQL URL (postgresql://user:password@host/db),
+    kept as text. Any other URL is refused in words: taken as a path it would make
+    folders named after the URL."""
     if not text:
         return DEFAULT_DB
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
         scheme = text.split(":", 1)[0]
+        if scheme.lower() in {"postgresql", "postgres"}:
+            return text.strip()
         raise BadInput(
-            f"BRIEFING_DB must be the path of a SQLite file; {scheme}:// databases are not "
-            "supported yet (several processes can share one SQLite file on one machine)"
+            f"BRIEFING_DB must be the path of a SQLite file or a postgresql:// URL; "
+            f"{scheme[:20]}:// databases are not supported"
         )
     return Path(text)
+
+
+def db_password(target: Path | str) -> str:
+    """The password in a PostgreSQL URL ('' if none), to keep it out of every log line."""
+    if isinstance(target, Path) or "://" not in target:
+        return ""
+    try:
+        return unquote(urlsplit(target).password or "")
+    except ValueError:
+        return ""
 
 
 def _switch(name: str, text: str | None, default: bool) -> bool:
@@ -218,7 +231,7 @@ class Config:
     token: str | None = field(default=None, repr=False)
     api_base: str | None = None
     gateway_url: str | None = None
-    db_path: Path = DEFAULT_DB
+    db_path: Path | str = field(default=DEFAULT_DB, repr=False)  # a path or a URL
     prefix: str = "!"
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
@@ -253,7 +266,7 @@ class Config:
             token=values.get("DISCORD_TOKEN") or None,
             api_base=api_base.rstrip("/") if api_base else None,
             gateway_url=_url("DISCORD_GATEWAY_URL", values.get("DISCORD_GATEWAY_URL"), SOCKETS),
-            db_path=_db_path(values.get("BRIEFING_DB")),
+            db_path=db_target(values.get("BRIEFING_DB")),
             prefix=values.get("BRIEFING_PREFIX") or "!",
             owner_ids=_owner_ids(values.get("BRIEFING_OWNER_IDS", "")),
             log_level=level or "INFO",

@@ -415,6 +415,7 @@ async def run_discord(config: Config, store: Store | None = None) -> int:
     """
     if store is None:
         store = await Store.open(config.db_path)
+    log.info("fact store: %s, %s", store.engine, store.where)
     if store.read_only:
         log.warning(read_only_notice(store))
     bot = BriefingBot(config, store=store)

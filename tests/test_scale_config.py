@@ -87,18 +87,35 @@ def test_bad_shard_ids_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert not Path(db).exists()
 
 
-@pytest.mark.parametrize("url", ["postgresql://bot@db/briefing", "postgres://x", "sqlite:///a"])
-def test_a_database_url_is_refused_in_words_not_made_into_folders(url: str) -> None:
+@pytest.mark.parametrize("url", ["postgresql://bot@db/briefing", "postgres://bot:pw@db:5433/x"])
+def test_a_postgresql_url_selects_postgresql_and_is_kept_as_text(url: str) -> None:
+    chosen = config(BRIEFING_DB=url)
+    assert chosen.db_path == url
+    assert "pw" not in repr(chosen)
+
+
+@pytest.mark.parametrize("url", ["sqlite:///a", "mysql://bot@db/briefing"])
+def test_another_database_url_is_refused_in_words_not_made_into_folders(url: str) -> None:
     with pytest.raises(BadInput) as raised:
         config(BRIEFING_DB=url)
-    assert str(raised.value).startswith("BRIEFING_DB must be the path of a SQLite file; ")
-    assert "not supported yet" in str(raised.value)
+    assert str(raised.value).startswith(
+        "BRIEFING_DB must be the path of a SQLite file or a postgresql:// URL; "
+    )
+    assert "not supported" in str(raised.value)
 
 
-def test_a_database_url_is_one_line_and_exit_2_and_makes_nothing(tmp_path: Path) -> None:
-    result, _ = run(tmp_path, "build", env={"BRIEFING_DB": "postgresql://bot@db/briefing"})
+def test_an_unreachable_postgresql_is_one_line_and_exit_2_and_makes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Nothing listens on port 9: the line names the host and database, never the password."""
+    url = "postgresql://bot:s3cret-pw@127.0.0.1:9/briefing"
+    result, _ = run(tmp_path, "build", env={"BRIEFING_DB": url})
     assert result.returncode == 2
-    assert one_line(result).startswith("error: BRIEFING_DB must be the path of a SQLite file")
+    assert one_line(result) == (
+        "error: cannot open the store in database 'briefing' on 127.0.0.1:9: cannot connect "
+        "(is PostgreSQL running there, and the port right?)"
+    )
+    assert "s3cret" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

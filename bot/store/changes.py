@@ -166,8 +166,8 @@ async def _bump(conn: Conn, table: str, row_id: int, version: int | None, change
     """Advance a row's version, refusing if someone else advanced it first."""
     cursor = await conn.execute(
         f"UPDATE {table} SET version = version + 1, updated_at = ? "
-        "WHERE id = ? AND (? IS NULL OR version = ?)",
-        (change.at.isoformat(), row_id, version, version),
+        "WHERE id = ? AND version = COALESCE(?, version)",  # no version given: any
+        (change.at.isoformat(), row_id, version),
     )
     if cursor.rowcount != 1:
         raise Conflict(

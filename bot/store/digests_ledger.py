@@ -196,9 +196,9 @@ async def finish_delivery(
     )
     await conn.execute(
         "UPDATE digest_subscriptions"
-        " SET last_sent_day = MAX(COALESCE(last_sent_day, ''), ?), last_sent_at = ?,"
-        " since = ? WHERE guild_id = ?",
-        (day.isoformat(), at.isoformat(), since.isoformat(), guild_id),
+        " SET last_sent_day = CASE WHEN last_sent_day > ? THEN last_sent_day ELSE ? END,"
+        " last_sent_at = ?, since = ? WHERE guild_id = ?",
+        (day.isoformat(), day.isoformat(), at.isoformat(), since.isoformat(), guild_id),
     )
 
 

@@ -225,8 +225,8 @@ class FeedQueries:
     async def feed(self, feed_id: int, guild_id: int | None = None) -> Feed | None:
         """A feed by id; with `guild_id`, only if it is that server's."""
         row = await self._one(
-            "SELECT * FROM feeds WHERE id = ? AND (? IS NULL OR guild_id = ?)",
-            (feed_id, guild_id, guild_id),
+            "SELECT * FROM feeds WHERE id = ? AND guild_id = COALESCE(?, guild_id)",
+            (feed_id, guild_id),
         )
         return feed_row(row) if row else None
 

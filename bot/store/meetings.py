@@ -76,7 +76,7 @@ async def latest_meetings(
     """The `limit` latest visible meetings, in date order."""
     found = await read(
         f"SELECT * FROM (SELECT * FROM meetings m WHERE {visible('m')}"
-        " ORDER BY m.starts_at DESC, m.id DESC LIMIT :limit) ORDER BY starts_at, id",
+        " ORDER BY m.starts_at DESC, m.id DESC LIMIT :limit) AS latest ORDER BY starts_at, id",
         {"guild": guild_id, "limit": limit},
     )
     return await hydrate_meetings(read, unusable, found)
