@@ -7,8 +7,9 @@ is attributed to), D topics. Text is folded as FTS5's unicode61 tokenizer folds 
 (accents removed, lower case, any punctuation a separator) before the 'simple'
 configuration (no stemming, no stop words) reads it. A parsed query (bot.query) becomes
 a tsquery: a phrase's words joined by `<->`, a half-typed last word a prefix (`:*`).
-Ranking is ts_rank over those weights, normalised by document length: not bm25, so the
-order of facts whose scores are close may differ from SQLite's; ties go by id on both.
+Ranking is ts_rank over those weights, normalised by document length, each term's rank
+weighed by its rarity as bm25's IDF weighs it: close to bm25, not the same, so facts
+whose scores are close may come in another order than SQLite's; ties go by id on both.
 """
 
 from __future__ import annotations
@@ -23,13 +24,24 @@ from bot.store.sql import Read, visible
 
 # ts_rank's weights, in its order {D, C, B, A}: topics 1, names 2, quotes 2, statement 4
 # (bm25's weights for FTS5's columns, scaled to at most 1); 1: divided by 1 + log(length).
-RANK = "ts_rank('{0.25, 0.5, 0.5, 1.0}', d.document, to_tsquery('simple', :%s), 1)"
+WEIGHTS = "'{0.25, 0.5, 0.5, 1.0}'"
+# Each term's weight, as FTS5's bm25 weighs it: ln((N - n + 0.5) / (n + 0.5)), at least
+# 1e-6, N facts indexed, n of them matching the term; a rare word ranks its facts above a
+# common one's (a word in most facts, such as "kim", hardly counts at all).
+_IDF = """WITH idf AS MATERIALIZED (
+    SELECT q, CAST(GREATEST(ln((n_all - n + 0.5) / (n + 0.5)), 1e-6) AS double precision) AS w
+      FROM (
+        SELECT to_tsquery('simple', t) AS q,
+               (SELECT count(*) FROM facts_fts x WHERE x.document @@ to_tsquery('simple', t)) AS n,
+               (SELECT count(*) FROM facts_fts) AS n_all
+          FROM unnest(CAST(:{param}_terms AS text[])) AS t) AS counted)"""
+_SCORE = f"-(SELECT sum(idf.w * ts_rank({WEIGHTS}, d.document, idf.q, 1)) FROM idf)"
 
 
 class PgTextIndex(sqlite_search.TextIndex):
     def hits(self, param: str) -> str:
         return (
-            f"SELECT f.id, -{RANK % param} AS score FROM facts_fts d"
+            f"{_IDF.format(param=param)} SELECT f.id, {_SCORE} AS score FROM facts_fts d"
             " JOIN facts f ON f.id = d.rowid"
             f" WHERE d.document @@ to_tsquery('simple', :{param})"
             f" AND f.retracted = 0 AND {visible('f')}"
@@ -37,9 +49,12 @@ class PgTextIndex(sqlite_search.TextIndex):
 
     def scores(self, param: str) -> str:
         return (
-            f"SELECT d.rowid, -{RANK % param} AS score FROM facts_fts d"
+            f"{_IDF.format(param=param)} SELECT d.rowid, {_SCORE} AS score FROM facts_fts d"
             f" WHERE d.document @@ to_tsquery('simple', :{param})"
         )
+
+    def bind(self, param: str, expression: str, terms: list[Term]) -> dict[str, object]:
+        return {param: expression, f"{param}_terms": [self.term(term) for term in terms]}
 
     def matching(self, param: str) -> str:
         return f"SELECT rowid FROM facts_fts WHERE document @@ to_tsquery('simple', :{param})"

@@ -48,6 +48,11 @@ class TextIndex:
     def expression(self, query: Query, *, every: bool) -> str:
         return query.fts(every=every)
 
+    def bind(self, param: str, expression: str, terms: list[Term]) -> dict[str, object]:
+        """The parameters of a ranked fragment (hits, scores): the expression; on
+        PostgreSQL the terms too, each weighed by how rare it is as bm25 weighs it."""
+        return {param: expression}
+
     def term(self, term: Term) -> str:
         return term.fts()
 
@@ -113,7 +118,7 @@ async def _page_by_text(
         f"WITH hits AS MATERIALIZED ({index.hits('q')})"
         f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
         " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
-        {**params, "q": expression},
+        {**params, **index.bind("q", expression, query.terms())},
     )
     where = f"f.id IN ({index.matching('q')})"
     return found, await _total(read, found, where, {**params, "q": expression})
@@ -139,7 +144,7 @@ async def _page_by_names(
         f" WHERE f.retracted = 0 AND {visible('f')} AND ({where}))"
         f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
         " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
-        {**params, "ranking": ranking},
+        {**params, **index.bind("ranking", ranking, query.terms())},
     )
     return found, await _total(read, found, where, params)
 

@@ -1,0 +1,284 @@
+"""The PostgreSQL engine's own behaviour: SQL translation, migrations with two starters,
+another process's writes reaching the answer cache, two processes editing one fact,
+connection errors in one line without the password, and search as SQLite's."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import briefing, moderation
+from bot.build import build
+from bot.cache import AnswerCache
+from bot.errors import Conflict, StoreUnavailable, StoreUnusable
+from bot.models import Change
+from bot.query import parse
+from bot.store import Store, database, postgres
+from bot.store.postgres import translate
+from tests import pgcluster
+from tests.conftest import FIXED_NOW, asking, wait_until
+
+GUILD = 424_242_424_242
+
+
+def curator() -> Change:
+    return Change(actor_id=1, guild_id=None, at=FIXED_NOW)
+
+
+# --- translation ------------------------------------------------------------------------
+
+
+def test_placeholders_become_numbered_and_literals_are_left_alone() -> None:
+    assert translate("SELECT '?', \"a?\" FROM t WHERE b = ? AND c IS ? -- ?") == (
+        "SELECT '?', \"a?\" FROM t WHERE b = $1 AND c IS NOT DISTINCT FROM $2 -- ?",
+        2,
+    )
+    assert translate("WHERE a = :x OR b = :y OR c = :x AND d = 'it''s :z' AND e::text = ''") == (
+        "WHERE a = $1 OR b = $2 OR c = $1 AND d = 'it''s :z' AND e::text = ''",
+        ("x", "y"),
+    )
+    assert translate("SELECT value FROM json_each(?) LIMIT -1")[0] == (
+        "SELECT value FROM (SELECT CAST(value AS bigint) AS value"
+        " FROM json_array_elements_text(CAST($1 AS json))) AS json_each LIMIT ALL"
+    )
+
+
+def test_a_url_is_shown_without_its_password() -> None:
+    url = "postgresql://bot:s3cret@db.example:5433/briefing?sslmode=require&password=s3cret"
+    assert postgres.redacted(url) == "postgresql://bot@db.example:5433/briefing"
+    assert postgres.describe(url) == "database 'briefing' on db.example:5433"
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+async def test_a_fresh_database_migrates_once_though_two_processes_start_at_once(
+    pg_url: str,
+) -> None:
+    first, second = await asyncio.gather(Store.open(pg_url), Store.open(pg_url))
+    try:
+        latest = database.latest_version()
+        assert postgres.latest_version() == latest
+        assert await first.schema_version() == latest
+        assert await second.schema_version() == latest
+        assert [tuple(row) for row in await first._all("SELECT version FROM schema_version")] == [
+            (latest,)
+        ]
+        assert await first.integrity_check() == "ok"
+        assert first.engine == "PostgreSQL"
+    finally:
+        await asyncio.gather(first.close(), second.close())
+    again = await Store.open(pg_url)  # nothing left to apply
+    try:
+        assert await again.schema_version() == latest
+    finally:
+        await again.close()
+
+
+# --- several processes ------------------------------------------------------------------
+
+
+async def test_a_write_in_another_process_moves_data_version_within_a_second(
+    pg_store: Store, pg_built_url: str
+) -> None:
+    other = await Store.open(pg_built_url)
+    try:
+        before = await pg_store.data_version()
+        await other.set_meta("touched", "yes")
+        started = time.monotonic()
+        while await pg_store.data_version() == before:
+            assert time.monotonic() - started < 1.0, "no NOTIFY heard within a second"
+            await asyncio.sleep(0.01)
+    finally:
+        await other.close()
+
+
+async def test_a_fact_added_by_another_process_reaches_the_cached_answers(
+    pg_store: Store, pg_built_url: str
+) -> None:
+    """The cache asks data_version at most once a second (OUTSIDE_CHECK): the answer
+    changes within that second and the NOTIFY's few milliseconds."""
+    cache = AnswerCache(pg_store)
+    answers: list[bool] = []
+
+    def ask() -> object:
+        return briefing.search(pg_store, asking(GUILD), "wholly novel phrase")
+
+    assert not (await cache.get(("search", "x"), ask, guild_id=GUILD)).answer.found
+    other = await Store.open(pg_built_url)
+    try:
+        await moderation.add_fact(
+            other,
+            Change(actor_id=1, guild_id=GUILD, at=FIXED_NOW),
+            subject="North Korea",
+            statement="A wholly novel phrase.",
+            kind="opinion",
+            source=1,
+            quote="signals a bit of desperation",
+        )
+    finally:
+        await other.close()
+    generation = pg_store.generation
+
+    async def look() -> None:
+        while True:
+            answers.append((await cache.get(("search", "x"), ask, guild_id=GUILD)).answer.found)
+            if answers[-1]:
+                return
+            await asyncio.sleep(0.02)
+
+    task = asyncio.create_task(look())
+    try:
+        await wait_until(lambda: bool(answers) and answers[-1], 1.5, "the other's fact")
+    finally:
+        task.cancel()
+    assert pg_store.generation == generation  # this process wrote nothing
+
+
+async def test_two_processes_editing_one_fact_one_wins_the_other_is_told(
+    pg_store: Store, pg_built_url: str
+) -> None:
+    other = await Store.open(pg_built_url)
+    try:
+        fact = (await pg_store.search("sanctions", None))[0]
+        drafts = [
+            replace(moderation.draft_of(fact), statement=text)
+            for text in ("First moderator's wording.", "Second moderator's wording.")
+        ]
+        results = await asyncio.gather(
+            pg_store.edit_fact(fact.id, drafts[0], fact.version, curator()),
+            other.edit_fact(fact.id, drafts[1], fact.version, curator()),
+            return_exceptions=True,
+        )
+        conflicts = [r for r in results if isinstance(r, Conflict)]
+        assert len(conflicts) == 1 and results.count(None) == 1, results
+        assert "while you were editing it" in str(conflicts[0])
+        won = drafts[results.index(None)].statement
+        seen = await other.fact(fact.id, None)
+        assert seen is not None and seen.statement == won
+        assert seen.version == fact.version + 1
+    finally:
+        await other.close()
+
+
+# --- errors, in one line and without the password ----------------------------------------
+
+
+async def test_nothing_listening_is_one_line_naming_host_and_database(
+    pg_cluster: pgcluster.Cluster,
+) -> None:
+    port = pgcluster._free_port()
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(f"postgresql://bot:s3cret@127.0.0.1:{port}/briefing")
+    assert str(raised.value) == (
+        f"cannot open the store in database 'briefing' on 127.0.0.1:{port}: cannot connect "
+        "(is PostgreSQL running there, and the port right?)"
+    )
+
+
+async def test_a_missing_database_says_create_it(pg_cluster: pgcluster.Cluster) -> None:
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(pg_cluster.url("no_such_db"))
+    assert str(raised.value) == (
+        f"cannot open the store in database 'no_such_db' on 127.0.0.1:{pg_cluster.port}: "
+        "no such database; create it first (createdb), or fix BRIEFING_DB"
+    )
+
+
+async def test_a_refused_user_never_shows_the_password(
+    pg_cluster: pgcluster.Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = f"postgresql://nobody:s3cret-pw@127.0.0.1:{pg_cluster.port}/postgres"
+    with pytest.raises(StoreUnusable) as raised:
+        await Store.open(url)
+    message = str(raised.value)
+    assert message.startswith("cannot open the store in database 'postgres' on 127.0.0.1:")
+    assert "check the user in BRIEFING_DB" in message
+    assert "\n" not in message
+    assert "s3cret" not in message and "s3cret" not in caplog.text
+    assert raised.value.__cause__ is None  # the driver's own text is not chained on
+
+
+async def test_an_opened_store_names_itself_without_the_password(
+    pg_url: str, pg_cluster: pgcluster.Cluster
+) -> None:
+    with_password = pg_url.replace("briefing@", "briefing:s3cret-pw@")  # trust: any password
+    store = await Store.open(with_password)
+    try:
+        assert "s3cret" not in store.where and "s3cret" not in str(store.path)
+        assert store.where == pg_url
+        about = await briefing.about(store, asking(None))
+        assert any("Facts kept in PostgreSQL" in line.text for line in about.sections[0].lines)
+    finally:
+        await store.close()
+
+
+async def test_a_connection_lost_mid_write_is_the_user_safe_message_and_reads_go_on(
+    pg_store: Store, pg_cluster: pgcluster.Cluster
+) -> None:
+    before = await pg_store.counts(None)
+    with pytest.raises(StoreUnavailable) as raised:
+        async with pg_store.transaction() as conn:
+            pid = await conn.raw.fetchval("SELECT pg_backend_pid()")
+            await asyncio.to_thread(
+                pgcluster.psql, pg_cluster, f"SELECT pg_terminate_backend({pid})"
+            )
+            await conn.execute("UPDATE meta SET value = 'x' WHERE key = 'nothing'")
+    assert str(raised.value) == postgres.UNREACHABLE
+    assert await pg_store.counts(None) == before  # a new connection; nothing half-written
+    await pg_store.set_meta("after", "works")
+    assert await pg_store.get_meta("after") == "works"
+
+
+# --- search: the same facts as SQLite's ---------------------------------------------------
+
+QUERIES = [
+    "sanctions",
+    "state department",
+    "desperation",
+    "putin kim",
+    "sanc",
+    '"economic assistance"',
+    "russia OR china",
+    "sanctions NOT russia",
+    "summit vladivostok",
+    "nuclear talks",
+    "trump",
+    "UN",
+    "hanoi",
+    "zzzz nothing",
+]
+# "kim" is in most facts, so bm25 gives it almost no weight (1e-6) and SQLite orders
+# these by differences in the sixth decimal: the same facts, in another order.
+NEAR_TIES = ["kim -putin"]
+
+
+async def test_search_finds_the_same_facts_as_sqlite(tmp_path: Path, pg_store: Store) -> None:
+    lite = await Store.open(tmp_path / "store.sqlite3")
+    try:
+        await build(lite)
+        for text in QUERIES + NEAR_TIES:
+            query = parse(text)
+            want = await lite.search_page(query, None, 0, 50)
+            got = await pg_store.search_page(query, None, 0, 50)
+            ids, wanted = [f.id for f in got.facts], [f.id for f in want.facts]
+            if text in NEAR_TIES:
+                ids, wanted = sorted(ids), sorted(wanted)
+            assert ids == wanted, text
+            assert (got.total, got.unmatched, got.loosened) == (
+                want.total,
+                want.unmatched,
+                want.loosened,
+            ), text
+        # A page further on is the same page.
+        query = parse("russia OR china")
+        pages = [await s.search_page(query, None, 3, 4) for s in (lite, pg_store)]
+        assert [f.id for f in pages[0].facts] == [f.id for f in pages[1].facts]
+    finally:
+        await lite.close()
