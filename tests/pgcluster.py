@@ -26,7 +26,11 @@ USER = "briefing"  # the superuser initdb makes (trust auth: no password)
 
 
 def bindir() -> Path | None:
-    """Where initdb, pg_ctl and postgres are: PATH, pg_config --bindir, Debian's folders."""
+    """Where initdb, pg_ctl and postgres are: PATH, pg_config --bindir, Debian's folders
+    (or only BRIEFING_TEST_PG_BIN, when set: how a test pretends PostgreSQL is missing)."""
+    chosen = os.environ.get("BRIEFING_TEST_PG_BIN")
+    if chosen is not None:
+        return Path(chosen) if (Path(chosen) / "initdb").exists() else None
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(os.path.realpath(found)).parent

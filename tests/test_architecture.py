@@ -60,7 +60,9 @@ SHARED = {
     "bot.drafteval",
 }
 DISCORD = ("discord",)
-SQL = ("sqlite3", "aiosqlite")
+SQL = ("sqlite3", "aiosqlite", "asyncpg")
+# The engines behind bot.store.Store: nothing above the store may know which one it is.
+ENGINES = ("bot.store.sqlite", "bot.store.postgres", "bot.store.pgsearch", "bot.store.database")
 
 
 def module_name(path: Path) -> str:
@@ -163,6 +165,11 @@ def test_shared_modules_import_no_layer(name: str) -> None:
 
 def test_only_the_store_uses_sql() -> None:
     users = [module_name(p) for p in modules("bot", "cogs") if offending(p, SQL)]
+    assert all(within(name, STORE) for name in users), users
+
+
+def test_nothing_above_the_store_knows_its_engine() -> None:
+    users = [module_name(p) for p in modules("bot", "cogs") if offending(p, ENGINES)]
     assert all(within(name, STORE) for name in users), users
 
 
