@@ -99,21 +99,19 @@ async def _build_at(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_built(pg_cluster: pgcluster.Cluster) -> str:
-    """The name of a database holding the store built from data/ (a template: copy it)."""
+def pg_built(pg_cluster: pgcluster.Cluster) -> pgcluster.Snapshot:
+    """A database holding the store built from data/, put back as built for each test."""
     name = pgcluster.create_database(pg_cluster)
     in_thread(_build_at(pg_cluster.url(name)))
-    return name
+    return pgcluster.Snapshot(pg_cluster, name)
 
 
 @pytest.fixture
-def pg_built_url(pg_cluster: pgcluster.Cluster, pg_built: str) -> Iterator[str]:
-    """The URL of a new database holding the built store (a copy of the template)."""
-    name = pgcluster.create_database(pg_cluster, template=pg_built)
-    try:
-        yield pg_cluster.url(name)
-    finally:
-        pgcluster.drop_database(pg_cluster, name)
+def pg_built_url(pg_cluster: pgcluster.Cluster, pg_built: pgcluster.Snapshot) -> str:
+    """The URL of a database holding the built store, as built (whatever tests before
+    this one wrote to it). A test may open several stores on it: several processes."""
+    pg_built.restore()
+    return pg_cluster.url(pg_built.database)
 
 
 @pytest.fixture

@@ -154,3 +154,52 @@ def create_database(cluster: Cluster, template: str | None = None) -> str:
 def drop_database(cluster: Cluster, name: str) -> None:
     with contextlib.suppress(RuntimeError):
         psql(cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class Snapshot:
+    """One database whose tables are put back as they were, for each test: faster than
+    a new database a test (CREATE DATABASE takes half a second; this a few hundredths).
+    The tables' rows are kept in a schema `kept` beside them; restoring ends any
+    connection a test left open, empties the tables and copies the rows back."""
+
+    def __init__(self, cluster: Cluster, database: str) -> None:
+        self.cluster = cluster
+        self.database = database
+        tables = psql(
+            cluster,
+            "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+            database,
+        ).split()
+        psql(
+            cluster,
+            "CREATE SCHEMA kept; "
+            + " ".join(f"CREATE TABLE kept.{t} AS SELECT * FROM public.{t};" for t in tables),
+            database,
+        )
+        identities = psql(
+            cluster,
+            "SELECT string_agg(table_name || '.' || column_name, ' ')"
+            " FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND is_identity = 'YES'",
+            database,
+        ).split()
+        renumber = " ".join(
+            f"SELECT setval(pg_get_serial_sequence('{t}', '{c}'),"
+            f" COALESCE((SELECT max({c}) FROM {t}), 0) + 1, false);"
+            for t, c in (pair.split(".") for pair in identities)
+        )
+        self._restore = (
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid();"
+            f" TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE;"
+            " SET session_replication_role = replica;"  # the rows are consistent: no FK checks
+            + " ".join(
+                f"INSERT INTO public.{t} OVERRIDING SYSTEM VALUE SELECT * FROM kept.{t};"
+                for t in tables
+            )
+            + renumber
+        )
+
+    def restore(self) -> None:
+        psql(self.cluster, self._restore, self.database)
