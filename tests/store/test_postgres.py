@@ -22,6 +22,7 @@ from bot.store import Store, database, postgres
 from bot.store.postgres import translate
 from tests import pgcluster
 from tests.conftest import FIXED_NOW, asking, wait_until
+from tests.test_cli_errors import run
 
 GUILD = 424_242_424_242
 
@@ -282,3 +283,38 @@ async def test_search_finds_the_same_facts_as_sqlite(tmp_path: Path, pg_store: S
         assert [f.id for f in pages[0].facts] == [f.id for f in pages[1].facts]
     finally:
         await lite.close()
+
+
+def test_python_m_bot_builds_and_answers_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    with_password = pg_url.replace("briefing@", "briefing:s3cret-pw@")  # trust: any password
+    env = {"BRIEFING_DB": with_password, "BRIEFING_LOG_LEVEL": "DEBUG"}
+    built, _ = run(tmp_path, "build", env=env)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith(f"built {pg_url}: ")
+    asked, _ = run(tmp_path, "ask", "!about", env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert "Facts kept in PostgreSQL" in asked.stdout
+    for result in (built, asked):
+        assert "s3cret" not in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []  # no SQLite file, no folder named after the URL
+
+
+async def test_a_lost_listener_counts_as_a_change_and_listens_again(
+    pg_store: Store, pg_built_url: str, pg_cluster: pgcluster.Cluster
+) -> None:
+    """Writes made while no one listened were not heard: the cache must not trust itself."""
+    engine = pg_store._engine
+    assert isinstance(engine, postgres.PostgresEngine) and engine._listener is not None
+    pid = engine._listener.get_server_pid()
+    await asyncio.to_thread(pgcluster.psql, pg_cluster, f"SELECT pg_terminate_backend({pid})")
+    await wait_until(engine._listener.is_closed, 2, "the listener to notice")
+    before = engine._version
+    assert await pg_store.data_version() != before
+    assert engine._listener is not None and not engine._listener.is_closed()
+    heard = await pg_store.data_version()
+    other = await Store.open(pg_built_url)
+    try:
+        await other.set_meta("after", "listening again")
+    finally:
+        await other.close()
+    await wait_until(lambda: engine._version != heard, 1, "the NOTIFY on the new listener")
