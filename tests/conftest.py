@@ -47,12 +47,37 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
+ENGINES = ["sqlite", "postgresql"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of the store's behaviour get `store` on each engine in turn: those in
+    tests/store/, and modules that say BOTH_ENGINES = True."""
+    module = metafunc.module
+    both = getattr(module, "BOTH_ENGINES", False) or module.__name__.startswith("tests.store.")
+    if "store" in metafunc.fixturenames and both:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A store built from the real curated data, in a temporary file."""
-    opened = await Store.open(tmp_path / "store.sqlite3")
+def engine(request: pytest.FixtureRequest) -> str:
+    """Which engine `store` is on: SQLite, unless the test runs on both (see above)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def store(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Store]:
+    """A store built from the real curated data: in a temporary file, or (on PostgreSQL)
+    in a database of the session's cluster, as built."""
+    if engine == "postgresql":
+        opened = await Store.open(request.getfixturevalue("pg_built_url"))
+    else:
+        opened = await Store.open(tmp_path / "store.sqlite3")
     try:
-        await build(opened)
+        if engine == "sqlite":
+            await build(opened)
         yield opened
     finally:
         await opened.close()

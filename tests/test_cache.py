@@ -11,6 +11,9 @@ from bot.models import Change
 from bot.store import Store
 from tests.conftest import FIXED_NOW, asking
 
+# About the store's behaviour: these run on SQLite and on PostgreSQL (tests/conftest.py).
+BOTH_ENGINES = True
+
 GUILD = 77
 
 

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,11 @@ from bot.models import Change, CitationDraft, Kind, MeetingStatus, Precision, Ro
 from bot.store import Store
 from bot.text import strip_control
 from tests.conftest import FIXED_NOW
+
+# About the store's behaviour: these run on SQLite and on PostgreSQL (tests/conftest.py).
+BOTH_ENGINES = True
+# What each engine raises for a row that breaks a constraint.
+INTEGRITY = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 G1 = 111_111_111_111
 G2 = 222_222_222_222
@@ -716,13 +722,13 @@ async def test_a_write_failing_midway_rolls_back_entirely(store: Store) -> None:
         statement="Half-written.",
         citations=(CitationDraft(987_654, "nowhere", 0, 7),),
     )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY):
         await store.edit_fact(fact_id, broken, fact.version, change())
     assert await store.fact(fact_id, G1) == fact
     assert await snapshot(store) == before
     # An add whose links fail leaves no fact row behind either.
     draft = replace(moderation.draft_of(fact), entity_ids=(987_654,))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY):
         await store.add_fact(draft, change())
     assert await snapshot(store) == before
     # The store still takes writes afterwards.

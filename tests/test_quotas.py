@@ -11,6 +11,9 @@ from bot.models import Change, Usage
 from bot.store import Store
 from tests.conftest import FIXED_NOW
 
+# About the store's behaviour: these run on SQLite and on PostgreSQL (tests/conftest.py).
+BOTH_ENGINES = True
+
 G1, G2 = 111, 222
 QUOTE = "signals a bit of desperation"
 SMALL = quotas.Quota(sources=2, source_bytes=1_000, facts=3, meetings=2)
