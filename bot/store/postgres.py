@@ -297,6 +297,7 @@ class PostgresEngine:
         try:
             await engine._migrate()
             await engine._listen()
+            await engine._check_collation()
         except BaseException as error:
             await pool.close()
             raise _unusable(url, error) from None
@@ -351,6 +352,20 @@ class PostgresEngine:
         for table in ("facts", "entities", "aliases", "citations", "sources", "facts_fts"):
             await self.fetch_all(f"SELECT 1 FROM {table} LIMIT 1")
         return "ok"
+
+    async def _check_collation(self) -> None:
+        """Text sorts by code point on SQLite; here only where the database's collation
+        does (LOCALE 'C'): otherwise names may be listed in another order (dates kept
+        as ISO text compare the same either way)."""
+        order = await self._pool.fetchval(
+            "SELECT string_agg(x, '' ORDER BY x) FROM unnest(ARRAY['b', 'B', 'a']) AS x"
+        )
+        if order != "Bab":
+            log.warning(
+                "%s sorts text by language rules, so names may be listed in another order "
+                "than on SQLite; create the database with LOCALE 'C' (see the README)",
+                self.name,
+            )
 
     async def _listen(self) -> None:
         listener = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)

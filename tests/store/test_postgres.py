@@ -318,3 +318,22 @@ async def test_a_lost_listener_counts_as_a_change_and_listens_again(
     finally:
         await other.close()
     await wait_until(lambda: engine._version != heard, 1, "the NOTIFY on the new listener")
+
+
+async def test_a_database_that_sorts_by_language_rules_is_named_in_a_warning(
+    pg_cluster: pgcluster.Cluster, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = pgcluster.database_name()
+    pgcluster.psql(
+        pg_cluster,
+        f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+        " LOCALE 'C'",
+    )
+    try:
+        await (await Store.open(pg_cluster.url(name))).close()
+        assert f"{pg_cluster.url(name)} sorts text by language rules" in caplog.text
+        caplog.clear()
+        await (await Store.open(pg_url)).close()  # the tests' databases: LOCALE 'C'
+        assert "sorts text" not in caplog.text
+    finally:
+        pgcluster.drop_database(pg_cluster, name)
