@@ -39,6 +39,9 @@ MIGRATE_LOCK = 7_420_152
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgres"
 _NAME = re.compile(r"^V(\d+)__[\w-]+\.sql$")
 POOL_SIZE = 8
+# How long a write waits for another process's write (as SQLite's busy_timeout) before
+# it is refused as busy, in milliseconds.
+LOCK_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT = 10.0
 
 UNREACHABLE = "The fact store cannot be reached right now; please try again in a few seconds."
@@ -289,7 +292,11 @@ class PostgresEngine:
         try:
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT,
-                command_timeout=60, server_settings={"application_name": "briefing"},
+                command_timeout=60,
+                server_settings={
+                    "application_name": "briefing",
+                    "lock_timeout": str(LOCK_TIMEOUT_MS),
+                },
             )  # fmt: skip
         except BaseException as error:
             raise _unusable(url, error) from None
@@ -382,6 +389,7 @@ class PostgresEngine:
             current = 0
             for version, path in migrations():
                 async with raw.transaction():
+                    await raw.execute("SET LOCAL lock_timeout = 0")  # wait out a long one
                     await raw.execute(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
                     await raw.execute(
                         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

@@ -167,6 +167,26 @@ async def test_two_processes_editing_one_fact_one_wins_the_other_is_told(
         await other.close()
 
 
+async def test_a_write_waiting_too_long_on_another_processs_write_is_busy(
+    pg_built_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As SQLite's busy_timeout: refused in words after LOCK_TIMEOUT_MS, not hung."""
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_MS", 200)
+    first, second = await Store.open(pg_built_url), await Store.open(pg_built_url)
+    try:
+        async with first.transaction() as conn:
+            await conn.execute("UPDATE meta SET value = value WHERE key = 'nothing'")
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable) as raised:
+                await second.set_meta("waiting", "too long")
+            assert 0.15 < time.monotonic() - started < 2
+        assert str(raised.value) == postgres.BUSY
+        await second.set_meta("waiting", "no more")  # the first's write is done
+        assert await first.get_meta("waiting") == "no more"
+    finally:
+        await asyncio.gather(first.close(), second.close())
+
+
 # --- errors, in one line and without the password ----------------------------------------
 
 
