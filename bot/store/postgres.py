@@ -150,6 +150,11 @@ def arguments(spec: tuple[str, ...] | int, params: Sequence[object] | dict) -> l
 
 
 def _value(value: object) -> object:
+    """As SQLite takes it: a bool as 0 or 1; text with U+0000 (which PostgreSQL's text
+    cannot hold; a member may type it, a fetched page may hold it) with U+FFFD instead,
+    one character for one, so citations' offsets still hold."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
     return int(value) if isinstance(value, bool) else value
 
 

@@ -357,3 +357,14 @@ async def test_a_database_that_sorts_by_language_rules_is_named_in_a_warning(
         assert "sorts text" not in caplog.text
     finally:
         pgcluster.drop_database(pg_cluster, name)
+
+
+async def test_a_nul_character_typed_or_fetched_never_breaks_a_query(pg_store: Store) -> None:
+    """PostgreSQL's text cannot hold U+0000 (SQLite's can): it is bound as U+FFFD, one
+    character for one, so nothing fails, lookups still find nothing, offsets still hold."""
+    assert (await pg_store.find_entity("ki\x00m")).entity is None
+    assert await pg_store.complete_names("ki\x00") == await pg_store.complete_names("ki\ufffd")
+    assert await pg_store.search("kim\x00", None) != []  # the query reads "kim" only
+    assert await pg_store.facts_by_topic("sanc\x00tions", None) == []
+    await pg_store.set_meta("fetched", "a\x00b")
+    assert await pg_store.get_meta("fetched") == "a\ufffdb"
