@@ -397,7 +397,7 @@ class PostgresEngine:
                     await raw.execute("SET LOCAL lock_timeout = 0")  # wait out a long one
                     await raw.execute(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
                     await raw.execute(
-                        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+                        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"
                     )
                     current = int(
                         await raw.fetchval("SELECT max(version) FROM schema_version") or 0

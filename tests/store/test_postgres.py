@@ -368,3 +368,16 @@ async def test_a_nul_character_typed_or_fetched_never_breaks_a_query(pg_store: S
     assert await pg_store.facts_by_topic("sanc\x00tions", None) == []
     await pg_store.set_meta("fetched", "a\x00b")
     assert await pg_store.get_meta("fetched") == "a\ufffdb"
+
+
+async def test_integers_are_64_bit_as_on_sqlite(pg_store: Store) -> None:
+    """A version or offset past 2**31 (a forged button, a huge number typed) is compared,
+    not an overflow: every integer column is BIGINT."""
+    columns = await pg_store._all(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = 'public' AND data_type = 'integer'"
+    )
+    assert [tuple(row) for row in columns] == []
+    fact = (await pg_store.search("sanctions", None))[0]
+    with pytest.raises(Conflict):
+        await pg_store.edit_fact(fact.id, moderation.draft_of(fact), 2**40, curator())

@@ -1,7 +1,8 @@
 -- The fact store on PostgreSQL: the same tables as SQLite's V1 (see ../V1__initial.sql),
--- with BIGINT for ids and Discord snowflakes, TEXT for ISO dates (compared as text, so
--- the database must sort text by code point: LC_COLLATE C), and the full-text index as
--- a tsvector per fact. `rowid` columns keep the insertion order SQLite's rowid gives.
+-- with BIGINT for every integer (SQLite's are 64-bit: ids, snowflakes, offsets, flags),
+-- TEXT for ISO dates (compared as text: the database should sort text by code point,
+-- LOCALE 'C'), and the full-text index as a tsvector a fact. `rowid` columns keep the
+-- insertion order SQLite's rowid gives.
 
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
@@ -15,7 +16,7 @@ CREATE TABLE sources (
     key                 TEXT UNIQUE,
     guild_id            BIGINT,
     title               TEXT NOT NULL,
-    title_is_ours       INTEGER NOT NULL DEFAULT 0,
+    title_is_ours       BIGINT NOT NULL DEFAULT 0,
     url                 TEXT,
     publisher           TEXT,
     author              TEXT,
@@ -56,8 +57,8 @@ CREATE TABLE facts (
     statement     TEXT NOT NULL,
     kind          TEXT NOT NULL CHECK (kind IN ('reported', 'quote', 'attributed', 'opinion')),
     attributed_to TEXT,
-    retracted     INTEGER NOT NULL DEFAULT 0,
-    version       INTEGER NOT NULL DEFAULT 1,
+    retracted     BIGINT NOT NULL DEFAULT 0,
+    version       BIGINT NOT NULL DEFAULT 1,
     origin        TEXT NOT NULL CHECK (origin IN ('curated', 'moderator')),
     curated_hash  TEXT,
     created_at    TEXT NOT NULL,
@@ -94,7 +95,7 @@ CREATE TABLE meetings (
     resolution   TEXT NOT NULL DEFAULT '',
     status       TEXT NOT NULL CHECK (status IN ('scheduled', 'held', 'postponed', 'cancelled')),
     status_note  TEXT NOT NULL DEFAULT '',
-    version      INTEGER NOT NULL DEFAULT 1,
+    version      BIGINT NOT NULL DEFAULT 1,
     origin       TEXT NOT NULL CHECK (origin IN ('curated', 'moderator')),
     curated_hash TEXT,
     created_at   TEXT NOT NULL,
@@ -104,7 +105,7 @@ CREATE INDEX meetings_start ON meetings(starts_at);
 
 CREATE TABLE meeting_participants (
     meeting_id BIGINT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
-    position   INTEGER NOT NULL,
+    position   BIGINT NOT NULL,
     entity_id  BIGINT REFERENCES entities(id),
     name       TEXT NOT NULL,
     PRIMARY KEY (meeting_id, position)
@@ -116,8 +117,8 @@ CREATE TABLE citations (
     meeting_id BIGINT REFERENCES meetings(id) ON DELETE CASCADE,
     source_id  BIGINT NOT NULL REFERENCES sources(id),
     quote      TEXT NOT NULL,
-    start      INTEGER NOT NULL,
-    "end"      INTEGER NOT NULL,
+    start      BIGINT NOT NULL,
+    "end"      BIGINT NOT NULL,
     CHECK ((fact_id IS NULL) <> (meeting_id IS NULL))
 );
 CREATE INDEX citations_fact ON citations(fact_id);

@@ -5,7 +5,7 @@ CREATE TABLE review_queues (
     moderator_id BIGINT NOT NULL,
     scope        BIGINT,
     source_id    BIGINT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-    position     INTEGER NOT NULL DEFAULT 0,
+    position     BIGINT NOT NULL DEFAULT 0,
     items        TEXT NOT NULL,
     created_at   TEXT NOT NULL,
     expires_at   TEXT NOT NULL
