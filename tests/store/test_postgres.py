@@ -433,3 +433,31 @@ async def test_random_queries_find_the_same_facts_and_rank_clear_winners_alike(
                         assert place[better] < place[worse], (text, better, worse, bm25)
     finally:
         await lite.close()
+
+
+async def test_rows_written_with_their_numbers_move_the_sequences_past_them(
+    pg_store: Store,
+) -> None:
+    """A copy from another store keeps ids (and aliases' order): what is added next gets
+    the next number, as SQLite gives, not one already taken."""
+    async with pg_store.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO entities(id, key, name, type) VALUES (?, 'copied', 'Copied', 'person')",
+            (5000,),
+        )
+        await conn.execute(
+            "INSERT INTO aliases(rowid, folded, alias, entity_id)"
+            " VALUES (?, 'copied', 'Copied', ?)",
+            (9000, 5000),
+        )
+    async with pg_store.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO entities(key, name, type) VALUES ('next', 'Next', 'person') RETURNING id"
+        )
+        row = await cursor.fetchone()
+        await conn.execute(
+            "INSERT INTO aliases(folded, alias, entity_id) VALUES ('next', 'Next', ?)", (row[0],)
+        )
+    assert row[0] == 5001
+    rows = await pg_store._all("SELECT rowid, folded FROM aliases ORDER BY rowid DESC LIMIT 2")
+    assert [tuple(r) for r in rows] == [(9001, "next"), (9000, "copied")]
