@@ -1,4 +1,5 @@
-"""The fact store: SQLite through aiosqlite. The only package that holds SQL."""
+"""The fact store: SQLite through aiosqlite, or PostgreSQL through asyncpg (a
+postgresql:// URL). The only package that holds SQL."""
 
 from bot.store.store import Store
 

@@ -38,7 +38,7 @@ WRITE_LOCK = 7_420_151
 MIGRATE_LOCK = 7_420_152
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgres"
 _NAME = re.compile(r"^V(\d+)__[\w-]+\.sql$")
-POOL_SIZE = 8
+POOL_SIZE = 8  # connections a process may hold at once, besides the one that listens
 # How long a write waits for another process's write (as SQLite's busy_timeout) before
 # it is refused as busy, in milliseconds.
 LOCK_TIMEOUT_MS = 5000
