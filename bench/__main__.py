@@ -27,6 +27,7 @@ REGISTRY: dict[str, str] = {
     "startup": "bench.startup",  # process start -> first answer; RSS before/after 10k commands
     "digest": "bench.digest",  # 1,000 servers' digests due at one minute: time, peak rate, 429s
     "intents": "bench.intents",  # CPU per 10k chat messages: message commands vs slash-only
+    "chat": "bench.chat",  # CPU per ignored chat message, ours vs the bare bot (100k each)
 }
 
 

@@ -14,8 +14,9 @@ fake and the loopback cost by themselves.
 Both read DISCORD_TOKEN and DISCORD_API_BASE (and BRIEFING_DB for ours), discover the
 gateway from /gateway/bot like the real bot, and stop cleanly on SIGTERM.
 
-What-ifs: BENCH_WHATIF=syncreads|noview|nocache (or several, comma-separated) applies
-those patches from bench/whatif.py to this process's bot after login, to size a suggested
+What-ifs: BENCH_WHATIF=syncreads|noview|nocache|nocooldown|orjson|stdjson|nomsgcache|
+gcfreeze|uvloop (or several, comma-separated) applies those patches from bench/whatif.py
+to this process's bot after login (uvloop: before the loop starts), to size a suggested
 optimisation; such a bot is always reported under its own name (e.g. `ours+syncreads`).
 
 Profiling: with BENCH_PROFILE=<file>, SIGUSR1 starts cProfile in the event-loop thread
@@ -186,7 +187,7 @@ async def serve(which: str) -> int:
     await client.login(config.token or "")  # runs setup_hook: store, cogs, command sync
     if os.environ.get("BENCH_NO_COOLDOWN") == "1":
         disable_cooldowns(client)
-    if os.environ.get("BENCH_WHATIF") and isinstance(client, BriefingBot):
+    if os.environ.get("BENCH_WHATIF"):
         whatif.apply(os.environ["BENCH_WHATIF"], client)
     tasks = [asyncio.create_task(client.connect()), asyncio.create_task(stopping.wait())]
     if os.environ.get("BENCH_STATS"):
@@ -206,6 +207,11 @@ def main() -> int:
     if which not in ("ours", "baseline"):
         print("usage: python -m bench.botproc ours|baseline", file=sys.stderr)
         return 2
+    if "uvloop" in os.environ.get("BENCH_WHATIF", "").split(","):
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(serve(which))
     return asyncio.run(serve(which))
 
 

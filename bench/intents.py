@@ -53,8 +53,11 @@ async def _start(mode: str, work: Path) -> tuple[World, BotProcess]:
     return world, bot
 
 
-async def _block(world: World, bot: BotProcess, messages: int) -> tuple[float, float]:
-    """Send `messages` chat messages, then a mention; (bot CPU s, wall s) until its answer."""
+async def _block(
+    world: World, bot: BotProcess, messages: int, *, closing: str = ""
+) -> tuple[float, float]:
+    """Send `messages` chat messages, then `closing` (default: a mention asking `about`);
+    (bot CPU s, wall s) until its answer."""
     fake = world.fake
     channel = world.channels[0]
     before, began = bot.cpu(), time.perf_counter()
@@ -67,7 +70,7 @@ async def _block(world: World, bot: BotProcess, messages: int) -> tuple[float, f
             await asyncio.sleep(0)  # let the writer tasks flush
     answered = asyncio.get_running_loop().create_future()
     world.log.pending[channel] = answered  # the bench log hands the next reply here
-    await fake.send_message(channel, world.users[0], f"<@{fake.bot_user_id}> about")
+    await fake.send_message(channel, world.askers(0, 0), closing or f"<@{fake.bot_user_id}> about")
     _, ok = await asyncio.wait_for(answered, 120)
     if not ok:
         raise RuntimeError(f"{bot.name}: the mention was not answered with an embed")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bench_env, cpu_seconds, python, rss_kib
-from tests.fakediscord import FakeDiscord, MessageLog
+from tests.fakediscord import FakeDiscord, MessageLog, botmessages
 from tests.fakediscord.payloads import FLAG_LOADING
 
 REPLY_TIMEOUT = 30.0
@@ -83,10 +84,60 @@ class World:
     guild: int
     channels: list[int]
     users: list[int]
+    # Each command from the next member in turn, over the world's whole life (warm-up,
+    # rounds, profile): see RotatingUsers.
+    askers: RotatingUsers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.askers = RotatingUsers(self.users)
+
+
+def _light_record(
+    fake: FakeDiscord,
+    op: str,
+    source: str,
+    message: dict[str, Any],
+    body: dict[str, Any] | None,
+    files: Sequence[Any] = (),
+    interaction: Any = None,
+) -> dict[str, Any]:
+    """The fake's message-log entry without its deep copies (what ReplyLog reads): the
+    fake is the measuring instrument here, and copying every reply cost it more CPU
+    per command than the bot spent answering."""
+    flags = int(message.get("flags") or 0)
+    entry: dict[str, Any] = {
+        "op": op,
+        "source": source,
+        "id": int(message["id"]),
+        "channel_id": int(message["channel_id"]),
+        "embeds": message.get("embeds") or [],
+        "components": message.get("components") or [],
+        "flags": flags,
+        "payload": body,
+        "time": asyncio.get_running_loop().time(),
+    }
+    fake.log.record(entry)
+    if interaction is not None:
+        interaction.add_entry(entry)
+    return entry
+
+
+_resolve_attachment_urls = botmessages.resolve_attachment_urls
+
+
+def _light_resolve(embeds: list[Any], attachments: list[Any]) -> list[Any]:
+    return _resolve_attachment_urls(embeds, attachments) if attachments else embeds
+
+
+def lighten_fake() -> None:
+    """In this (the driver's) process only: the fake keeps no deep copies of replies."""
+    botmessages.record = _light_record  # type: ignore[assignment]
+    botmessages.resolve_attachment_urls = _light_resolve
 
 
 async def start_world(channels: int, users: int) -> World:
     """A started fake with one guild, `channels` text channels and `users` members."""
+    lighten_fake()
     fake = FakeDiscord(interaction_timeout=None, resume_buffer=256)
     log = ReplyLog()
     fake.log = log
@@ -94,6 +145,10 @@ async def start_world(channels: int, users: int) -> World:
     guild = fake.add_guild(name="Bench")
     channel_ids = [fake.add_channel(guild, name=f"bench-{i}") for i in range(channels)]
     user_ids = [fake.add_member(guild, f"member{i}") for i in range(users)]
+    # The world's members and channels live as long as the run: keep them out of the
+    # driver's full garbage collections (whose pauses would stall the fake).
+    gc.collect()
+    gc.freeze()
     return World(fake, log, guild, channel_ids, user_ids)
 
 

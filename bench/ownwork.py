@@ -39,6 +39,7 @@ import discord
 
 from bench import short_path, summarise, table, whatif
 from bot import briefing, views
+from bot.answers import Asker
 from bot.build import build
 from bot.render.embeds import Page, render_pages
 from bot.store import Store
@@ -48,7 +49,8 @@ try:  # the answer cache (bot/cache.py) exists from commit c6c977e on
 except ImportError:  # pragma: no cover - older checkouts
     AnswerCache = None  # type: ignore[assignment,misc]
 
-TARGET_US = 1000.0  # our own work per command should stay under 1 ms at p50
+TARGET_US = 1000.0  # our own work per command should stay under 1 ms at p50 on a miss
+HIT_TARGET_US = 100.0  # and under 0.1 ms on a cache hit
 GUILD = 424242  # any server id: the scope sees shared rows plus its own (none here)
 
 Lookup = Callable[[Store, datetime], Awaitable[briefing.Answer]]
@@ -61,15 +63,21 @@ class Case:
     lookup: Lookup
 
 
+def _asker(now: datetime) -> Asker:
+    return Asker(GUILD, now)
+
+
 CASES: dict[str, Case] = {
     "who kim": Case(
-        ("who", "kim"), True, lambda store, now: briefing.who(store, "kim", GUILD, now)
+        ("who", "kim"), True, lambda store, now: briefing.who(store, _asker(now), "kim")
     ),
-    "sanctions": Case(("sanctions",), False, lambda store, now: briefing.sanctions(store, GUILD)),
+    "sanctions": Case(
+        ("sanctions",), False, lambda store, now: briefing.sanctions(store, _asker(now))
+    ),
     "search sanctions": Case(
         ("search", "sanctions"),
         False,
-        lambda store, now: briefing.search(store, "sanctions", GUILD),
+        lambda store, now: briefing.search(store, _asker(now), "sanctions"),
     ),
 }
 
@@ -179,7 +187,8 @@ class Samples:
                 (*case.key, GUILD), build, guild_id=GUILD, now=now if case.timed else None
             )
             t1 = time.perf_counter_ns()
-            view_for(ready.answer, ready.pages)
+            if getattr(ready, "quotes", None) is None:  # the cache keeps a one-page view
+                view_for(ready.answer, ready.pages)
             self.add(t0, t1, t1, time.perf_counter_ns())
             self.answer, self.pages = ready.answer, len(ready.pages)
 
@@ -296,8 +305,11 @@ def render(data: dict[str, Any]) -> str:
                 case["sql_sync_us"],
                 case["what_if_sync_reads_total_us"]["p50"],
                 "/".join(
-                    "-" if v != v else "yes" if v < TARGET_US else "NO"
-                    for v in (cached.get("p50", float("nan")), case["total_us"]["p50"])
+                    "-" if v != v else "yes" if v < target else "NO"
+                    for v, target in (
+                        (cached.get("p50", float("nan")), HIT_TARGET_US),
+                        (case["total_us"]["p50"], TARGET_US),
+                    )
                 ),
             ]
         )
@@ -316,7 +328,7 @@ def render(data: dict[str, Any]) -> str:
             "hops",
             "SQL sync",
             "what-if sync reads",
-            "<1 ms c/b",
+            "met: hit<0.1/miss<1 ms",
         ],
         rows,
         title=(

@@ -7,6 +7,17 @@ its own name (`ours+syncreads`, `ours-nocache`...).
 - `noview`: answers sent without buttons (`AnswerView.needed` always false).
 - `nocache`: the bot's answer cache keeps nothing (size 0), so every question is built
   afresh, as for questions nobody asked before.
+- `nocooldown`: the shared per-user limiter (bot/checks.py) always allows: what the
+  cooldown check and its per-user state cost.
+- `orjson` / `stdjson`: discord.py's JSON (gateway frames, REST bodies) through orjson,
+  or through the standard json module, whichever discord.py found when it was imported
+  (the `discord.py[speed]` extra installs orjson; orjson must be importable for `orjson`).
+- `nomsgcache`: discord.py's message cache off (`max_messages=None`; set before the
+  gateway's READY, which makes the cache).
+- `gcfreeze`: `gc.freeze()` once the bot has loaded (store, cogs): what it holds from
+  start-up is left out of every later full collection.
+- `uvloop`: the event loop is uvloop's (applied by bench/botproc.py before the loop
+  starts, not here).
 """
 
 from __future__ import annotations
@@ -18,7 +29,17 @@ from typing import Any
 
 from bot.store import Store
 
-NAMES = ("syncreads", "noview", "nocache")
+NAMES = (
+    "syncreads",
+    "noview",
+    "nocache",
+    "nocooldown",
+    "orjson",
+    "stdjson",
+    "nomsgcache",
+    "gcfreeze",
+    "uvloop",
+)
 
 
 def syncreads(store: Store, path: Path | None = None) -> Callable[[], None]:
@@ -61,6 +82,69 @@ def nocache(bot: Any) -> Callable[[], None]:
     return undo
 
 
+def nocooldown() -> Callable[[], None]:
+    from bot.checks import UserBuckets
+
+    original = UserBuckets.hit
+    UserBuckets.hit = lambda self, user_id: 0.0  # type: ignore[method-assign]
+
+    def undo() -> None:
+        UserBuckets.hit = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def json_codec(fast: bool) -> Callable[[], None]:
+    """discord.py's _to_json / _from_json through orjson (`fast`) or the json module, as
+    discord/utils.py defines them for each."""
+    import json
+
+    from discord import utils
+
+    saved = utils._to_json, utils._from_json
+    if fast:
+        import orjson
+
+        utils._to_json = lambda obj: orjson.dumps(obj).decode("utf-8")
+        utils._from_json = orjson.loads
+    else:
+        utils._to_json = lambda obj: json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+        utils._from_json = json.loads
+
+    def undo() -> None:
+        utils._to_json, utils._from_json = saved
+
+    return undo
+
+
+def nomsgcache(bot: Any) -> Callable[[], None]:
+    state = bot._connection
+    saved = state.max_messages
+    state.max_messages = None
+    state._messages = None
+
+    def undo() -> None:
+        state.max_messages = saved
+
+    return undo
+
+
+def gcfreeze() -> Callable[[], None]:
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return gc.unfreeze
+
+
+def uvloop_available() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def apply(names: str, bot: Any) -> Callable[[], None]:
     """Apply one what-if, or several separated by commas ("syncreads,noview"), to a
     running BriefingBot (after login, when its store is open)."""
@@ -80,4 +164,14 @@ def _apply(name: str, bot: Any) -> Callable[[], None]:
         return noview()
     if name == "nocache":
         return nocache(bot)
+    if name == "nocooldown":
+        return nocooldown()
+    if name in ("orjson", "stdjson"):
+        return json_codec(fast=name == "orjson")
+    if name == "nomsgcache":
+        return nomsgcache(bot)
+    if name == "gcfreeze":
+        return gcfreeze()
+    if name == "uvloop":  # the loop is chosen before it starts (bench/botproc.py)
+        return lambda: None
     raise ValueError(f"unknown what-if {name!r}; known: {', '.join(NAMES)}")
