@@ -122,10 +122,13 @@ class Answer:
         wanted = [(citation.source_id, citation.quote) for citation in citations]
         if not wanted:
             return []
-        for marker in dict.fromkeys(ref.marker for ref in self.refs):
-            if [(r.source_id, r.quote) for r in self.refs if r.marker == marker] == wanted:
+        cited: dict[str, list[tuple[int, str]]] = {}  # one pass over the refs, in order
+        for ref in self.refs:
+            cited.setdefault(ref.marker, []).append((ref.source_id, ref.quote))
+        for marker, passages in cited.items():
+            if passages == wanted:
                 return [marker]
-        marker = str(len({ref.marker for ref in self.refs}) + 1)
+        marker = str(len(cited) + 1)
         for citation in citations:
             self.refs.append(
                 Ref(
