@@ -151,6 +151,9 @@ class BriefingBot(commands.AutoShardedBot):
             case_insensitive=True,
             strip_after_prefix=True,
             tree_cls=BriefingTree,
+            # Nothing reads discord.py's cache of recent messages (no edit or delete
+            # handlers, no cached_messages): keeping 1,000 of them only feeds the GC.
+            max_messages=None,
         )
         self.config = config
         self.clock = clock
@@ -160,6 +163,7 @@ class BriefingBot(commands.AutoShardedBot):
         # Messages whose page buttons a running AnswerView answers (bot/views.py).
         self.live_pages: set[int] = set()
         self.in_flight = InFlight()  # what a shutdown lets finish first (see drain)
+        self._prefix_cache: tuple[int | None, tuple[str, ...]] | None = None
         self._store: Store | None = store
         if answers is None and store is not None:
             answers = AnswerCache(store)
@@ -191,9 +195,22 @@ class BriefingBot(commands.AutoShardedBot):
 
     async def process_commands(self, message: discord.Message, /) -> None:
         """A `!` command is work in flight from here on, its permission checks (which may
-        wait on Discord) included; a shutdown lets it finish (see drain)."""
+        wait on Discord) included; a shutdown lets it finish (see drain). Ordinary chat
+        (every message, with the Message Content intent) is dropped first, by the same
+        test discord.py makes: the text does not start with a prefix."""
+        if message.author.bot or not message.content.startswith(await self._prefixes(message)):
+            return
         self.in_flight.enter()
         await super().process_commands(message)
+
+    async def _prefixes(self, message: discord.Message) -> tuple[str, ...]:
+        """The command prefixes (`!`, and the bot's mention), made once: they change only
+        with the bot's user, which is set once logged in."""
+        user_id = self.user.id if self.user else None
+        if self._prefix_cache is None or self._prefix_cache[0] != user_id:
+            found = await self.get_prefix(message)
+            self._prefix_cache = (user_id, (found,) if isinstance(found, str) else tuple(found))
+        return self._prefix_cache[1]
 
     async def get_context(self, origin, /, *, cls=BriefingContext):
         return await super().get_context(origin, cls=cls)
