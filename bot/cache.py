@@ -10,11 +10,13 @@ latter is asked at most once a second, so such outside changes show within a sec
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import discord
 
@@ -37,6 +39,42 @@ class Ready:
     answer: Answer
     pages: list[Page]
     quotes: discord.ui.View | None = None  # the stateless Quotes button, built once
+
+
+class KeptEmbed(discord.Embed):
+    """A cached page's embed. Every answer sent from the cache shares it and nothing
+    changes it, so its payload (what discord.py sends) is made once, not per send. A
+    copy (`Embed.copy`, as a picture is added) makes its own payload again."""
+
+    __slots__ = ("_payload",)
+    _payload: Any
+
+    @classmethod
+    def of(cls, embed: discord.Embed) -> KeptEmbed:
+        kept = cls.from_dict(embed.to_dict())
+        kept._payload = embed.to_dict()
+        return kept
+
+    def to_dict(self) -> Any:
+        payload = getattr(self, "_payload", None)
+        return payload if payload is not None else super().to_dict()
+
+
+def _kept_view(view: discord.ui.View | None) -> discord.ui.View | None:
+    """The shared, stopped view of stateless items, its components made once."""
+    if view is not None:
+        components = view.to_components()
+        view.to_components = lambda: components  # type: ignore[method-assign]
+    return view
+
+
+def _ready(answer: Answer) -> Ready:
+    """An answer made ready to send many times: its pages with kept payloads, and the
+    stateless items of a one-page answer."""
+    pages = [
+        dataclasses.replace(page, embed=KeptEmbed.of(page.embed)) for page in render_pages(answer)
+    ]
+    return Ready(answer, pages, _kept_view(quotes_view(answer)) if len(pages) == 1 else None)
 
 
 @dataclass(slots=True)
@@ -95,10 +133,8 @@ class AnswerCache:
             self.hits += 1
             return entry.ready
         self.misses += 1
-        answer = await build()
-        pages = render_pages(answer)
-        ready = Ready(answer, pages, quotes_view(answer) if len(pages) == 1 else None)
-        if keep(answer):
+        ready = _ready(await build())
+        if keep(ready.answer):
             until = await self._next_boundary(guild_id, version, now) if now else None
             self._put(key, _Entry(ready, version, until, _size(ready)))
         return ready

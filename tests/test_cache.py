@@ -192,3 +192,26 @@ async def test_a_digest_lists_at_most_the_answer_limit_of_changes_and_says_so(
     assert sum(len(s.lines) for s in added) == 5
     assert sum(len(s.lines) for s in changed_meetings) == 5
     assert "Showing the first 5" in answer.intro, answer.intro
+
+
+async def test_a_kept_answer_sends_the_payload_it_was_rendered_with(store: Store) -> None:
+    """What is sent from the cache is made once (issue 11) and is what render_pages
+    makes; a picture added to a kept page shows in the copy's payload, not the kept one."""
+    from bot.pictures import with_picture
+    from bot.render.embeds import render_pages
+
+    cache = AnswerCache(store)
+
+    def build() -> object:
+        return briefing.who(store, asking(GUILD, FIXED_NOW), "kim")
+
+    ready = await cache.get(("who", "kim"), build, guild_id=GUILD, now=FIXED_NOW)
+    again = await cache.get(("who", "kim"), build, guild_id=GUILD, now=FIXED_NOW)
+    embed = again.pages[0].embed
+    assert embed.to_dict() is ready.pages[0].embed.to_dict()
+    assert embed.to_dict() == render_pages(ready.answer)[0].embed.to_dict()
+    assert ready.quotes is not None
+    assert ready.quotes.to_components() is again.quotes.to_components()  # type: ignore[union-attr]
+    shown, extra = with_picture(embed, b"png")
+    assert shown.to_dict()["image"]["url"].startswith("attachment://") and extra["file"]
+    assert "image" not in embed.to_dict()
