@@ -35,12 +35,15 @@ class BriefingContext(commands.Context):
     if TYPE_CHECKING:
         bot: BriefingBot
 
-    deadline: asyncio.Task | None = None  # the slash-command deferral timer
+    deadline_timer: asyncio.TimerHandle | None = None  # the slash-command deferral timer
+    deadline: asyncio.Task | None = None  # the deferral, once the timer fired
     deferring = False  # the timer fired and a deferral is on its way to Discord
 
     async def settle_deadline(self) -> None:
         """Stop the deferral timer, or, if a deferral is already being sent, wait for it,
         so that what is sent next knows whether the interaction was acknowledged."""
+        if self.deadline_timer is not None:
+            self.deadline_timer.cancel()
         if self.deadline is None or self.deadline.done():
             return
         if self.deferring:

@@ -340,10 +340,15 @@ class BriefingBot(commands.AutoShardedBot):
         command is work in flight, which a shutdown waits for."""
         self.in_flight.enter()
         if ctx.interaction is not None:
-            ctx.deadline = asyncio.create_task(self._defer_later(ctx))
+            # A timer, not a task: most answers are sent long before it would fire.
+            ctx.deadline_timer = asyncio.get_running_loop().call_later(
+                self.defer_after, self._defer_now, ctx
+            )
 
-    async def _defer_later(self, ctx: BriefingContext) -> None:
-        await asyncio.sleep(self.defer_after)
+    def _defer_now(self, ctx: BriefingContext) -> None:
+        ctx.deadline = asyncio.create_task(self._defer(ctx))
+
+    async def _defer(self, ctx: BriefingContext) -> None:
         interaction = ctx.interaction
         if interaction is not None and not interaction.response.is_done():
             ctx.deferring = True  # from here on, let the deferral finish (see send)
