@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import cProfile
 import gc
+import inspect
 import json
 import os
 import signal
@@ -172,10 +173,18 @@ async def write_stats(client: commands.Bot, path: Path, watch: GcWatch) -> None:
         await asyncio.sleep(0.5)
 
 
+def ours(config: Config) -> BriefingBot:
+    """BriefingBot as run_discord (`python -m bot`) makes it; an older revision's (see
+    BENCH_BEFORE) may not know every option yet."""
+    options = {"freeze_startup": True}
+    known = inspect.signature(BriefingBot).parameters
+    return BriefingBot(config, **{k: v for k, v in options.items() if k in known})
+
+
 async def serve(which: str) -> int:
     config = Config.from_env()
     logs.setup(config.log_level, [config.token or ""])
-    client: commands.Bot = BriefingBot(config) if which == "ours" else BaselineBot(config.api_base)
+    client: commands.Bot = ours(config) if which == "ours" else BaselineBot(config.api_base)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stopping.set)

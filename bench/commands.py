@@ -15,6 +15,7 @@ import os
 import pstats
 import shlex
 import signal
+import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,7 @@ def _aggregate(runs: list[Run]) -> dict[str, Any]:
         "throughput_per_round": [round(run.throughput, 1) for run in runs],
         "latency_ms": summarise(latencies),
         "bot_cpu_ms_per_command": sum(r.bot_cpu for r in runs) * 1000 / max(done, 1),
+        "bot_cpu_ms_per_round": [r.bot_cpu * 1000 / max(len(r.latencies), 1) for r in runs],
         "driver_cpu_ms_per_command": sum(r.driver_cpu for r in runs) * 1000 / max(done, 1),
         "errors": sum(r.errors for r in runs),
         "timeouts": sum(r.timeouts for r in runs),
@@ -223,7 +225,8 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "ours+orjson": ("ours", {"BENCH_WHATIF": "orjson"}),
     "ours+uvloop": ("ours", {"BENCH_WHATIF": "uvloop"}),
     "ours+nomsgcache": ("ours", {"BENCH_WHATIF": "nomsgcache"}),
-    "ours+gcfreeze": ("ours", {"BENCH_WHATIF": "gcfreeze"}),
+    "ours-nofreeze": ("ours", {"BENCH_WHATIF": "nofreeze"}),
+    "ours+skipecho": ("ours", {"BENCH_WHATIF": "skipecho"}),
     "ours+syncreads": ("ours", {"BENCH_WHATIF": "syncreads"}),
     "ours-noview": ("ours", {"BENCH_WHATIF": "noview"}),
     "ours-nocache": ("ours", {"BENCH_WHATIF": "nocache"}),
@@ -406,17 +409,29 @@ async def what_if_load(work: Path, cfg: dict[str, int]) -> dict[str, Any]:
     return {name: {**_aggregate(runs[name]), "process": stats[name]} for name in names}
 
 
+def _paired(side: dict[str, Any], ours: dict[str, Any], key: str) -> list[float]:
+    """Per interleaved round: this variant's figure over ours in the same round."""
+    return [a / b for a, b in zip(side[key], ours[key], strict=True) if b]
+
+
+def _median_spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
 def _what_if_table(found: dict[str, Any]) -> str:
     ours = found["ours"]
     rows = [
         [
             name,
             side["throughput"],
-            side["throughput"] / ours["throughput"],
+            _median_spread(_paired(side, ours, "throughput_per_round")),
             side["throughput"] / found["baseline"]["throughput"],
             side["latency_ms"]["p50"],
             side["latency_ms"]["p99"],
             side["bot_cpu_ms_per_command"],
+            _median_spread(_paired(side, ours, "bot_cpu_ms_per_round")),
             sum(side["process"]["gc"]["pause_total_ms"]) / max(side["commands"], 1),
             side["process"]["rss_kib"]["VmRSS"] / 1024,
             side["errors"] + side["timeouts"],
@@ -427,19 +442,21 @@ def _what_if_table(found: dict[str, Any]) -> str:
         [
             "variant",
             "cmd/s",
-            "vs ours",
+            "vs ours: median of rounds (min-max)",
             "vs base",
             "p50 ms",
             "p99 ms",
             "CPU ms/cmd",
+            "CPU vs ours: median (min-max)",
             "GC ms/cmd",
             "RSS MiB",
             "errors",
         ],
         rows,
         title=(
-            "What-if under load (`!who kim`, concurrency 50, same rounds and N, interleaved): "
-            "ours with one patch each (bench/whatif.py), and the baseline"
+            "What-if under load (`!who kim`, concurrency 50, same rounds and N, interleaved "
+            "ABC..CBA): ours with one patch each (bench/whatif.py), and the baseline; "
+            "'vs ours' pairs each round with ours' run in the same round"
         ),
     )
 

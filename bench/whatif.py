@@ -15,7 +15,11 @@ its own name (`ours+syncreads`, `ours-nocache`...).
 - `nomsgcache`: discord.py's message cache off (`max_messages=None`; set before the
   gateway's READY, which makes the cache).
 - `gcfreeze`: `gc.freeze()` once the bot has loaded (store, cogs): what it holds from
-  start-up is left out of every later full collection.
+  start-up is left out of every later full collection (the bot does this itself now,
+  as `python -m bot`; see `nofreeze`).
+- `nofreeze`: `gc.unfreeze()` after start-up: the bot as it was before it froze.
+- `skipecho`: the gateway's MESSAGE_CREATE for the bot's own messages (Discord echoes
+  every message the bot posts) dropped before discord.py parses it into a Message.
 - `uvloop`: the event loop is uvloop's (applied by bench/botproc.py before the loop
   starts, not here).
 """
@@ -38,6 +42,8 @@ NAMES = (
     "stdjson",
     "nomsgcache",
     "gcfreeze",
+    "nofreeze",
+    "skipecho",
     "uvloop",
 )
 
@@ -137,6 +143,24 @@ def gcfreeze() -> Callable[[], None]:
     return gc.unfreeze
 
 
+def skipecho(bot: Any) -> Callable[[], None]:
+    parsers = bot._connection.parsers
+    original = parsers["MESSAGE_CREATE"]
+
+    def parse(data: Any) -> None:
+        user = bot.user
+        if user is not None and (data.get("author") or {}).get("id") == str(user.id):
+            return
+        original(data)
+
+    parsers["MESSAGE_CREATE"] = parse
+
+    def undo() -> None:
+        parsers["MESSAGE_CREATE"] = original
+
+    return undo
+
+
 def uvloop_available() -> bool:
     try:
         import uvloop  # noqa: F401
@@ -172,6 +196,13 @@ def _apply(name: str, bot: Any) -> Callable[[], None]:
         return nomsgcache(bot)
     if name == "gcfreeze":
         return gcfreeze()
+    if name == "nofreeze":
+        import gc
+
+        gc.unfreeze()
+        return lambda: None
+    if name == "skipecho":
+        return skipecho(bot)
     if name == "uvloop":  # the loop is chosen before it starts (bench/botproc.py)
         return lambda: None
     raise ValueError(f"unknown what-if {name!r}; known: {', '.join(NAMES)}")

@@ -44,3 +44,20 @@ async def test_the_waiting_task_is_not_its_own_work_and_entering_twice_counts_on
     await asyncio.sleep(0)
     assert len(in_flight) == 0 and task.done()
     assert isinstance(task.exception(), RuntimeError)
+
+
+def test_python_m_bot_freezes_what_start_up_made() -> None:
+    """`python -m bot` (run_discord) leaves start-up's objects out of later full
+    collections (issue 11, bench/whatif.py `nofreeze`); the freeze itself works."""
+    import gc
+    import inspect
+
+    from bot import core
+
+    assert "freeze_startup=True" in inspect.getsource(core.run_discord)
+    gc.unfreeze()
+    try:
+        core.freeze_what_lives()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
