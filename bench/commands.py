@@ -480,7 +480,8 @@ async def run_async(cfg: dict[str, int], own_data: dict[str, Any], profile_mode:
             profile_mode == "auto" and (worst_ratio < THROUGHPUT_FLOOR or worst_own > own.TARGET_US)
         )
         profiles = await profile_pair(work, cfg) if want_profile else {}
-        what_ifs = await what_if_load(work, cfg) if want_profile else {}
+        # The levers' what-ifs always (they are the issue's), unless told --profile never.
+        what_ifs = await what_if_load(work, cfg) if profile_mode != "never" else {}
     return _report(cfg, results, own_data, profiles, what_ifs, load_seconds)
 
 
@@ -667,6 +668,12 @@ def _report(
         "At the baseline's highest rates the fake (one process, one core) is the limit, so "
         "base cmd/s is a lower bound and ours/base an upper bound; CPU ms/cmd is not "
         "affected by that.",
+        "What-ifs: each lever of issue 11 as a patch on ours (bench/whatif.py); "
+        "'ours-nocooldown, 50 askers' and 'baseline, 50 askers' are this benchmark's old "
+        "method (one member per channel, cooldown off), for the gap between harnesses; "
+        "ours+stdjson / ours+orjson need orjson importable (pip install orjson; not a "
+        "dependency: with it a forged 2^64 slash option reads as a float); ours+uvloop "
+        "needs uvloop. BENCH_BEFORE=<rev> adds ours@before (bot/, cogs/, data/ at rev).",
         "Profiles: cProfile sees only the event-loop thread (SQLite running in aiosqlite's "
         "worker thread shows up as idle epoll wait), counts every resumption of a coroutine "
         "as a call, and adds overhead of its own; read the shares, not the absolute times.",
@@ -690,8 +697,8 @@ def _report(
 
 
 def run(quick: bool = False, profile: str = "auto") -> Report:
-    """`profile`: "auto" (when ours < 80% of the baseline's throughput or our own work
-    > 1 ms p50), "always" or "never"."""
+    """`profile`: "auto" (profile when ours is below 0.85 of the baseline's throughput
+    or our own work misses 1 ms p50), "always" or "never" (no profile, no what-ifs)."""
     cfg = settings(quick)
     # Our own work first, alone on the box; then the two bots under load.
     own_data = own.run(cfg["own_n"], cfg["warmup"], profile)
