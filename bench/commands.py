@@ -221,7 +221,6 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "ours-nocooldown": ("ours", {"BENCH_WHATIF": "nocooldown"}),
     "ours-nocooldown, 50 askers": ("ours", {"BENCH_WHATIF": "nocooldown"}),
     "baseline, 50 askers": ("baseline", {}),
-    "ours+stdjson": ("ours", {"BENCH_WHATIF": "stdjson"}),
     "ours+orjson": ("ours", {"BENCH_WHATIF": "orjson"}),
     "ours+uvloop": ("ours", {"BENCH_WHATIF": "uvloop"}),
     "ours+nomsgcache": ("ours", {"BENCH_WHATIF": "nomsgcache"}),
@@ -258,13 +257,22 @@ async def before_tree(work: Path) -> Path:
     return target
 
 
+OPTIONAL = ("orjson", "uvloop")  # what-ifs needing a package the project does not pin
+
+
+def _needs(name: str) -> list[str]:
+    wanted = VARIANTS[name][1].get("BENCH_WHATIF", "").split(",")
+    return [module for module in OPTIONAL if module in wanted]
+
+
 def available(name: str) -> bool:
-    """Whether a variant can run here (orjson / uvloop installed)."""
-    wanted = VARIANTS[name][1].get("BENCH_WHATIF", "")
+    """Whether a variant can run here: orjson / uvloop importable, or installed in
+    BENCH_EXTRA_PATH (a directory given to those variants' processes only, so the
+    others run on the project's environment alone)."""
+    extra = os.environ.get("BENCH_EXTRA_PATH", "")
     return all(
-        importlib.util.find_spec(module) is not None
-        for module in ("orjson", "uvloop")
-        if module in wanted.split(",")
+        importlib.util.find_spec(module) is not None or (extra and Path(extra, module).exists())
+        for module in _needs(name)
     )
 
 
@@ -302,6 +310,8 @@ class Pair:
             }
             if which == "ours":
                 env["BRIEFING_DB"] = str(self.work / f"{name}.sqlite3".replace(" ", "_"))
+            if _needs(name) and os.environ.get("BENCH_EXTRA_PATH"):
+                env["PYTHONPATH"] = os.pathsep.join((str(ROOT), os.environ["BENCH_EXTRA_PATH"]))
             if name == BEFORE:
                 env["PYTHONPATH"] = os.pathsep.join((str(await before_tree(self.work)), str(ROOT)))
             bot = BotProcess.module(name, ["bench.botproc", which], world.fake, self.work, **env)
@@ -671,9 +681,10 @@ def _report(
         "What-ifs: each lever of issue 11 as a patch on ours (bench/whatif.py); "
         "'ours-nocooldown, 50 askers' and 'baseline, 50 askers' are this benchmark's old "
         "method (one member per channel, cooldown off), for the gap between harnesses; "
-        "ours+stdjson / ours+orjson need orjson importable (pip install orjson; not a "
-        "dependency: with it a forged 2^64 slash option reads as a float); ours+uvloop "
-        "needs uvloop. BENCH_BEFORE=<rev> adds ours@before (bot/, cogs/, data/ at rev).",
+        "ours+orjson and ours+uvloop need those packages in BENCH_EXTRA_PATH (see "
+        "bench/requirements.txt; orjson is not a dependency: with it a forged 2^64 slash "
+        "option reads as a float). BENCH_BEFORE=<rev> adds ours@before (bot/, cogs/, "
+        "data/ at rev).",
         "Profiles: cProfile sees only the event-loop thread (SQLite running in aiosqlite's "
         "worker thread shows up as idle epoll wait), counts every resumption of a coroutine "
         "as a call, and adds overhead of its own; read the shares, not the absolute times.",
