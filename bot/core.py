@@ -94,6 +94,30 @@ def point_at(api_base: str | None, gateway_url: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+def skip_own_messages(bot: discord.Client) -> None:
+    """Discord sends the bot a MESSAGE_CREATE for every message it posts itself, which
+    discord.py would parse into a Message (embeds, buttons, menus and all) and dispatch
+    as `message`, to be ignored: nothing here reads the bot's own messages (commands
+    ignore bots; the message cache is off). Drop them before parsing. Left alone if
+    discord.py's connection state does not name its parser as expected."""
+    parsers = getattr(bot._connection, "parsers", None)
+    if not isinstance(parsers, dict) or not callable(parsers.get("MESSAGE_CREATE")):
+        log.warning("discord.py's MESSAGE_CREATE parser not found: own messages are parsed")
+        return
+    original = parsers["MESSAGE_CREATE"]
+    if getattr(original, "skips_own", False):
+        return
+
+    def parse(data: dict) -> None:
+        user = bot.user
+        if user is not None and (data.get("author") or {}).get("id") == str(user.id):
+            return
+        original(data)
+
+    parse.skips_own = True  # type: ignore[attr-defined]
+    parsers["MESSAGE_CREATE"] = parse
+
+
 def freeze_what_lives() -> None:
     """Collect, then move every object alive now to the collector's permanent generation:
     full collections stop walking start-up's objects, which live as long as the process
@@ -244,6 +268,7 @@ class BriefingBot(commands.AutoShardedBot):
             log.warning("digests are off while the store is read-only")
         if self._answers is None:
             self._answers = AnswerCache(self._store)
+        skip_own_messages(self)
         self.add_dynamic_items(QuotesButton, FoldedMenu, SuggestButton, DigestButton)
         report = await ensure_built(self._store, now=self.clock())
         if report:

@@ -44,3 +44,21 @@ async def test_the_bot_keeps_no_cache_of_messages(world: World) -> None:
     await world.ask("!sanctions")
     await world.settle()
     assert list(world.bot.cached_messages) == []
+
+
+async def test_the_bot_does_not_parse_its_own_messages(world: World) -> None:
+    """Discord echoes every message the bot posts; the bot drops those unread (issue 11:
+    parsing them, buttons and menus included, was the largest cost left over the bare
+    bot) and still reads everyone else's, other bots' too."""
+    seen: list[int] = []
+
+    async def on_message(message: Any) -> None:
+        seen.append(message.author.id)
+
+    world.bot.add_listener(on_message)
+    other_bot = world.fake.add_member(world.guild, "otherbot", bot=True)
+    reply = await world.ask("!who kim")
+    await world.fake.send_message(world.channel, other_bot, "beep")
+    await world.settle()
+    assert "Kim Jong Un" in reply["embeds"][0]["title"]
+    assert seen == [world.alice, other_bot]
