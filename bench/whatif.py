@@ -19,7 +19,9 @@ its own name (`ours+syncreads`, `ours-nocache`...).
   as `python -m bot`; see `nofreeze`).
 - `nofreeze`: `gc.unfreeze()` after start-up: the bot as it was before it froze.
 - `skipecho`: the gateway's MESSAGE_CREATE for the bot's own messages (Discord echoes
-  every message the bot posts) dropped before discord.py parses it into a Message.
+  every message the bot posts) dropped before discord.py parses it into a Message (the
+  bot does this itself now: bot.core.skip_own_messages; see `noskipecho`).
+- `noskipecho`: the bot's own messages parsed again, as before.
 - `uvloop`: the event loop is uvloop's (applied by bench/botproc.py before the loop
   starts, not here).
 """
@@ -44,6 +46,7 @@ NAMES = (
     "gcfreeze",
     "nofreeze",
     "skipecho",
+    "noskipecho",
     "uvloop",
 )
 
@@ -161,6 +164,17 @@ def skipecho(bot: Any) -> Callable[[], None]:
     return undo
 
 
+def noskipecho(bot: Any) -> Callable[[], None]:
+    parsers = bot._connection.parsers
+    skipping = parsers["MESSAGE_CREATE"]
+    parsers["MESSAGE_CREATE"] = bot._connection.parse_message_create
+
+    def undo() -> None:
+        parsers["MESSAGE_CREATE"] = skipping
+
+    return undo
+
+
 def uvloop_available() -> bool:
     try:
         import uvloop  # noqa: F401
@@ -203,6 +217,8 @@ def _apply(name: str, bot: Any) -> Callable[[], None]:
         return lambda: None
     if name == "skipecho":
         return skipecho(bot)
+    if name == "noskipecho":
+        return noskipecho(bot)
     if name == "uvloop":  # the loop is chosen before it starts (bench/botproc.py)
         return lambda: None
     raise ValueError(f"unknown what-if {name!r}; known: {', '.join(NAMES)}")
