@@ -223,7 +223,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "baseline, 50 askers": ("baseline", {}),
     "ours+orjson": ("ours", {"BENCH_WHATIF": "orjson"}),
     "ours+uvloop": ("ours", {"BENCH_WHATIF": "uvloop"}),
-    "ours+nomsgcache": ("ours", {"BENCH_WHATIF": "nomsgcache"}),
+    "ours+msgcache": ("ours", {"BENCH_WHATIF": "msgcache"}),
     "ours-nofreeze": ("ours", {"BENCH_WHATIF": "nofreeze"}),
     "ours-noskipecho": ("ours", {"BENCH_WHATIF": "noskipecho"}),
     "ours+syncreads": ("ours", {"BENCH_WHATIF": "syncreads"}),

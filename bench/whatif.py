@@ -13,7 +13,8 @@ its own name (`ours+syncreads`, `ours-nocache`...).
   or through the standard json module, whichever discord.py found when it was imported
   (the `discord.py[speed]` extra installs orjson; orjson must be importable for `orjson`).
 - `nomsgcache`: discord.py's message cache off (`max_messages=None`; set before the
-  gateway's READY, which makes the cache).
+  gateway's READY, which makes the cache). The bot does this itself now; see `msgcache`.
+- `msgcache`: discord.py's default message cache (1,000 messages) back on.
 - `gcfreeze`: `gc.freeze()` once the bot has loaded (store, cogs): what it holds from
   start-up is left out of every later full collection (the bot does this itself now,
   as `python -m bot`; see `nofreeze`).
@@ -43,6 +44,7 @@ NAMES = (
     "orjson",
     "stdjson",
     "nomsgcache",
+    "msgcache",
     "gcfreeze",
     "nofreeze",
     "skipecho",
@@ -126,10 +128,10 @@ def json_codec(fast: bool) -> Callable[[], None]:
     return undo
 
 
-def nomsgcache(bot: Any) -> Callable[[], None]:
+def nomsgcache(bot: Any, keep: int | None = None) -> Callable[[], None]:
     state = bot._connection
     saved = state.max_messages
-    state.max_messages = None
+    state.max_messages = keep
     state._messages = None
 
     def undo() -> None:
@@ -208,6 +210,8 @@ def _apply(name: str, bot: Any) -> Callable[[], None]:
         return json_codec(fast=name == "orjson")
     if name == "nomsgcache":
         return nomsgcache(bot)
+    if name == "msgcache":
+        return nomsgcache(bot, keep=1000)
     if name == "gcfreeze":
         return gcfreeze()
     if name == "nofreeze":
