@@ -2,7 +2,9 @@
 
 `ours` is the real BriefingBot (every cog, the real store) built exactly as `python -m bot`
 builds it, with one change made on the instance after `login()` (which runs setup_hook and
-loads the cogs): when BENCH_NO_COOLDOWN=1 every command's cooldown mapping is replaced by
+loads the cogs): when BENCH_NO_COOLDOWN=1 (bench/intents.py; `bench commands` keeps the
+cooldown on) the shared per-user limiter always allows, and every command's own
+cooldown mapping, if any, is replaced by
 an empty `CooldownMapping(None, ...)`, so the per-user limit (5 commands / 10 s) does not
 turn load into "you're asking a bit fast" errors. Nothing in bot/ or cogs/ is edited.
 
@@ -196,6 +198,7 @@ async def serve(which: str) -> int:
     await client.login(config.token or "")  # runs setup_hook: store, cogs, command sync
     if os.environ.get("BENCH_NO_COOLDOWN") == "1":
         disable_cooldowns(client)
+        whatif.nocooldown()  # the shared per-user limiter (bot/checks.py)
     if os.environ.get("BENCH_WHATIF"):
         whatif.apply(os.environ["BENCH_WHATIF"], client)
     tasks = [asyncio.create_task(client.connect()), asyncio.create_task(stopping.wait())]
