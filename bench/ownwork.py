@@ -103,7 +103,9 @@ class QueryTap:
         self.queries: list[tuple[str, Any]] = []
         self.hops = 0
         self._all = store._all
-        self._execute = store._read._execute
+        # The SQLite engine's read connection (bot/store/sqlite.py), or an older Store's.
+        self.reader = getattr(store, "_read", None) or store._engine._read  # type: ignore[attr-defined]
+        self._execute = self.reader._execute
 
     async def _tap_all(self, sql: str, params: Any = ()) -> Any:
         self.queries.append((sql, params))
@@ -115,12 +117,12 @@ class QueryTap:
 
     def __enter__(self) -> QueryTap:
         self.store._all = self._tap_all  # type: ignore[method-assign]
-        self.store._read._execute = self._tap_execute  # type: ignore[method-assign]
+        self.reader._execute = self._tap_execute
         return self
 
     def __exit__(self, *exc: object) -> None:
         del self.store._all
-        del self.store._read._execute
+        del self.reader._execute
 
 
 def replay_sql(db: Path, queries: list[tuple[str, Any]], repeat: int) -> float:
