@@ -25,7 +25,10 @@ from bench.synthetic import Synthetic, fill_fts, generate, insert
 from bot import briefing
 from bot.render.embeds import render_pages
 from bot.store import Store, index
+from bot.store.entities import NAME_SUGGESTION_CUTOFF
 from bot.store.facts import FACT_SELECT
+from bot.store.fuzzy import NameIndex, full_scan
+from bot.text import fold
 
 GUILD = 1001  # a server that has a few facts of its own
 
@@ -34,11 +37,11 @@ def settings(quick: bool) -> dict[str, int]:
     if quick:
         return {
             "facts": 100_000, "entities": 10_000, "n": 100, "n_big": 3, "build_runs": 1,
-            "analyze_big": 0,
+            "analyze_big": 0, "fuzzy_queries": 300,
         }  # fmt: skip
     return {
         "facts": 100_000, "entities": 10_000, "n": 200, "n_big": 10, "build_runs": 3,
-        "analyze_big": 1,
+        "analyze_big": 1, "fuzzy_queries": 2_000,
     }  # fmt: skip
 
 
@@ -53,6 +56,67 @@ def typo(rng: random.Random, word: str) -> str:
     if slip == "double":
         return word[:i] + word[i] + word[i:]
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+FUZZY_ENTITIES = 23_500  # about 100,000 aliases of more than two characters
+FUZZY_LIMIT = 15  # what Store.suggest_names asks for: 5 names, 3 aliases each
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def misspelt(rng: random.Random, name: str) -> str:
+    """A name as someone might type it: accents dropped (always, as fold does), then
+    one or two slips: a letter dropped, two swapped, one replaced or one added; or
+    only the first letters (as autocomplete asks)."""
+    text = fold(name)
+    if len(text) < 4:
+        return text
+    for _ in range(rng.choice((1, 1, 2))):
+        i = rng.randrange(len(text) - 1)
+        slip = rng.choice(("drop", "swap", "replace", "add", "prefix"))
+        if slip == "drop":
+            text = text[:i] + text[i + 1 :]
+        elif slip == "swap":
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+        elif slip == "replace":
+            text = text[:i] + rng.choice(LETTERS) + text[i + 1 :]
+        elif slip == "add":
+            text = text[:i] + rng.choice(LETTERS) + text[i:]
+        else:
+            text = text[: max(2, i)]
+    return text
+
+
+def fuzzy_at_scale(queries: int) -> dict[str, Any]:
+    """Suggestions among ~100,000 aliases: the prefiltered ranking (NameIndex.rank)
+    against scoring every alias (process.extract, what the store did before), query by
+    query in turn, CPU time of this thread; and whether each pair gave the same list."""
+    data = generate(1_000, FUZZY_ENTITIES)
+    names = NameIndex([(f, e) for f, _, e in data.aliases if len(f) > 2])
+    began = time.thread_time()
+    names.rank("zzzz", FUZZY_LIMIT, NAME_SUGGESTION_CUTOFF)  # builds the index
+    build_ms = (time.thread_time() - began) * 1000
+    rng = random.Random(13)
+    full_ms, ranked_ms, differing = [], [], []
+    for _ in range(queries):
+        query = misspelt(rng, rng.choice(data.alias_samples))
+        began = time.thread_time()
+        expected = full_scan(query, names.names, FUZZY_LIMIT, NAME_SUGGESTION_CUTOFF)
+        middle = time.thread_time()
+        found = names.rank(query, FUZZY_LIMIT, NAME_SUGGESTION_CUTOFF)
+        ended = time.thread_time()
+        full_ms.append((middle - began) * 1000)
+        ranked_ms.append((ended - middle) * 1000)
+        if found != expected:
+            differing.append({"query": query, "full": expected, "prefiltered": found})
+    return {
+        "aliases": len(names),
+        "queries": queries,
+        "index_build_ms": build_ms,
+        "full_scan_ms": summarise(full_ms),
+        "prefiltered_ms": summarise(ranked_ms),
+        "agreeing": queries - len(differing),
+        "differing": differing[:20],
+    }
 
 
 async def timed(
@@ -341,6 +405,7 @@ async def run_async(cfg: dict[str, int]) -> Report:
         size = disk_size(db)
         measured = await measure_store(db, data, cfg)
     real_build = await asyncio.to_thread(bot_build, cfg["build_runs"])
+    measured["fuzzy"] = fuzzy_at_scale(cfg["fuzzy_queries"])
     return _report(cfg, build, size, measured, real_build)
 
 
@@ -421,6 +486,32 @@ def _report(
             ],
         ),
     ]
+    fuzzy = measured["fuzzy"]
+    agreement = 100 * fuzzy["agreeing"] / fuzzy["queries"]
+    tables.append(
+        table(
+            [
+                f"fuzzy suggestions, {fuzzy['aliases']:,} aliases, CPU ms",
+                "N",
+                "p50",
+                "p95",
+                "p99",
+                "max",
+            ],
+            [
+                [label, row["n"], row["p50"], row["p95"], row["p99"], row["max"]]
+                for label, row in (
+                    ("before: WRatio over every alias", fuzzy["full_scan_ms"]),
+                    ("after: prefiltered (NameIndex.rank)", fuzzy["prefiltered_ms"]),
+                )
+            ]
+            + [
+                ["target (p50)", "", "< 5", "", "", ""],
+                [f"same ranking as before: {agreement:.2f}%", fuzzy["queries"], "", "", "", ""],
+                ["index build, once per write (ms)", 1, fuzzy["index_build_ms"], "", "", ""],
+            ],
+        )
+    )
     sizes = counts["topic_sizes"]
     method = [
         f"Synthetic store: {counts['entities']:,} entities ({counts['aliases']:,} aliases: "
@@ -442,6 +533,12 @@ def _report(
         "Typos: one dropped / doubled / swapped letter in a person's alias; exact: any "
         "stored alias; search: 1-3 words from the generated vocabulary, or a surname.",
         "`python -m bot build`: subprocess wall time, new temp BRIEFING_DB each run.",
+        f"Fuzzy at scale: {FUZZY_ENTITIES:,} synthetic entities' aliases (same generator, "
+        f"longer than two characters, as the store keeps them), {fuzzy['queries']:,} "
+        "queries from random aliases folded (accents dropped), with one or two slips "
+        "(dropped, swapped, replaced or added letter, or a prefix); each query scored "
+        "both ways in turn, CPU time (thread_time), top 15 at WRatio >= "
+        f"{NAME_SUGGESTION_CUTOFF}; agreement = the same 15 aliases in the same order.",
     ]
     plans_before, plans_after = measured["plans"], analyzed["plans"]
     in_list = int(plans_before["hydrate_in_list"])
@@ -459,6 +556,8 @@ def _report(
         + plans_after["hydrate_entities_diplomacy"]
         + f"; facts_by_topic('diplomacy') then took {big_text}.",
     ]
+    if fuzzy["differing"]:
+        notes.append(f"Fuzzy rankings that differ (first ones): {fuzzy['differing'][:3]}")
     return Report(
         "store",
         "Fact store at scale: 100,000 facts, 10,000 entities",

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rapidfuzz import fuzz, process
-
 from bot.models import Entity, EntityMatch
 from bot.store import rows
+from bot.store.fuzzy import NameIndex
 from bot.store.sql import Read, like_prefix, one, placeholders, visible
 from bot.text import fold
 
@@ -95,26 +94,19 @@ async def by_alias(read: Read, keys: list[str]) -> EntityMatch | None:
     return None
 
 
-async def fuzzy_aliases(read: Read) -> list[tuple[str, int]]:
+async def fuzzy_aliases(read: Read) -> NameIndex:
     """(folded alias, entity id) for fuzzy matching. Two-letter aliases ("UN", "US")
     would match half of every typo; exact lookup still finds them."""
     found = await read("SELECT folded, entity_id FROM aliases", ())
-    return [(row["folded"], row["entity_id"]) for row in found if len(row["folded"]) > 2]
+    return NameIndex([(row["folded"], row["entity_id"]) for row in found if len(row["folded"]) > 2])
 
 
-def rank_suggestions(folded: str, aliases: list[tuple[str, int]], limit: int) -> list[int]:
-    """Entity ids whose aliases are closest to `folded`, best first (CPU work: run it
-    off the event loop)."""
-    matches = process.extract(
-        folded,
-        [alias for alias, _ in aliases],
-        scorer=fuzz.WRatio,
-        limit=limit * 3,
-        score_cutoff=NAME_SUGGESTION_CUTOFF,
-    )
+def rank_suggestions(folded: str, aliases: NameIndex, limit: int) -> list[int]:
+    """Entity ids whose aliases are closest to `folded` (rapidfuzz WRatio), best first
+    (CPU work: run it off the event loop)."""
     entity_ids: list[int] = []
-    for _, _, index in matches:
-        entity_id = aliases[index][1]
+    for index in aliases.rank(folded, limit * 3, NAME_SUGGESTION_CUTOFF):
+        entity_id = aliases.aliases[index][1]
         if entity_id not in entity_ids:
             entity_ids.append(entity_id)
     return entity_ids[:limit]
