@@ -28,6 +28,7 @@ REGISTRY: dict[str, str] = {
     "digest": "bench.digest",  # 1,000 servers' digests due at one minute: time, peak rate, 429s
     "intents": "bench.intents",  # CPU per 10k chat messages: message commands vs slash-only
     "chat": "bench.chat",  # CPU per ignored chat message, ours vs the bare bot (100k each)
+    "users": "bench.users",  # RSS over 100k commands from 10k users, real cooldowns, vs bare
     "servers": "bench.servers",  # memory per server, READY -> first answer at 1k / 10k servers
 }
 

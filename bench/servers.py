@@ -57,9 +57,7 @@ class ServerWorld:
     def __init__(self, count: int, seed: int = 1) -> None:
         self.count = count
         self.shards = max(1, math.ceil(count / SERVERS_PER_SHARD))
-        self.fake = FakeDiscord(
-            interaction_timeout=None, resume_buffer=64, shards=self.shards
-        )
+        self.fake = FakeDiscord(interaction_timeout=None, resume_buffer=64, shards=self.shards)
         self.log = ReplyLog()
         self.fake.log = self.log
         self.seed = seed
@@ -76,7 +74,9 @@ class ServerWorld:
         for number in range(self.count):
             guild_id = ((EPOCH_2020_MS + number) << 22) | 1
             self.made[guild_id] = number
-            state.guilds[guild_id] = GuildData(guild_id, f"Server {number}", state.owner_id, p.iso())
+            state.guilds[guild_id] = GuildData(
+                guild_id, f"Server {number}", state.owner_id, p.iso()
+            )
         self.others = others
         probe = fake.guild_id_on_shard(self.shards - 1, self.shards)
         fake.add_guild(name="Probe", guild_id=probe)
@@ -138,9 +138,7 @@ class ServerWorld:
         category = None
         for position in range(rng.randint(20, 50)):
             channel = next(ids)
-            kind = rng.choices(
-                (p.CHANNEL_CATEGORY, p.CHANNEL_TEXT, p.CHANNEL_VOICE), (1, 7, 2)
-            )[0]
+            kind = rng.choices((p.CHANNEL_CATEGORY, p.CHANNEL_TEXT, p.CHANNEL_VOICE), (1, 7, 2))[0]
             payload = p.channel_payload(
                 channel,
                 guild_id,
@@ -170,9 +168,7 @@ def _overwrites(
 ) -> list[dict[str, Any]]:
     found = []
     if rng.random() < 0.5:
-        found.append(
-            {"id": str(guild_id), "type": 0, "allow": "0", "deny": str(SEND_MESSAGES)}
-        )
+        found.append({"id": str(guild_id), "type": 0, "allow": "0", "deny": str(SEND_MESSAGES)})
     for role in rng.sample(roles, rng.randint(0, 3)):
         allow = rng.choice((VIEW_CHANNEL, SEND_MESSAGES, VIEW_CHANNEL | SEND_MESSAGES))
         found.append({"id": str(role), "type": 0, "allow": str(allow), "deny": "0"})
@@ -266,9 +262,7 @@ async def run_async(cfg: dict[str, Any]) -> Report:
             for count in cfg["sizes"]:
                 order = ("bare", "ours") if (run + count) % 2 else ("ours", "bare")
                 for name in order:  # interleaved, alternating which goes first
-                    found[name].setdefault(count, []).append(
-                        await one_start(name, count, work, db)
-                    )
+                    found[name].setdefault(count, []).append(await one_start(name, count, work, db))
     return _report(cfg, found)
 
 
@@ -378,14 +372,19 @@ def _report(cfg: dict[str, Any], found: dict[str, dict[int, list[dict[str, Any]]
         for count in sizes[1:]
         if per_server["bare"][count]
     ):
-        notes.append(f"{count:,} servers: ours keeps {ratio:.2f}x the bare bot's memory per server.")
+        notes.append(
+            f"{count:,} servers: ours keeps {ratio:.2f}x the bare bot's memory per server."
+        )
     return Report(
         "servers",
         "Servers: memory per server and READY to first answer",
         method,
         tables,
-        {"settings": cfg, "runs": {k: {str(n): v for n, v in d.items()} for k, d in found.items()},
-         "per_server_kib": per_server},  # fmt: skip
+        {
+            "settings": cfg,
+            "runs": {k: {str(n): v for n, v in d.items()} for k, d in found.items()},
+            "per_server_kib": per_server,
+        },
         notes,
     )
 
