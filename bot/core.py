@@ -36,7 +36,7 @@ from bot.config import Config
 from bot.context import BriefingContext
 from bot.errors import StoreUnavailable
 from bot.store import Store
-from bot.views import DigestButton, FoldedMenu, QuotesButton, SuggestButton
+from bot.views import DigestButton, FoldedMenu, LivePages, QuotesButton, SuggestButton
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class BriefingBot(commands.AutoShardedBot):
         self.run_digests = run_digests
         self.freeze_startup = freeze_startup
         # Messages whose page buttons a running AnswerView answers (bot/views.py).
-        self.live_pages: set[int] = set()
+        self.live_pages = LivePages()
         self.in_flight = InFlight()  # what a shutdown lets finish first (see drain)
         self._prefix_cache: tuple[int | None, tuple[str, ...]] | None = None
         self._store: Store | None = store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +25,34 @@ if TYPE_CHECKING:
 TIMEOUT = 600
 MENU_FROM = 3  # pages: an answer this long also gets a menu to jump to a page
 MENU_OPTIONS = 25  # Discord's most options in one select menu
+# Paging views alive at once at most: each holds its answer's pages for TIMEOUT seconds,
+# so without a bound, many members asking for long answers would pin memory for ten
+# minutes. Past it the oldest stops; its buttons then say they expired.
+LIVE_PAGES_KEPT = 2000
+
+
+class LivePages:
+    """The messages whose page buttons a running AnswerView answers (the errors cog
+    tells clicks on any other that the buttons expired), at most `limit`."""
+
+    def __init__(self, limit: int = LIVE_PAGES_KEPT) -> None:
+        self.limit = limit
+        self._views: OrderedDict[int, AnswerView] = OrderedDict()
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._views
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def add(self, view: AnswerView, message_id: int) -> None:
+        self._views[message_id] = view
+        while len(self._views) > self.limit:
+            _, oldest = self._views.popitem(last=False)
+            oldest.stop()  # no longer listens; discord.py forgets it
+
+    def discard(self, message_id: int) -> None:
+        self._views.pop(message_id, None)
 
 
 class AnswerView(discord.ui.View):
@@ -31,15 +60,15 @@ class AnswerView(discord.ui.View):
     (with the buttons, or the menu of pages an answer of MENU_FROM pages or more has)."""
 
     def __init__(
-        self, answer: Answer, pages: list[Page], owner_id: int, live: set[int] | None = None
+        self, answer: Answer, pages: list[Page], owner_id: int, live: LivePages | None = None
     ) -> None:
-        """`live`: the bot's set of messages whose buttons a running view answers; this
-        view is in it from `sent` until it times out (see cogs/errors.py)."""
+        """`live`: the bot's messages whose buttons a running view answers; this view is
+        in it from `sent` until it times out or is pushed out (see cogs/errors.py)."""
         super().__init__(timeout=TIMEOUT)
         self.answer = answer
         self.pages = pages
         self.owner_id = owner_id
-        self.live = live if live is not None else set()
+        self.live = live if live is not None else LivePages()
         self.index = 0
         self.message: discord.Message | None = None
         if len(pages) < 2:
@@ -133,7 +162,7 @@ class AnswerView(discord.ui.View):
     def sent(self, message: discord.Message) -> None:
         """The view went out with `message`: its buttons are answered from now on."""
         self.message = message
-        self.live.add(message.id)
+        self.live.add(self, message.id)
 
     async def on_timeout(self) -> None:
         if self.message is not None:
