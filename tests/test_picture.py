@@ -134,3 +134,16 @@ def test_today_is_the_day_in_the_digests_zone() -> None:
     assert picture.today_label(evening, "Asia/Seoul", None) == "Today, 28 Nov 2026 (Asia/Seoul)"
     hanoi = datetime(2019, 2, 27, tzinfo=UTC)
     assert picture.today_label(evening, "UTC", hanoi).endswith("· 7 years on")
+
+
+async def test_at_most_cache_size_pictures_are_kept(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A picture per day and title is kept: many titles or days never pile up."""
+    monkeypatch.setattr(pictures, "timeline_png", lambda *args, **kwargs: b"png")
+    monkeypatch.setattr(pictures, "_drawn", pictures.OrderedDict())
+    answer = await briefing.timeline(store, asking(None, FIXED_NOW))
+    for day in range(pictures.CACHE_SIZE + 10):
+        when = FIXED_NOW + timedelta(days=day)
+        await timeline_picture(store, answer, None, when, title=f"Timeline {day}")
+    assert len(pictures._drawn) == pictures.CACHE_SIZE
