@@ -94,11 +94,15 @@ async def by_alias(read: Read, keys: list[str]) -> EntityMatch | None:
     return None
 
 
-async def fuzzy_aliases(read: Read) -> NameIndex:
+async def fuzzy_aliases(read: Read, previous: NameIndex | None = None) -> NameIndex:
     """(folded alias, entity id) for fuzzy matching. Two-letter aliases ("UN", "US")
-    would match half of every typo; exact lookup still finds them."""
+    would match half of every typo; exact lookup still finds them. `previous` is
+    returned when its aliases are the same (its index is then not built again)."""
     found = await read("SELECT folded, entity_id FROM aliases", ())
-    return NameIndex([(row["folded"], row["entity_id"]) for row in found if len(row["folded"]) > 2])
+    aliases = [(row["folded"], row["entity_id"]) for row in found if len(row["folded"]) > 2]
+    if previous is not None and previous.aliases == aliases:
+        return previous
+    return NameIndex(aliases)
 
 
 def rank_suggestions(folded: str, aliases: NameIndex, limit: int) -> list[int]:

@@ -85,6 +85,7 @@ class Store(FeedQueries):
         self.path: Path | str = engine.path if isinstance(engine, SqliteEngine) else engine.name
         self._write_lock = asyncio.Lock()
         self._alias_cache: NameIndex | None = None
+        self._alias_kept: NameIndex | None = None  # reused while the aliases are the same
         # (folded, limit) -> suggested names, until the next write (as the alias cache).
         self._suggestions: dict[tuple[str, int], tuple[str, ...]] = {}
         self.generation = 0  # bumped by every write this process commits
@@ -196,7 +197,8 @@ class Store(FeedQueries):
 
     async def _aliases(self) -> NameIndex:
         if self._alias_cache is None:
-            self._alias_cache = await entities.fuzzy_aliases(self._all)
+            found = await entities.fuzzy_aliases(self._all, self._alias_kept)
+            self._alias_cache = self._alias_kept = found
         return self._alias_cache
 
     async def entity(self, entity_id: int) -> Entity | None:
