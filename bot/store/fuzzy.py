@@ -16,8 +16,8 @@ cannot exceed (`_formula` follows rapidfuzz's WRatio step by step):
   share a whole word, when `partial_token_ratio` is 100 (and `token_set_ratio` is 100
   if one's words are all among the other's); a word index finds those aliases.
 
-Characters are counted in 32 classes (a-z, blanks, digits, the hyphen, and three for
-all else): merging characters can only raise an overlap, so the bound stays a bound.
+Characters are counted in 48 classes (a-z, blanks, digits, the hyphen, and 19 for all
+else): merging characters can only raise an overlap, so the bound stays a bound.
 Aliases are then taken best bound first (ties in alias order), a chunk at a time; for
 each chunk the LCS itself (rapidfuzz, in C++) gives a tighter bound, and only the
 aliases whose tighter bound can still enter the top `limit` are scored. Once the top is
@@ -42,11 +42,11 @@ from rapidfuzz import fuzz, process
 if TYPE_CHECKING:
     import numpy as np
 
-CLASSES = 32
-_BLANK, _DIGIT, _HYPHEN, _OTHER = 26, 27, 28, 29  # 29, 30, 31: everything else
+CLASSES = 48
+_BLANK, _DIGIT, _HYPHEN, _OTHER = 26, 27, 28, 29  # 29 to 47: everything else
 MAX_QUERY = 255  # counts are kept in one byte; longer queries are scored in full
 SLACK = 1e-9  # rapidfuzz scores in floating point
-CHUNK = 256  # aliases whose tighter bounds are worked out at once
+CHUNK = 512  # aliases whose tighter bounds are worked out at once
 ROUND = 1024  # aliases sorted at once
 MARGIN = 0.01  # below the bar, for rapidfuzz's score_cutoff
 
@@ -60,7 +60,7 @@ def char_class(char: str) -> int:
         return _DIGIT
     if char == "-":
         return _HYPHEN
-    return _OTHER + ord(char) % 3
+    return _OTHER + ord(char) % (CLASSES - _OTHER)
 
 
 def unique_words_length(text: str) -> int:

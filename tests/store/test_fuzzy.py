@@ -107,7 +107,7 @@ def test_synthetic_names_misspelt_rank_as_the_full_scan(synthetic: NameIndex) ->
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",  # one letter many times
         "k",
         "kj",
-        "ким чен ын",  # other scripts, whose letters share three classes
+        "ким чен ын",  # other scripts, whose letters share 19 classes
         "김정은",
         "金正恩 kim",
         "kim 2019",
