@@ -11,7 +11,7 @@ Levels:
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -60,7 +60,9 @@ class UserBuckets:
     ) -> None:
         self.cooldown = commands.Cooldown(rate, per)
         self.rate, self.per, self.limit, self.clock = rate, per, limit, clock
-        self._uses: OrderedDict[int, deque[float]] = OrderedDict()
+        # Each user's uses in the window, oldest first: a tuple (~130 bytes for one use;
+        # a deque is ~760), since thousands of users may be inside the window at once.
+        self._uses: OrderedDict[int, tuple[float, ...]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._uses)
@@ -69,13 +71,12 @@ class UserBuckets:
         """Count one use; returns 0 if it is allowed, else the seconds until it would be."""
         now = self.clock()
         self._forget_idle(now)
-        uses = self._uses.pop(user_id, None) or deque(maxlen=self.rate)
-        self._uses[user_id] = uses  # now the most recent
-        while uses and uses[0] <= now - self.per:
-            uses.popleft()
+        since = now - self.per
+        uses = tuple(used for used in self._uses.pop(user_id, ()) if used > since)
         if len(uses) >= self.rate:
+            self._uses[user_id] = uses  # now the most recent
             return uses[0] + self.per - now
-        uses.append(now)
+        self._uses[user_id] = (*uses, now)
         return 0.0
 
     def _forget_idle(self, now: float) -> None:

@@ -4,6 +4,7 @@ write applies to."""
 
 from __future__ import annotations
 
+import tracemalloc
 from types import SimpleNamespace
 
 import discord
@@ -45,6 +46,23 @@ def test_memory_stays_flat_over_many_distinct_users() -> None:
     for user in range(100_000, 105_000):
         buckets.hit(user)  # a burst of new users in one instant: capped
     assert len(buckets) <= 1000
+
+
+def test_a_remembered_user_costs_a_few_hundred_bytes() -> None:
+    """At a few hundred commands a second, thousands of users are inside the 10 s
+    window at once (bench users: up to ~8,000): what each costs is the curve's slope."""
+    clock = Clock()
+    buckets = UserBuckets(5, 10.0, clock=clock, limit=20_000)
+    buckets.hit(0)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for user in range(1, 10_001):
+        buckets.hit(user)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert len(buckets) == 10_001
+    assert grown / 10_000 < 350
 
 
 # --- permission levels and scope decisions ----------------------------------------------
