@@ -61,6 +61,12 @@ async def test_every_real_alias_misspelt_ranks_as_the_full_scan(store: Store) ->
     assert_same_ranking(index, [query for query in queries if query])
 
 
+async def store_names(store: Store, entity_ids: list[int]) -> list[str]:
+    rows = await store._all("SELECT id, name FROM entities", ())
+    by_id = {row["id"]: row["name"] for row in rows}
+    return [by_id[entity_id] for entity_id in entity_ids]
+
+
 async def test_suggestions_are_the_full_scans(store: Store) -> None:
     """What a user sees: the names suggested for a typo, through the Store."""
     assert (await store.find_entity("vladimr ptin")).suggestions[0] == "Vladimir Putin"
@@ -71,12 +77,7 @@ async def test_suggestions_are_the_full_scans(store: Store) -> None:
             entity_id = index.aliases[found][1]
             if entity_id not in expected:
                 expected.append(entity_id)
-        names = await store._all(
-            "SELECT id, name FROM entities WHERE id IN (%s)" % ",".join("?" * len(expected)),
-            expected,
-        )
-        by_id = {row["id"]: row["name"] for row in names}
-        assert await store.suggest_names(typed) == tuple(by_id[e] for e in expected[:5])
+        assert await store.suggest_names(typed) == tuple(await store_names(store, expected[:5]))
 
 
 @pytest.fixture(scope="module")
