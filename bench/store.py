@@ -23,6 +23,7 @@ from typing import Any
 from bench import Report, bench_env, python, store_legacy, summarise, table
 from bench.synthetic import Synthetic, fill_fts, generate, insert
 from bot import briefing
+from bot.answers import Asker
 from bot.render.embeds import render_pages
 from bot.store import Store, index
 from bot.store.entities import NAME_SUGGESTION_CUTOFF
@@ -299,11 +300,11 @@ async def after_analyze(store: Store, entity_id: int, run_big: bool) -> dict[str
 
 
 async def _who(store: Store, name: str, now: datetime) -> list:
-    return render_pages(await briefing.who(store, name, GUILD, now))
+    return render_pages(await briefing.who(store, Asker(GUILD, now), name))
 
 
 async def _sanctions(store: Store) -> list:
-    return render_pages(await briefing.sanctions(store, GUILD))
+    return render_pages(await briefing.sanctions(store, Asker(GUILD, datetime.now(UTC))))
 
 
 def disk_size(db: Path) -> dict[str, int]:
