@@ -1,4 +1,4 @@
-"""`python -m bot [build|check|console|ask|run]`: the command line."""
+"""`python -m bot [build|check|console|ask|run|export|copy-store]`: the command line."""
 
 from __future__ import annotations
 
@@ -112,6 +112,17 @@ async def cmd_export(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_copy_store(config: Config, args: argparse.Namespace) -> int:
+    from bot.storecopy import ProofFailed, copy_store
+
+    try:
+        await copy_store(args.source, args.target, replace=args.replace)
+    except ProofFailed as error:
+        print(f"copy-store: the copy was written but does not read back the same: {error}")
+        return 1
+    return 0
+
+
 def cmd_draft_eval(config: Config, args: argparse.Namespace) -> int:
     from bot import drafteval
 
@@ -133,6 +144,19 @@ def parser() -> argparse.ArgumentParser:
     out = sub.add_parser("export", help="write the store back to the curated TOML format")
     out.add_argument("--guild", type=int, help="include this server's own rows")
     out.add_argument("--out", type=Path, default=Path("export"), help="folder to write")
+    copying = sub.add_parser(
+        "copy-store",
+        help="copy a whole store to another file or PostgreSQL URL, and prove it",
+        description="Copy every table (ids, audit, settings, digests, feeds, reviews) from "
+        "FROM into the empty store TO in one transaction, then prove it: every table reads "
+        "back the same, and the exports of both are identical. FROM and TO are SQLite "
+        "files or postgresql:// URLs; stop the bot first.",
+    )
+    copying.add_argument("source", metavar="FROM", help="a SQLite file or postgresql:// URL")
+    copying.add_argument("target", metavar="TO", help="a SQLite file or postgresql:// URL")
+    copying.add_argument(
+        "--replace", action="store_true", help="drop what TO holds (in the same transaction)"
+    )
     evaluation = sub.add_parser(
         "draft-eval", help="measure drafted kinds and holders against the curated and test labels"
     )
@@ -142,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _interactive(config: Config, args: argparse.Namespace) -> bool:
     """Whether the answers go to the terminal the log is written to."""
-    return args.command in {"console", "ask"} or (
+    return args.command in {"console", "ask", "copy-store"} or (
         args.command in {None, "run"} and not config.token
     )
 
@@ -169,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "console": cmd_console,
             "ask": cmd_ask,
             "export": cmd_export,
+            "copy-store": cmd_copy_store,
         }
         handler = handlers.get(args.command or "run", cmd_run)
         return asyncio.run(handler(config, args))

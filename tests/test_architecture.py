@@ -35,7 +35,14 @@ ADAPTERS = {
     "bot.flags",
     "bot.core",
 }
-FRONT_ENDS = {"bot.cli", "bot.console", "bot.build", "bot.export", "bot.__main__"}
+FRONT_ENDS = {
+    "bot.cli",
+    "bot.console",
+    "bot.build",
+    "bot.export",
+    "bot.storecopy",
+    "bot.__main__",
+}
 SHARED = {
     "bot.answers",
     "bot.models",
