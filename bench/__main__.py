@@ -30,6 +30,7 @@ REGISTRY: dict[str, str] = {
     "chat": "bench.chat",  # CPU per ignored chat message, ours vs the bare bot (100k each)
     "users": "bench.users",  # RSS over 100k commands from 10k users, real cooldowns, vs bare
     "servers": "bench.servers",  # memory per server, READY -> first answer at 1k / 10k servers
+    "engines": "bench.engines",  # who kim on SQLite vs PostgreSQL; two processes vs one
 }
 
 
