@@ -17,7 +17,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import StoreUnusable
 from bot.export import export
@@ -35,29 +34,14 @@ def is_url(where: str) -> bool:
     return where.startswith(URL_SCHEMES)
 
 
-def shown(where: str) -> str:
-    """`where` as it may be printed: a URL's password replaced by ***."""
-    if not is_url(where):
-        return where
-    parts = urlsplit(where)
-    if parts.password is None:
-        return where
-    netloc = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + netloc))
-
-
 @asynccontextmanager
 async def opened(where: str, role: str) -> AsyncIterator[Store]:
-    """The store at `where`; a source must exist already (opening a missing file would
-    make an empty store and copy nothing)."""
-    if is_url(where):
-        raise StoreUnusable(f"cannot open the {role} {shown(where)}: PostgreSQL is not built in")
-    path = Path(where)
-    if role == "source" and not await asyncio.to_thread(path.exists):
+    """The store at `where`; a source file must exist already (opening a missing file
+    would make an empty store and copy nothing)."""
+    if role == "source" and not is_url(where) and not await asyncio.to_thread(Path(where).exists):
         raise StoreUnusable(f"cannot open the source {where}: there is no such file")
     try:
-        store = await Store.open(path)
+        store = await Store.open(where)
     except StoreUnusable as error:
         raise StoreUnusable(f"cannot open the {role}: {error}") from None
     try:
@@ -66,28 +50,22 @@ async def opened(where: str, role: str) -> AsyncIterator[Store]:
         await store.close()
 
 
-def _same_place(source: str, target: str) -> bool:
-    if is_url(source) or is_url(target):
-        return source == target
-    return Path(source).resolve() == Path(target).resolve()
-
-
 async def copy_store(
     source: str, target: str, *, replace: bool = False, say: Callable[[str], None] = print
 ) -> None:
     """Copy the store at `source` into `target` and print the proof; StoreUnusable (one
     line) if it refuses, ProofFailed if the copy does not read back the same."""
-    if _same_place(source, target):
+    if transfer.same_store(source, target):
         raise StoreUnusable("the source and the target are the same store")
     async with AsyncExitStack() as stack:
         origin = await stack.enter_async_context(opened(source, "source"))
         dest = await stack.enter_async_context(opened(target, "target"))
         if dest.read_only:
-            raise StoreUnusable(f"the target {shown(target)} is read-only")
+            raise StoreUnusable(f"the target {dest.where} is read-only")
         await _same_schema(origin, dest)
         if not replace and (full := await transfer.holds_data(dest)):
             raise StoreUnusable(transfer.already_full(full[0]))
-        say(f"copying {shown(source)} to {shown(target)}")
+        say(f"copying {origin.where} ({origin.engine}) to {dest.where} ({dest.engine})")
         started = time.perf_counter()
         snapshot = await transfer.read_snapshot(origin)
         await transfer.write_snapshot(dest, snapshot, replace=replace)

@@ -15,11 +15,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 from bot.errors import StoreUnusable
-from bot.store import index
+from bot.store import index, postgres
+from bot.store.postgres import PostgresEngine
+from bot.store.sqlite import SqliteEngine
 from bot.store.store import Store
 
 # Every table a copy moves, parents before the rows that refer to them. A table in a
@@ -47,6 +51,13 @@ TABLES: tuple[str, ...] = (
 )
 # Derived from the tables above; each target builds its own.
 SEARCH_TABLES: tuple[str, ...] = ("facts_fts", "entities_fts")
+# An engine's own bookkeeping (PostgreSQL's schema version; SQLite keeps it in a pragma).
+ENGINE_TABLES: tuple[str, ...] = ("schema_version",)
+# Columns only PostgreSQL has: `rowid` keeps the insertion order SQLite's rowid gives, and
+# is numbered again by the target (rows are written in that order).
+ENGINE_COLUMNS: tuple[str, ...] = ("rowid",)
+# Tables whose ids the database hands out (AUTOINCREMENT / IDENTITY), so their sequences move.
+NUMBERED: tuple[str, ...] = tuple(sorted(postgres.NUMBERED))
 # Rows are written this many at a time (one statement each, inside the one transaction).
 BATCH = 2000
 
@@ -110,54 +121,40 @@ def unknown_tables(found: Sequence[str]) -> list[str]:
     return sorted(
         name
         for name in found
-        if name not in TABLES and name not in SEARCH_TABLES and not name.startswith(derived)
+        if name not in (*TABLES, *SEARCH_TABLES, *ENGINE_TABLES) and not name.startswith(derived)
     )
 
 
-# --- SQLite ------------------------------------------------------------------------------
-
-
-async def _table_names(conn: aiosqlite.Connection) -> list[str]:
-    found = await conn.execute_fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    return [row[0] for row in found]
-
-
-async def _columns(conn: aiosqlite.Connection, table: str) -> tuple[str, ...]:
-    found = await conn.execute_fetchall(f"PRAGMA table_info({table})")
-    return tuple(row["name"] for row in found)
-
-
-async def _checked_schema(conn: aiosqlite.Connection, where: str) -> None:
-    names = await _table_names(conn)
-    strange = unknown_tables(names)
-    missing = [name for name in TABLES if name not in names]
-    if strange or missing:
-        what = ", ".join([*(f"unknown table {n}" for n in strange), *(f"no {n}" for n in missing)])
-        raise StoreUnusable(f"{where} has a schema copy-store does not know ({what})")
+def same_store(a: str, b: str) -> bool:
+    """Whether two BRIEFING_DB values name one store (one file, or one database)."""
+    if postgres.is_url(a) and postgres.is_url(b):
+        return postgres.describe(a) == postgres.describe(b)
+    if postgres.is_url(a) or postgres.is_url(b):
+        return False
+    return Path(a).resolve() == Path(b).resolve()
 
 
 async def read_snapshot(store: Store, where: str = "the source") -> Snapshot:
-    """Every table of a SQLite store, read inside one read transaction (one consistent
-    moment even if a bot is writing to it meanwhile)."""
-    conn = store._read
-    await conn.execute("BEGIN")
-    try:
-        await _checked_schema(conn, where)
-        tables = []
-        for name in TABLES:
-            columns = await _columns(conn, name)
-            rows = await conn.execute_fetchall(f"SELECT * FROM {name} ORDER BY rowid")
-            tables.append(TableRows(name, columns, [tuple(row) for row in rows]))
-        sequences = {
-            str(row[0]): int(row[1])
-            for row in await conn.execute_fetchall("SELECT name, seq FROM sqlite_sequence")
-        }
-        version = await _version(conn)
-    finally:
-        await conn.execute("COMMIT")
-    return Snapshot(version, tables, sequences)
+    """Every table of a store, read inside one read transaction (one consistent moment
+    even if a bot is writing to it meanwhile)."""
+    engine = store._engine
+    if isinstance(engine, SqliteEngine):
+        return await _sqlite_snapshot(engine._read, where)
+    return await _postgres_snapshot(engine, where)
+
+
+async def write_snapshot(store: Store, snapshot: Snapshot, *, replace: bool = False) -> None:
+    """Write every row of `snapshot` into a store in one transaction, ids kept, the
+    full-text index rebuilt and each id sequence set past the ids handed out. Unless
+    `replace`, refuses a store that holds any row (checked inside the transaction, so
+    nothing can slip in between); with it, what the store held is dropped in the same
+    transaction, so a failed copy leaves the old contents."""
+    async with store.transaction() as conn:
+        if isinstance(conn, aiosqlite.Connection):
+            await _sqlite_write(conn, snapshot, replace)
+        else:
+            await _postgres_write(conn, snapshot, replace)
+        await index.rebuild_facts(conn)
 
 
 async def holds_data(store: Store) -> list[str]:
@@ -169,44 +166,6 @@ async def holds_data(store: Store) -> list[str]:
     return busy
 
 
-async def write_snapshot(store: Store, snapshot: Snapshot, *, replace: bool = False) -> None:
-    """Write every row of `snapshot` into a SQLite store in one transaction, ids kept,
-    the full-text index rebuilt and each id sequence set past the copied ids. Unless
-    `replace`, refuses a store that holds any row (checked inside the transaction, so
-    nothing can slip in between); with it, what the store held is dropped in the same
-    transaction, so a failed copy leaves the old contents."""
-    async with store.transaction() as conn:
-        await _checked_schema(conn, "the target")
-        await _same_version(conn, snapshot.version)
-        if replace:
-            await _clear(conn)
-        else:
-            await _refuse_if_full(conn)
-        for table in snapshot.tables:
-            await _insert(conn, table, await _columns(conn, table.name))
-        await _set_sequences(conn, snapshot.sequences)
-        await index.rebuild_facts(conn)
-
-
-async def _version(conn: aiosqlite.Connection) -> int:
-    return int(next(iter(await conn.execute_fetchall("PRAGMA user_version")))[0])
-
-
-async def _same_version(conn: aiosqlite.Connection, version: int) -> None:
-    found = await _version(conn)
-    if found != version:
-        raise StoreUnusable(
-            f"the schema versions differ (source {version}, target {found}); open the older "
-            "one once with the newer bot, which migrates it, then copy"
-        )
-
-
-async def _refuse_if_full(conn: aiosqlite.Connection) -> None:
-    for name in TABLES:
-        if await conn.execute_fetchall(f"SELECT 1 FROM {name} LIMIT 1"):
-            raise StoreUnusable(already_full(name))
-
-
 def already_full(table: str) -> str:
     return (
         f"the target already holds data (table {table}); copy into an empty store, "
@@ -214,38 +173,26 @@ def already_full(table: str) -> str:
     )
 
 
-async def _clear(conn: aiosqlite.Connection) -> None:
-    for name in reversed(TABLES):
-        await conn.execute(f"DELETE FROM {name}")
-    await conn.execute("DELETE FROM entities_fts")
-    await conn.execute("DELETE FROM sqlite_sequence")
+def _schema_problems(names: Sequence[str], where: str) -> None:
+    strange = unknown_tables(names)
+    missing = [name for name in TABLES if name not in names]
+    if strange or missing:
+        what = ", ".join([*(f"unknown table {n}" for n in strange), *(f"no {n}" for n in missing)])
+        raise StoreUnusable(f"{where} has a schema copy-store does not know ({what})")
 
 
-async def _insert(conn: aiosqlite.Connection, table: TableRows, target: Sequence[str]) -> None:
+def _check_version(found: int, wanted: int) -> None:
+    if found != wanted:
+        raise StoreUnusable(
+            f"the schema versions differ (source {wanted}, target {found}); "
+            "copy with the bot version that made the newer one"
+        )
+
+
+def _check_columns(table: TableRows, target: Sequence[str]) -> None:
     if set(table.columns) != set(target):
         raise StoreUnusable(
             f"table {table.name} has other columns in the target; the schemas differ"
-        )
-    names = ", ".join(table.columns)
-    marks = ", ".join("?" for _ in table.columns)
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-    for start in range(0, len(table.rows), BATCH):
-        await conn.executemany(sql, table.rows[start : start + BATCH])
-
-
-async def _set_sequences(conn: aiosqlite.Connection, sequences: dict[str, int]) -> None:
-    """AUTOINCREMENT's high-water marks: inserting explicit ids already moved them to the
-    largest id; a source that had handed out more (rows since deleted) moves them on."""
-    for name, seq in sequences.items():
-        if name not in TABLES:
-            continue
-        await conn.execute(
-            "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (seq, name)
-        )
-        await conn.execute(
-            "INSERT INTO sqlite_sequence(name, seq) SELECT ?, ? "
-            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
-            (name, seq, name),
         )
 
 
@@ -257,3 +204,168 @@ async def guilds_with_rows(store: Store) -> list[int]:
         "SELECT guild_id FROM meetings WHERE guild_id IS NOT NULL ORDER BY 1"
     )
     return [int(row[0]) for row in found]
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+
+async def _sqlite_tables(conn: aiosqlite.Connection) -> list[str]:
+    found = await conn.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    return [row[0] for row in found]
+
+
+async def _sqlite_columns(conn: aiosqlite.Connection, table: str) -> tuple[str, ...]:
+    found = await conn.execute_fetchall(f"PRAGMA table_info({table})")
+    return tuple(row["name"] for row in found)
+
+
+async def _sqlite_version(conn: aiosqlite.Connection) -> int:
+    return int(next(iter(await conn.execute_fetchall("PRAGMA user_version")))[0])
+
+
+async def _sqlite_snapshot(conn: aiosqlite.Connection, where: str) -> Snapshot:
+    await conn.execute("BEGIN")
+    try:
+        _schema_problems(await _sqlite_tables(conn), where)
+        tables = []
+        for name in TABLES:
+            columns = await _sqlite_columns(conn, name)
+            rows = await conn.execute_fetchall(f"SELECT * FROM {name} ORDER BY rowid")
+            tables.append(TableRows(name, columns, [tuple(row) for row in rows]))
+        sequences = {
+            str(row[0]): int(row[1])
+            for row in await conn.execute_fetchall("SELECT name, seq FROM sqlite_sequence")
+            if row[0] in NUMBERED
+        }
+        version = await _sqlite_version(conn)
+    finally:
+        await conn.execute("COMMIT")
+    return Snapshot(version, tables, sequences)
+
+
+async def _sqlite_write(conn: aiosqlite.Connection, snapshot: Snapshot, replace: bool) -> None:
+    _schema_problems(await _sqlite_tables(conn), "the target")
+    _check_version(await _sqlite_version(conn), snapshot.version)
+    if replace:
+        for name in reversed(TABLES):
+            await conn.execute(f"DELETE FROM {name}")
+        await conn.execute("DELETE FROM entities_fts")
+        await conn.execute("DELETE FROM sqlite_sequence")
+    else:
+        for name in TABLES:
+            if await conn.execute_fetchall(f"SELECT 1 FROM {name} LIMIT 1"):
+                raise StoreUnusable(already_full(name))
+    for table in snapshot.tables:
+        _check_columns(table, await _sqlite_columns(conn, table.name))
+        names = ", ".join(table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        for start in range(0, len(table.rows), BATCH):
+            await conn.executemany(sql, table.rows[start : start + BATCH])
+    # AUTOINCREMENT's high-water marks: inserting explicit ids already moved them to the
+    # largest id; a source that had handed out more (rows since deleted) moves them on.
+    for name, seq in snapshot.sequences.items():
+        await conn.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (seq, name)
+        )
+        await conn.execute(
+            "INSERT INTO sqlite_sequence(name, seq) SELECT ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+            (name, seq, name),
+        )
+
+
+# --- PostgreSQL --------------------------------------------------------------------------
+
+_PG_TABLES = (
+    "SELECT table_name FROM information_schema.tables "
+    "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+)
+_PG_COLUMNS = (
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+)
+
+
+async def _pg_tables(raw: Any) -> list[str]:
+    return [row[0] for row in await raw.fetch(_PG_TABLES)]
+
+
+async def _pg_columns(raw: Any, table: str) -> tuple[str, ...]:
+    found = [row[0] for row in await raw.fetch(_PG_COLUMNS, table)]
+    return tuple(name for name in found if name not in ENGINE_COLUMNS)
+
+
+def _pg_order(table: str, columns: Sequence[str], all_columns: Sequence[str]) -> str:
+    """SQLite's rowid order: the `rowid` column where PostgreSQL keeps one, else the id,
+    else the primary key's columns (whose order nothing depends on)."""
+    if "rowid" in all_columns:
+        return "rowid"
+    if "id" in columns:
+        return "id"
+    return ", ".join(f'"{column}"' for column in columns)
+
+
+async def _pg_version(raw: Any) -> int:
+    return int(await raw.fetchval("SELECT max(version) FROM schema_version") or 0)
+
+
+async def _pg_sequences(raw: Any) -> dict[str, int]:
+    """The highest id each sequence has handed out (0: none yet)."""
+    found = {}
+    for name in NUMBERED:
+        row = await raw.fetchrow(
+            f"SELECT last_value, is_called FROM {await _pg_sequence(raw, name)}"
+        )
+        found[name] = int(row["last_value"]) - (0 if row["is_called"] else 1)
+    return {name: seq for name, seq in found.items() if seq > 0}
+
+
+async def _pg_sequence(raw: Any, table: str) -> str:
+    return str(await raw.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table))
+
+
+async def _postgres_snapshot(engine: PostgresEngine, where: str) -> Snapshot:
+    async with (
+        engine._pool.acquire() as raw,
+        raw.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        _schema_problems(await _pg_tables(raw), where)
+        tables = []
+        for name in TABLES:
+            every = [row[0] for row in await raw.fetch(_PG_COLUMNS, name)]
+            columns = tuple(c for c in every if c not in ENGINE_COLUMNS)
+            order = _pg_order(name, columns, every)
+            listed = ", ".join(f'"{column}"' for column in columns)  # `end` is a keyword
+            rows = await raw.fetch(f"SELECT {listed} FROM {name} ORDER BY {order}")
+            tables.append(TableRows(name, columns, [tuple(row) for row in rows]))
+        return Snapshot(await _pg_version(raw), tables, await _pg_sequences(raw))
+
+
+async def _postgres_write(conn: Any, snapshot: Snapshot, replace: bool) -> None:
+    raw = conn.raw
+    _schema_problems(await _pg_tables(raw), "the target")
+    _check_version(await _pg_version(raw), snapshot.version)
+    if replace:
+        await raw.execute(f"TRUNCATE {', '.join(TABLES)}, facts_fts RESTART IDENTITY")
+    else:
+        for name in TABLES:
+            if await raw.fetchval(f"SELECT 1 FROM {name} LIMIT 1"):
+                raise StoreUnusable(already_full(name))
+    for table in snapshot.tables:
+        _check_columns(table, await _pg_columns(raw, table.name))
+        if table.rows:  # COPY: the rows in their order, in this transaction
+            await raw.copy_records_to_table(table.name, records=table.rows, columns=table.columns)
+    for name in NUMBERED:
+        # The next id comes after the largest copied and after every id the source gave.
+        highest = max(
+            snapshot.sequences.get(name, 0),
+            int(await raw.fetchval(f"SELECT COALESCE(max(id), 0) FROM {name}")),
+        )
+        sequence = await _pg_sequence(raw, name)
+        if highest:
+            await raw.execute("SELECT setval($1::regclass, $2, true)", sequence, highest)
+        else:
+            await raw.execute("SELECT setval($1::regclass, 1, false)", sequence)
