@@ -1,8 +1,9 @@
-"""Two bot processes, each running two of four shards, on one SQLite file, eight
-servers spread over the shards: every command answered once by the process that runs
-its server's shard; a shared fact added through one process is in the other's answers
-within a second; each server's digest posted exactly once although one process is
-killed (SIGKILL) in the middle of delivering and started again."""
+"""Two bot processes, each running two of four shards, on one store (a SQLite file, and
+a PostgreSQL database), eight servers spread over the shards: every command answered
+once by the process that runs its server's shard; a shared fact added through one
+process is in the other's answers within a second; each server's digest posted exactly
+once although one process is killed (SIGKILL) in the middle of delivering and started
+again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.build import build
 from bot.models import Change
@@ -61,7 +64,7 @@ def noon_zone(now: datetime) -> str:
     return f"Etc/GMT{-hours:+d}"  # Etc/GMT-9 is UTC+9
 
 
-async def prepare(db: Path, all_servers: list[Server]) -> None:
+async def prepare(db: Path | str, all_servers: list[Server]) -> None:
     """The store as a running bot leaves it: built, and every server's digest set for a
     minute ago (set ten minutes ago), so each is due as the processes start."""
     now = datetime.now(UTC)
@@ -83,7 +86,7 @@ def _zone(name: str):
     return ZoneInfo(name)
 
 
-async def start(fake: FakeDiscord, db: Path, tmp_path: Path, name: str):
+async def start(fake: FakeDiscord, db: Path | str, tmp_path: Path, name: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BRIEFING_"))}
     env |= {
         "DISCORD_TOKEN": TOKEN,
@@ -122,8 +125,16 @@ def posts_to(fake: FakeDiscord, channel: int) -> int:
     return len(fake.calls_to("POST", MESSAGES.format(channel)))
 
 
-async def test_two_processes_four_shards_one_sqlite_file(tmp_path: Path) -> None:
-    db = tmp_path / "store.sqlite3"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The store both processes share: a SQLite file, or a fresh PostgreSQL database (in
+    the tests' throwaway cluster; skipped without PostgreSQL unless it is required)."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return tmp_path / "store.sqlite3"
+
+
+async def test_two_processes_four_shards_one_store(db: Path | str, tmp_path: Path) -> None:
     async with FakeDiscord(token=TOKEN) as fake:
         everything = servers(fake)
         owner_home = next(s for s in everything if s.process == "A")
@@ -207,9 +218,13 @@ async def commands_answered_once_by_the_right_process(
     for server in everything:
         await fake.send_message(server.channel, server.members[0], "!about")
         inter = await fake.invoke_slash(server.channel, server.members[1], "about")
+        # The slash answer first: it is claimed by its interaction, so the next unclaimed
+        # message is the prefix answer, whichever of the two the bot sent first (the
+        # other way round, a slash answer sent first was taken for the prefix answer, and
+        # the prefix answer for the next command's).
         for answer in (
-            await fake.wait_for_message(server.channel, timeout=15),
             await fake.wait_for_interaction_response(inter, timeout=15),
+            await fake.wait_for_message(server.channel, timeout=15),
         ):
             runs = "shards 0, 1 of 4" if server.process == "A" else "shards 2, 3 of 4"
             assert f"This process runs {runs}" in embed_text(answer), server.shard

@@ -24,6 +24,7 @@ from .recorder import MessageLog, MessagePredicate, RecordedCall
 from .rest import LateAnswer, RestServer
 from .state import FakeState
 
+STOP_GRACE = 1.0  # seconds
 _SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 
 
@@ -111,7 +112,11 @@ class FakeDiscord:
             "/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment
         )
         app.router.add_route("*", "/api/{tail:.*}", self.rest.handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # Stopping waits this long for calls still being answered (one told to answer late,
+        # to a client long gone), then cancels them: not aiohttp's default of a minute.
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=STOP_GRACE
+        )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
