@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import moderation, review
+from bot import moderation, review, storecopy
 from bot.build import build
 from bot.errors import StoreUnusable
 from bot.feedmodels import FetchRecord, ItemDraft
@@ -162,6 +162,23 @@ async def test_every_table_moves_with_its_ids_and_the_proof_is_printed(
     assert any(line.startswith("proof: every table reads back the same") for line in said)
     exports = [line for line in said if line.startswith("proof: the exports are identical")]
     assert exports and "shared rows and 2 server(s)" in exports[0], said
+
+
+async def test_on_a_big_store_the_export_proof_says_how_many_servers_it_covers(
+    filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each server's export repeats the shared rows, so the proof's exports are bounded;
+    the line says so rather than claim every server."""
+    store = await Store.open(filled)
+    try:
+        shared, first = await store.counts(None), await store.counts(GUILD)
+    finally:
+        await store.close()
+    room = shared.facts + shared.meetings + first.facts + first.meetings  # one server's worth
+    monkeypatch.setattr(storecopy, "EXPORT_BUDGET", room)
+    said = await copied(filled, tmp_path / "to.sqlite3")
+    line = next(line for line in said if line.startswith("proof: the exports"))
+    assert "shared rows and 1 of 2 servers (the rest: see the table proof)" in line, line
 
 
 async def test_the_copy_answers_as_the_source_did(filled: Path, tmp_path: Path) -> None:
