@@ -15,6 +15,10 @@ load spread over four servers, one on each shard, on the same store; both set-up
 once, rounds alternating. On PostgreSQL (what several processes are for) and on SQLite
 (several processes on one file on one machine).
 
+Part 3, moving a store: `python -m bot copy-store` of a synthetic store, SQLite to
+SQLite, SQLite to PostgreSQL and back: the copy's time, the whole command's (with its
+proof) and its peak memory.
+
 CPU per command is the bot processes' utime+stime (/proc) and, on PostgreSQL, the
 database server's processes too (the postmaster's children), which SQLite spends inside
 the bot's own process.
@@ -52,8 +56,8 @@ COMMANDS = ("!who kim", "/who name:kim")
 
 def settings(quick: bool) -> dict[str, Any]:
     if quick:
-        return {"n": 120, "rounds": 2, "warmup": 30, "concurrency": (1, 16)}
-    return {"n": 600, "rounds": 3, "warmup": 100, "concurrency": (1, 32)}
+        return {"n": 120, "rounds": 2, "warmup": 30, "concurrency": (1, 16), "copy_facts": 10_000}
+    return {"n": 600, "rounds": 3, "warmup": 100, "concurrency": (1, 32), "copy_facts": 100_000}
 
 
 # --- the databases -----------------------------------------------------------------------
@@ -397,6 +401,84 @@ async def compare_processes(work: Path, databases: Databases, cfg: dict) -> dict
     return results
 
 
+# --- part 3: copy-store ----------------------------------------------------------------
+
+
+async def _synthetic_store(path: Path, facts: int) -> None:
+    from bench import synthetic
+
+    data = synthetic.generate(facts=facts, entities=facts // 10, sources=max(facts // 200, 5))
+    store = await Store.open(path)
+    try:
+        await synthetic.insert(store, data)
+        await synthetic.fill_fts(store, [], [])
+    finally:
+        await store.close()
+
+
+def _copy_store(source: str, target: str) -> dict[str, Any]:
+    """`python -m bot copy-store` as a child process: its wall time, the time of the copy
+    itself (its own line), and its peak RSS (wait4's rusage)."""
+    import re
+    import subprocess
+    import time
+
+    from bench import bench_env, python
+
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [python(), "-m", "bot", "copy-store", source, target],
+        env=bench_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = child.stdout.read(), child.stderr.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if child.returncode:
+        raise RuntimeError(f"copy-store failed: {err or out}")
+    copied = re.search(r"copied \d+ tables, (\d+) rows, in one transaction \(([\d.]+) s\)", out)
+    assert copied and "proof: the exports are identical" in out, out
+    return {
+        "rows": int(copied.group(1)),
+        "copy_s": float(copied.group(2)),
+        "whole_command_s": wall,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "proof": [line for line in out.splitlines() if line.startswith("proof:")],
+    }
+
+
+async def copy_store_timings(work: Path, databases: Databases, facts: int) -> dict[str, Any]:
+    source = work / "synthetic.sqlite3"
+    await _synthetic_store(source, facts)
+    found = {"facts": facts}
+    hops = [("SQLite -> SQLite", str(source), str(work / "copy.sqlite3"))]
+    if databases.cluster is not None:
+        from tests.pgcluster import create_database
+
+        url = databases.cluster.url(await asyncio.to_thread(create_database, databases.cluster))
+        hops += [("SQLite -> PostgreSQL", str(source), url),
+                 ("PostgreSQL -> SQLite", url, str(work / "back.sqlite3"))]  # fmt: skip
+    for label, origin, target in hops:
+        found[label] = await asyncio.to_thread(_copy_store, origin, target)
+    return found
+
+
+def _copy_table(found: dict[str, Any]) -> str:
+    rows = [
+        [label, side["rows"], side["copy_s"], side["whole_command_s"], side["peak_rss_mib"]]
+        for label, side in found.items()
+        if isinstance(side, dict)
+    ]
+    return table(
+        ["copy-store", "rows", "copy s", "whole command s (with its proof)", "peak RSS MiB"],
+        rows,
+        title=f"copy-store of a synthetic store of {found['facts']:,} facts (bench/synthetic.py)",
+    )
+
+
 # --- the report --------------------------------------------------------------------------
 
 
@@ -555,6 +637,11 @@ def method(cfg: dict[str, Any], databases: Databases) -> list[str]:
         "Part 2 runs `!who kim` and `/who name:kim` at the highest concurrency; each set-up "
         "has a store of its own (both processes of the two-process set-up share theirs), "
         "answer cache on.",
+        f"Part 3: `python -m bot copy-store` as a child process on a synthetic store of "
+        f"{cfg['copy_facts']:,} facts and a tenth as many entities (bench/synthetic.py): "
+        "'copy s' is the command's own figure for the copy (read, write, commit), the whole "
+        "command adds opening both stores and the proof (tables read back, exports); peak "
+        "RSS from wait4.",
         *(
             [f"PostgreSQL left out: {databases.why_no_postgres}."]
             if databases.why_no_postgres
@@ -571,9 +658,10 @@ async def run_async(cfg: dict[str, Any]) -> Report:
         try:
             engines = await compare_engines(work, databases, cfg)
             processes = await compare_processes(work, databases, cfg)
+            copies = await copy_store_timings(work, databases, cfg["copy_facts"])
         finally:
             await asyncio.to_thread(databases.stop)
-    tables = [*_engine_tables(engines), *_process_tables(processes)]
+    tables = [*_engine_tables(engines), *_process_tables(processes), _copy_table(copies)]
     notes = [
         "The box has 2 cores shared with the fake Discord (the driver, one process): two bot "
         "processes cannot have a core each while the fake needs one; 'fake CPU ms/cmd' says "
@@ -583,6 +671,7 @@ async def run_async(cfg: dict[str, Any]) -> Report:
         "settings": {**cfg, "concurrency": list(cfg["concurrency"])},
         "engines": engines,
         "processes": processes,
+        "copy_store": copies,
     }
     return Report(
         "engines",
