@@ -1,11 +1,13 @@
 """`python -m bot copy-store FROM TO`: move a whole store to another file or engine, and
 prove it moved.
 
-FROM and TO are each a SQLite file or a `postgresql://` URL. The copy is one
-transaction on the target (bot.store.transfer). The proof is printed after it: every
-table read back from the target has the same rows as the source (row counts and a hash
-of each table), and `python -m bot export` of both, shared rows and every server's,
-gives the same files byte for byte. A refusal is one line, and the target is unchanged.
+FROM and TO are each a SQLite file or a `postgresql://` URL, opened as the bot opens
+them (an older store is migrated first). The copy is one transaction on the target
+(bot.store.transfer). The proof is printed after it: every table read back from the
+target has the same rows as the source (row counts and a hash of each table), and
+`python -m bot export` of both, shared rows and each server's (as many as a budget
+allows on a big store; the line says how many), gives the same files byte for byte.
+A refusal is one line, and the target is unchanged.
 """
 
 from __future__ import annotations
@@ -23,22 +25,20 @@ from bot.export import export
 from bot.store import Store, transfer
 from bot.store.transfer import TableProof
 
-URL_SCHEMES = ("postgresql://", "postgres://")
-
 
 class ProofFailed(Exception):
     """The copy landed but does not read back the same; the message says where."""
-
-
-def is_url(where: str) -> bool:
-    return where.startswith(URL_SCHEMES)
 
 
 @asynccontextmanager
 async def opened(where: str, role: str) -> AsyncIterator[Store]:
     """The store at `where`; a source file must exist already (opening a missing file
     would make an empty store and copy nothing)."""
-    if role == "source" and not is_url(where) and not await asyncio.to_thread(Path(where).exists):
+    if (
+        role == "source"
+        and not transfer.is_url(where)
+        and not await asyncio.to_thread(Path(where).exists)
+    ):
         raise StoreUnusable(f"cannot open the source {where}: there is no such file")
     try:
         store = await Store.open(where)

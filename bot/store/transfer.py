@@ -125,6 +125,11 @@ def unknown_tables(found: Sequence[str]) -> list[str]:
     )
 
 
+def is_url(where: str) -> bool:
+    """Whether a BRIEFING_DB value names a PostgreSQL database (else a SQLite file)."""
+    return postgres.is_url(where)
+
+
 def same_store(a: str, b: str) -> bool:
     """Whether two BRIEFING_DB values name one store (one file, or one database)."""
     if postgres.is_url(a) and postgres.is_url(b):
