@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -121,14 +122,27 @@ async def fill(store: Store) -> None:
     await reviews.open_queue(store, queue, per_moderator=3, per_server=5)
 
 
-@pytest.fixture
-async def filled(tmp_path: Path) -> Path:
-    path = tmp_path / "from.sqlite3"
+async def _filled_at(path: Path) -> None:
     store = await Store.open(path)
     try:
         await fill(store)
     finally:
-        await store.close()
+        await store.close()  # the last connection: the log is folded into the file
+
+
+@pytest.fixture(scope="module")
+def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("filled") / "from.sqlite3"
+    asyncio.run(_filled_at(path))
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+@pytest.fixture
+def filled(filled_once: Path, tmp_path: Path) -> Path:
+    """A private copy of the filled store (made once a module), for a test to change."""
+    path = tmp_path / "from.sqlite3"
+    shutil.copyfile(filled_once, path)
     return path
 
 
