@@ -26,6 +26,7 @@ from bot.models import Change, SourceDraft
 from bot.review import Queue
 from bot.store import Store, reviews, transfer
 from bot.storecopy import copy_store
+from tests import pgcluster
 from tests.conftest import FIXED_NOW, asking
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -575,3 +576,19 @@ def test_the_command_moves_a_store_to_postgresql_without_printing_its_password(
     assert "s3cret" not in result.stdout + result.stderr
     assert "proof: the exports are identical (shared rows and 2 server(s)" in result.stdout
     assert "(PostgreSQL)" in result.stdout.splitlines()[0]
+
+
+async def test_postgresql_to_another_postgresql_database(
+    filled: Path, pg_url: str, pg_cluster: pgcluster.Cluster
+) -> None:
+    """Moving a store to another database server works the same way."""
+    other = pg_cluster.url(pgcluster.create_database(pg_cluster))
+    try:
+        await copied(filled, pg_url)
+        said = await copied(pg_url, other)
+        assert any("exports are identical (shared rows and 2 server(s)" in line for line in said)
+        source, moved = await snapshot_of(filled), await snapshot_at(other)
+        assert transfer.fingerprint(moved) == transfer.fingerprint(source)
+        assert moved.sequences == source.sequences
+    finally:
+        pgcluster.drop_database(pg_cluster, other.rsplit("/", 1)[1])
