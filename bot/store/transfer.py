@@ -57,7 +57,9 @@ ENGINE_TABLES: tuple[str, ...] = ("schema_version",)
 # is numbered again by the target (rows are written in that order).
 ENGINE_COLUMNS: tuple[str, ...] = ("rowid",)
 # Tables whose ids the database hands out (AUTOINCREMENT / IDENTITY), so their sequences move.
-NUMBERED: tuple[str, ...] = tuple(sorted(postgres.NUMBERED))
+NUMBERED: tuple[str, ...] = tuple(
+    sorted(table for table, column in postgres.NUMBERED.items() if column == "id")
+)
 # Rows are written this many at a time (one statement each, inside the one transaction).
 BATCH = 2000
 
