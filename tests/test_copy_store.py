@@ -373,7 +373,7 @@ def test_a_url_is_never_printed_with_its_password(filled: Path, side: str) -> No
 # every row is written) held: it says so, then waits to be killed.
 KILLED_MID_COPY = """
 import asyncio, sys
-from bot.store import index
+from bot.store import index, transfer
 from bot.cli import main
 
 async def held(conn):
@@ -381,6 +381,7 @@ async def held(conn):
     await asyncio.sleep(3600)
 
 index.rebuild_facts = held
+transfer._pg_rebuild_search = held
 sys.exit(main(["copy-store", *sys.argv[1:]]))
 """
 

@@ -21,7 +21,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import StoreUnusable
-from bot.store import index, postgres
+from bot.store import index, pgsearch, postgres
 from bot.store.postgres import PostgresEngine
 from bot.store.sqlite import SqliteEngine
 from bot.store.store import Store
@@ -62,6 +62,10 @@ NUMBERED: tuple[str, ...] = tuple(
 )
 # Rows are written this many at a time (one statement each, inside the one transaction).
 BATCH = 2000
+# A statement over a whole table (reading it, COPY into it, indexing every fact) may take
+# longer than the engine's usual limit for one statement: 100,000 facts' full-text
+# documents took over a minute on a loaded 2-core box.
+WHOLE_TABLE_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -159,9 +163,10 @@ async def write_snapshot(store: Store, snapshot: Snapshot, *, replace: bool = Fa
     async with store.transaction() as conn:
         if isinstance(conn, aiosqlite.Connection):
             await _sqlite_write(conn, snapshot, replace)
+            await index.rebuild_facts(conn)
         else:
             await _postgres_write(conn, snapshot, replace)
-        await index.rebuild_facts(conn)
+            await _pg_rebuild_search(conn)
 
 
 async def holds_data(store: Store) -> list[str]:
@@ -346,9 +351,20 @@ async def _postgres_snapshot(engine: PostgresEngine, where: str) -> Snapshot:
             columns = tuple(c for c in every if c not in ENGINE_COLUMNS)
             order = _pg_order(name, columns, every)
             listed = ", ".join(f'"{column}"' for column in columns)  # `end` is a keyword
-            rows = await raw.fetch(f"SELECT {listed} FROM {name} ORDER BY {order}")
+            sql = f"SELECT {listed} FROM {name} ORDER BY {order}"
+            rows = await raw.fetch(sql, timeout=WHOLE_TABLE_TIMEOUT)
             tables.append(TableRows(name, columns, [tuple(row) for row in rows]))
         return Snapshot(await _pg_version(raw), tables, await _pg_sequences(raw))
+
+
+async def _pg_rebuild_search(conn: Any) -> None:
+    """pgsearch.rebuild_facts, with the time a whole store's documents may need. The
+    tables are analysed first: just filled by COPY, they have no statistics, and without
+    them the planner reads every alias for every fact (100,000 facts: minutes, not
+    seconds)."""
+    await conn.raw.execute(f"ANALYZE {', '.join(TABLES)}", timeout=WHOLE_TABLE_TIMEOUT)
+    await conn.raw.execute("TRUNCATE facts_fts")
+    await conn.raw.execute(pgsearch._DOCUMENTS.format(where="TRUE"), timeout=WHOLE_TABLE_TIMEOUT)
 
 
 async def _postgres_write(conn: Any, snapshot: Snapshot, replace: bool) -> None:
@@ -364,7 +380,9 @@ async def _postgres_write(conn: Any, snapshot: Snapshot, replace: bool) -> None:
     for table in snapshot.tables:
         _check_columns(table, await _pg_columns(raw, table.name))
         if table.rows:  # COPY: the rows in their order, in this transaction
-            await raw.copy_records_to_table(table.name, records=table.rows, columns=table.columns)
+            await raw.copy_records_to_table(
+                table.name, records=table.rows, columns=table.columns, timeout=WHOLE_TABLE_TIMEOUT
+            )
     for name in NUMBERED:
         # The next id comes after the largest copied and after every id the source gave.
         highest = max(
