@@ -622,8 +622,9 @@ def method(cfg: dict[str, Any], databases: Databases) -> list[str]:
     concurrency = " and ".join(str(c) for c in cfg["concurrency"])
     return [
         "Loopback fake Discord (tests/fakediscord) in the driver process, one per bot set-up; "
-        "each bot a real process (python -m bench.botproc ours: BriefingBot, every cog, "
-        "per-user cooldown off on the instance), gateway from /gateway/bot, four shards "
+        "each bot a real process (python -m bench.botproc ours: BriefingBot, every cog; "
+        "commands rotate over each server's 800 members, so the per-user limit never "
+        "answers instead), gateway from /gateway/bot, four shards "
         "(BRIEFING_SHARD_COUNT=4), one server on each shard.",
         "Stores built from data/ before the bots start: a SQLite file, or a database in a "
         "throwaway PostgreSQL cluster (initdb in a temporary folder, TCP on 127.0.0.1, "
