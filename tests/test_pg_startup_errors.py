@@ -156,3 +156,16 @@ def test_a_server_that_never_answers_stops_the_bot_within_the_connect_timeout(
     assert line.startswith("error: cannot open the store in database 'briefing' on "), line
     assert WRONG not in result.stderr + result.stdout
     assert took < SILENT_LIMIT, f"took {took:.1f} s"
+
+
+@pytest.mark.parametrize(
+    "where", ["127.0.0.1:abc", "127.0.0.1:99999", "[::1"], ids=["word", "too-big", "bracket"]
+)
+def test_a_malformed_url_stops_the_bot_in_one_line_without_its_password(where: str) -> None:
+    """An operator's typo in the host or port is a line saying what to check, not a
+    driver's traceback (no cluster needed: nothing is ever reached)."""
+    result, _ = run(f"postgresql://bot:{WRONG}@{where}/briefing", "ask", "!who kim")
+    line = one_line(result)
+    assert line.startswith("error: cannot open the store: "), line
+    assert "port" in line and "host" in line, line
+    assert WRONG not in result.stderr + result.stdout

@@ -48,6 +48,11 @@ UNREACHABLE = "The fact store cannot be reached right now; please try again in a
 BUSY = "The fact store is busy; please try again in a few seconds."
 READ_ONLY = "The fact store is read-only right now, so changes cannot be saved."
 FULL = "The fact store's disk is full, so changes cannot be saved."
+# Not the driver's words: they may quote the URL, password and all.
+MALFORMED = (
+    "cannot open the store: its postgresql:// URL cannot be read; check its host and port "
+    "(a number up to 65535; an IPv6 host in [brackets])"
+)
 
 
 def is_url(target: object) -> bool:
@@ -311,6 +316,8 @@ class PostgresEngine:
                     "lock_timeout": str(LOCK_TIMEOUT_MS),
                 },
             )  # fmt: skip
+        except (ValueError, OverflowError):  # the driver could not read the URL itself
+            raise StoreUnusable(MALFORMED) from None
         except BaseException as error:
             raise _unusable(url, error) from None
         engine = cls(url, pool)
