@@ -367,6 +367,15 @@ def test_a_url_is_never_printed_with_its_password(filled: Path, side: str) -> No
     assert "s3cret" not in line and "127.0.0.1:1" in line, line
 
 
+
+def test_malformed_urls_on_both_sides_are_refused_in_one_line() -> None:
+    """Comparing two URLs the driver cannot read (an IPv6 host left open) is no
+    traceback: the source is refused for its URL, without its password."""
+    url = "postgresql://briefing:s3cret-Pass@[::1/briefing"
+    line = refusal(run(url, url.replace("briefing", "other")))
+    assert line.startswith("error: cannot open the source: "), line
+    assert "host and port" in line and "s3cret" not in line, line
+
 # --- a copy killed half way ---------------------------------------------------------------
 
 # Runs the command with the full-text rebuild (the last step inside the transaction, after

@@ -139,7 +139,10 @@ def is_url(where: str) -> bool:
 def same_store(a: str, b: str) -> bool:
     """Whether two BRIEFING_DB values name one store (one file, or one database)."""
     if postgres.is_url(a) and postgres.is_url(b):
-        return postgres.describe(a) == postgres.describe(b)
+        try:
+            return postgres.describe(a) == postgres.describe(b)
+        except ValueError:  # a URL that cannot be read: opening it says so in one line
+            return False
     if postgres.is_url(a) or postgres.is_url(b):
         return False
     return Path(a).resolve() == Path(b).resolve()
