@@ -29,17 +29,19 @@ _NAME = re.compile(r"^V(\d+)__[\w-]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 
 
-def migrations() -> list[tuple[int, Path]]:
+def migrations(folder: Path = MIGRATIONS) -> list[tuple[int, Path]]:
+    """(version, script) of each `V{n}__{reason}.sql` in `folder`, oldest first (the
+    PostgreSQL engine lists its own folder with it)."""
     found = []
-    for path in MIGRATIONS.glob("*.sql"):
+    for path in folder.glob("*.sql"):
         match = _NAME.match(path.name)
         if match:
             found.append((int(match.group(1)), path))
     return sorted(found)
 
 
-def latest_version() -> int:
-    return migrations()[-1][0]
+def latest_version(folder: Path = MIGRATIONS) -> int:
+    return migrations(folder)[-1][0]
 
 
 async def connect(

@@ -28,6 +28,7 @@ from typing import Any
 import asyncpg
 
 from bot.errors import StoreUnavailable, StoreUnusable
+from bot.store import database
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ CHANNEL = "briefing_changes"
 WRITE_LOCK = 7_420_151
 MIGRATE_LOCK = 7_420_152
 MIGRATIONS = Path(__file__).with_name("migrations") / "postgres"
-_NAME = re.compile(r"^V(\d+)__[\w-]+\.sql$")
 POOL_SIZE = 8  # connections a process may hold at once, besides the one that listens
 # How long a write waits for another process's write (as SQLite's busy_timeout) before
 # it is refused as busy, in milliseconds.
@@ -280,16 +280,11 @@ def _count(status: str) -> int:
 
 
 def migrations() -> list[tuple[int, Path]]:
-    found = []
-    for path in MIGRATIONS.glob("*.sql"):
-        match = _NAME.match(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    return sorted(found)
+    return database.migrations(MIGRATIONS)
 
 
 def latest_version() -> int:
-    return migrations()[-1][0]
+    return database.latest_version(MIGRATIONS)
 
 
 class PostgresEngine:
