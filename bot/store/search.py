@@ -5,6 +5,7 @@ own text search: bot.store.pgsearch gives the same functions another TextIndex).
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from bot.errors import BadInput
 from bot.models import Fact
@@ -91,10 +92,11 @@ async def search_page(
     params |= {"limit": limit, "offset": offset}
     names_someone = any(key.startswith("e") for key in params)
     page = _page_by_names if names_someone else _page_by_text
-    found, total = await page(read, query, conditions, params, index, every=True)
+    asked = _Asked(read, query, conditions, params, index)
+    found, total = await page(asked, every=True)
     loosened = False
     if total == 0 and not query.explicit and len(query.terms()) > 1:
-        found, total = await page(read, query, conditions, params, index, every=False)
+        found, total = await page(asked, every=False)
         loosened = total > 0
     unmatched: list[str] = []
     if query.explicit or loosened or (total == 0 and len(query.terms()) > 1):
@@ -104,49 +106,49 @@ async def search_page(
     return Results(await facts.hydrate(read, found), total, tuple(unmatched), loosened)
 
 
-async def _page_by_text(
-    read: Read,
-    query: Query,
-    conditions: dict[Term, str],
-    params: dict,
-    index: TextIndex,
-    *,
-    every: bool,
-) -> tuple[list[sqlite3.Row], int]:
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One search's parts, as both ways of finding a page take them."""
+
+    read: Read
+    query: Query
+    conditions: dict[Term, str]
+    params: dict
+    index: TextIndex
+
+
+# After the WITH clauses that make `hits` (id, score): the page of facts, best first.
+_RANKED_PAGE = (
+    f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
+    " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset"
+)
+
+
+async def _page_by_text(asked: _Asked, *, every: bool) -> tuple[list[sqlite3.Row], int]:
+    query, params, index = asked.query, asked.params, asked.index
     expression = index.expression(query, every=every)
-    found = await read(
-        f"WITH hits AS MATERIALIZED ({index.hits('q')})"
-        f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
-        " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
+    found = await asked.read(
+        f"WITH hits AS MATERIALIZED ({index.hits('q')}){_RANKED_PAGE}",
         {**params, **index.bind("q", expression, query.terms())},
     )
     where = f"f.id IN ({index.matching('q')})"
-    return found, await _total(read, found, where, {**params, "q": expression})
+    return found, await _total(asked.read, found, where, {**params, "q": expression})
 
 
-async def _page_by_names(
-    read: Read,
-    query: Query,
-    conditions: dict[Term, str],
-    params: dict,
-    index: TextIndex,
-    *,
-    every: bool,
-) -> tuple[list[sqlite3.Row], int]:
+async def _page_by_names(asked: _Asked, *, every: bool) -> tuple[list[sqlite3.Row], int]:
     """Facts found by text or by whom they are about; those whose text matches rank
     first (by bm25), then the rest, oldest first."""
-    where = _query_where(query.clauses, conditions, every=every)
+    query, index = asked.query, asked.index
+    where = _query_where(query.clauses, asked.conditions, every=every)
     ranking = index.any_term(query.terms())
-    found = await read(
+    found = await asked.read(
         f"WITH scores AS MATERIALIZED ({index.scores('ranking')}),"
         " hits AS MATERIALIZED (SELECT f.id, COALESCE(r.score, 0) AS score FROM facts f"
         " LEFT JOIN scores r ON r.rowid = f.id"
-        f" WHERE f.retracted = 0 AND {visible('f')} AND ({where}))"
-        f" {COUNTED_SELECT} JOIN hits ON hits.id = f.id"
-        " ORDER BY hits.score, f.id LIMIT :limit OFFSET :offset",
-        {**params, **index.bind("ranking", ranking, query.terms())},
+        f" WHERE f.retracted = 0 AND {visible('f')} AND ({where})){_RANKED_PAGE}",
+        {**asked.params, **index.bind("ranking", ranking, query.terms())},
     )
-    return found, await _total(read, found, where, params)
+    return found, await _total(asked.read, found, where, asked.params)
 
 
 async def _total(read: Read, found: list[sqlite3.Row], where: str, params: dict) -> int:
