@@ -82,6 +82,10 @@ class BaselineCog(commands.Cog):
 
 
 class BaselineBot(commands.Bot):
+    # Whether setup asks /gateway/bot for the gateway: an unsharded client would
+    # otherwise connect to discord.py's default; a sharded one asks it itself.
+    discovers_gateway = True
+
     def __init__(self, api_base: str | None) -> None:
         super().__init__(
             command_prefix="!",
@@ -98,7 +102,7 @@ class BaselineBot(commands.Bot):
         await super().login(token)
 
     async def setup_hook(self) -> None:
-        if self.api_base:  # like BriefingBot: the gateway comes from /gateway/bot
+        if self.api_base and self.discovers_gateway:  # like BriefingBot's /gateway/bot
             _, url, _ = await self.http.get_bot_gateway()
             point_at(None, url)
         await self.add_cog(BaselineCog())

@@ -397,33 +397,16 @@ def run(quick: bool = False, profile: str = "auto") -> Report:
 
 
 def bare_main() -> int:
-    import discord
     from discord.ext import commands
 
-    from bench.botproc import BaselineCog
+    from bench.botproc import BaselineBot
     from bot import logs
     from bot.config import Config
-    from bot.core import intents, point_at
 
-    class BareBot(commands.AutoShardedBot):
-        def __init__(self, api_base: str | None) -> None:
-            super().__init__(
-                command_prefix="!",
-                intents=intents(),
-                allowed_mentions=discord.AllowedMentions.none(),
-                help_command=None,
-                case_insensitive=True,
-                strip_after_prefix=True,
-            )
-            self.api_base = api_base
+    class BareBot(BaselineBot, commands.AutoShardedBot):
+        """bench.botproc's baseline (same options, constant answers), sharded."""
 
-        async def login(self, token: str) -> None:
-            point_at(self.api_base, None)
-            await super().login(token)
-
-        async def setup_hook(self) -> None:
-            await self.add_cog(BaselineCog())
-            await self.tree.sync()
+        discovers_gateway = False
 
     config = Config.from_env()
     logs.setup(config.log_level, [config.token or ""])
