@@ -491,24 +491,27 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
+def _side_rows(found: dict[str, Any], *cpu: str) -> list[list[Any]]:
+    """A row per bot and command: commands, throughput, p50, p99, the `cpu` columns,
+    errors and timeouts."""
+    return [
+        [
+            name,
+            key,
+            side["commands"],
+            side["throughput"],
+            side["latency_ms"]["p50"],
+            side["latency_ms"]["p99"],
+            *(side[column] for column in cpu),
+            side["errors"] + side["timeouts"],
+        ]
+        for name, by_key in found.items()
+        for key, side in by_key.items()
+    ]
+
+
 def _engine_tables(found: dict[str, Any]) -> list[str]:
-    rows = []
-    for name, by_key in found.items():
-        for key, side in by_key.items():
-            lat = side["latency_ms"]
-            rows.append(
-                [
-                    name,
-                    key,
-                    side["commands"],
-                    side["throughput"],
-                    lat["p50"],
-                    lat["p99"],
-                    side["bot_cpu_ms_per_command"],
-                    side["db_server_cpu_ms_per_command"],
-                    side["errors"] + side["timeouts"],
-                ]
-            )
+    rows = _side_rows(found, "bot_cpu_ms_per_command", "db_server_cpu_ms_per_command")
     tables = [
         table(
             [
@@ -560,23 +563,7 @@ def _engine_tables(found: dict[str, Any]) -> list[str]:
 
 
 def _process_tables(found: dict[str, Any]) -> list[str]:
-    rows = []
-    for name, by_key in found.items():
-        for key, side in by_key.items():
-            lat = side["latency_ms"]
-            rows.append(
-                [
-                    name,
-                    key,
-                    side["commands"],
-                    side["throughput"],
-                    lat["p50"],
-                    lat["p99"],
-                    side["total_cpu_ms_per_command"],
-                    side["driver_cpu_ms_per_command"],
-                    side["errors"] + side["timeouts"],
-                ]
-            )
+    rows = _side_rows(found, "total_cpu_ms_per_command", "driver_cpu_ms_per_command")
     ratio_rows = []
     for one_name in [n for n in found if n.endswith(next(iter(SPLITS)))]:
         engine = one_name.split(":")[0]
