@@ -225,11 +225,9 @@ async def test_the_copy_answers_as_the_source_did(filled: Path, tmp_path: Path) 
     assert answers[1] == answers[0]
 
 
-async def test_new_rows_in_the_copy_do_not_reuse_ids(filled: Path, tmp_path: Path) -> None:
-    """The removed feed's id was handed out; the copy's next feed comes after it."""
-    await copied(filled, tmp_path / "to.sqlite3")
-    before = await snapshot_of(filled)
-    store = await Store.open(tmp_path / "to.sqlite3")
+async def added_to(where: Path | str) -> tuple[int, int]:
+    """The ids of a feed and a fact added to the store at `where`."""
+    store = await Store.open(where)
     try:
         feed = await store.add_feed("https://e.org/new.rss", "", GUILD + 1, 3600, change(GUILD))
         fact = await moderation.add_fact(
@@ -243,6 +241,14 @@ async def test_new_rows_in_the_copy_do_not_reuse_ids(filled: Path, tmp_path: Pat
         )
     finally:
         await store.close()
+    return feed, fact
+
+
+async def test_new_rows_in_the_copy_do_not_reuse_ids(filled: Path, tmp_path: Path) -> None:
+    """The removed feed's id was handed out; the copy's next feed comes after it."""
+    await copied(filled, tmp_path / "to.sqlite3")
+    before = await snapshot_of(filled)
+    feed, fact = await added_to(tmp_path / "to.sqlite3")
     assert feed == before.sequences["feeds"] + 1
     assert feed > max(row[0] for row in before.table("feeds").rows) + 1
     assert fact == before.sequences["facts"] + 1
@@ -367,7 +373,6 @@ def test_a_url_is_never_printed_with_its_password(filled: Path, side: str) -> No
     assert "s3cret" not in line and "127.0.0.1:1" in line, line
 
 
-
 def test_malformed_urls_on_both_sides_are_refused_in_one_line() -> None:
     """Comparing two URLs the driver cannot read (an IPv6 host left open) is no
     traceback: the source is refused for its URL, without its password."""
@@ -375,6 +380,7 @@ def test_malformed_urls_on_both_sides_are_refused_in_one_line() -> None:
     line = refusal(run(url, url.replace("briefing", "other")))
     assert line.startswith("error: cannot open the source: "), line
     assert "host and port" in line and "s3cret" not in line, line
+
 
 # --- a copy killed half way ---------------------------------------------------------------
 
@@ -521,20 +527,7 @@ def _queue_id(snapshot: transfer.Snapshot) -> object:
 async def test_new_rows_on_postgresql_do_not_reuse_ids(filled: Path, pg_url: str) -> None:
     await copied(filled, pg_url)
     before = await snapshot_of(filled)
-    store = await Store.open(pg_url)
-    try:
-        feed = await store.add_feed("https://e.org/new.rss", "", GUILD + 1, 3600, change(GUILD))
-        fact = await moderation.add_fact(
-            store,
-            change(GUILD),
-            subject="Kim Jong Un",
-            statement="One more.",
-            kind="reported",
-            source=max(s.id for s in await store.sources(GUILD)),
-            quote=QUOTE,
-        )
-    finally:
-        await store.close()
+    feed, fact = await added_to(pg_url)
     assert feed == before.sequences["feeds"] + 1  # past the removed feed's id
     assert fact == before.sequences["facts"] + 1
 
