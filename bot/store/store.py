@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 
 import aiosqlite
 
@@ -74,6 +75,9 @@ log = logging.getLogger(__name__)
 
 # Suggestions remembered between writes (each a few names; oldest forgotten first).
 SUGGESTIONS_KEPT = 512
+# Seconds between asks whether another process wrote (new aliases there): the alias
+# index and remembered suggestions are dropped when it did.
+OUTSIDE_ALIASES_CHECK = 1.0
 Engine = SqliteEngine | PostgresEngine
 
 
@@ -88,6 +92,7 @@ class Store(FeedQueries):
         self._alias_kept: NameIndex | None = None  # reused while the aliases are the same
         # (folded, limit) -> suggested names, until the next write (as the alias cache).
         self._suggestions: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._outside: tuple[int | None, float] = (None, -OUTSIDE_ALIASES_CHECK)
         self.generation = 0  # bumped by every write this process commits
         self._unreadable: set[int] = set()  # servers whose digest setting was logged unreadable
         self._unusable: set[tuple[str, int]] = set()  # rows already logged as unusable
@@ -195,6 +200,19 @@ class Store(FeedQueries):
 
     # --- entities ----------------------------------------------------------------------
 
+    async def _forget_outside_aliases(self) -> None:
+        """Drop the alias index and remembered suggestions when another process wrote
+        since (data_version moved), asked at most every OUTSIDE_ALIASES_CHECK seconds."""
+        version, asked = self._outside
+        now = monotonic()
+        if now - asked < OUTSIDE_ALIASES_CHECK:
+            return
+        found = await self.data_version()
+        self._outside = (found, now)
+        if found != version:
+            self._alias_cache = None
+            self._suggestions.clear()
+
     async def _aliases(self) -> NameIndex:
         if self._alias_cache is None:
             found = await entities.fuzzy_aliases(self._all, self._alias_kept)
@@ -226,7 +244,9 @@ class Store(FeedQueries):
 
     async def suggest_names(self, folded: str, limit: int = 5) -> tuple[str, ...]:
         """Names close to `folded`; the same typo again (autocomplete asks on every
-        keystroke) is answered from memory until the next write."""
+        keystroke) is answered from memory until the next write (here, or within a
+        second or so in another process)."""
+        await self._forget_outside_aliases()
         remembered = self._suggestions.get((folded, limit))
         if remembered is not None:
             return remembered

@@ -4,6 +4,7 @@ set-based full-text rebuild and the one-query hydrate, compared with the old cod
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -101,6 +102,32 @@ async def test_repeated_suggestions_follow_a_write(store: Store) -> None:
         )
     assert (await store.suggest_names("trunp"))[0] == "D. J. Trump"
     assert await store.suggest_names("zebulonn") == ("D. J. Trump",)
+
+
+async def test_suggestions_follow_another_processs_write(
+    store: Store, engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An alias another process adds (a second bot on the same file or database) is
+    suggested here within a few seconds, not only after this process writes."""
+    assert await store.suggest_names("zebulonn") == ()
+    where = request.getfixturevalue("pg_built_url") if engine == "postgresql" else None
+    other = await Store.open(where or tmp_path / "store.sqlite3")
+    try:
+        async with other.transaction() as conn:
+            [(trump,)] = await conn.execute_fetchall(
+                "SELECT entity_id FROM aliases WHERE folded = 'donald trump'"
+            )
+            await conn.execute(
+                "INSERT INTO aliases(folded, alias, entity_id) VALUES ('zebulon', 'Zebulon', ?)",
+                (trump,),
+            )
+    finally:
+        await other.close()
+    for _ in range(50):  # 5 s at most
+        if await store.suggest_names("zebulonn"):
+            break
+        await asyncio.sleep(0.1)
+    assert await store.suggest_names("zebulonn") == ("Donald Trump",)
 
 
 async def test_remembered_suggestions_are_bounded(store: Store) -> None:
