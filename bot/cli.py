@@ -176,7 +176,10 @@ def _configured(args: argparse.Namespace) -> Config:
     if args.db:
         config = replace(config, db_path=db_target(args.db))
     level = config.console_log_level if _interactive(config, args) else config.log_level
-    logs.setup(level, [config.token or "", db_password(config.db_path)])
+    stores = [config.db_path]
+    if args.command == "copy-store":
+        stores += [args.source, args.target]
+    logs.setup(level, [config.token or ""], [db_password(store) for store in stores])
     return config
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.errors import BadInput
 
@@ -208,11 +208,14 @@ def db_target(text: str | None) -> Path | str:
 
 
 def db_password(target: Path | str) -> str:
-    """The password in a PostgreSQL URL ('' if none), to keep it out of every log line."""
+    """The password in a PostgreSQL URL, before the host or as `?password=` ('' if
+    none), to keep it out of every log line."""
     if isinstance(target, Path) or "://" not in target:
         return ""
     try:
-        return unquote(urlsplit(target).password or "")
+        parts = urlsplit(target)
+        found = parse_qs(parts.query).get("password", [""])[0]
+        return unquote(parts.password or "") or found
     except ValueError:
         return ""
 

@@ -35,13 +35,24 @@ def _whole(secret: str) -> re.Pattern[str]:
     return re.compile(f"(?<![{_EDGE}]){re.escape(secret)}(?![{_EDGE}])")
 
 
+PASSWORD_MARKER = "[password redacted]"
+# A database password is chosen by a person: any characters, often short. Below this
+# length redacting it would mangle ordinary words, and it is guessable anyway.
+_SHORTEST_PASSWORD = 6
+
+
 class RedactFilter(logging.Filter):
     """Replaces plausible tokens, wherever one appears whole in a formatted message (or
-    exception text), with a marker."""
+    exception text), and database passwords wherever they appear, with a marker."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: list[str], passwords: list[str] | None = None) -> None:
         super().__init__()
-        self.patterns = [_whole(secret) for secret in secrets if _plausible(secret)]
+        self.patterns = [(_whole(secret), MARKER) for secret in secrets if _plausible(secret)]
+        self.patterns += [
+            (re.compile(re.escape(password)), PASSWORD_MARKER)
+            for password in passwords or []
+            if len(password) >= _SHORTEST_PASSWORD
+        ]
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.patterns:
@@ -49,18 +60,22 @@ class RedactFilter(logging.Filter):
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        for pattern in self.patterns:
-            message = pattern.sub(MARKER, message)
+        for pattern, marker in self.patterns:
+            message = pattern.sub(marker, message)
             if record.exc_text:
-                record.exc_text = pattern.sub(MARKER, record.exc_text)
+                record.exc_text = pattern.sub(marker, record.exc_text)
         record.msg, record.args = message, None
         return True
 
 
-def setup(level: str = "INFO", secrets: list[str] | None = None) -> None:
+def setup(
+    level: str = "INFO", secrets: list[str] | None = None, passwords: list[str] | None = None
+) -> None:
+    """Log to stderr at `level`, with `secrets` (tokens) and `passwords` (databases')
+    scrubbed from every record."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%d %H:%M:%S"))
-    handler.addFilter(RedactFilter(secrets or []))
+    handler.addFilter(RedactFilter(secrets or [], passwords))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -69,3 +69,30 @@ def test_a_plausible_token_inside_a_longer_word_is_left_alone(captured: io.Strin
 def test_only_plausible_tokens_are_redacted(captured: io.StringIO, secret: str) -> None:
     text = _log(captured, [secret], "said %r", secret)
     assert "[token redacted]" not in text
+
+
+def test_a_database_password_is_redacted_whatever_its_characters(captured: io.StringIO) -> None:
+    """Database passwords are chosen by people: short, with any characters. Where one
+    reaches a record (a driver's message quoting the URL), it is replaced all the same."""
+    password = "s3cr3t-Pass!"
+    logs.setup("INFO", [], passwords=[password, ""])
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(captured)
+    logging.getLogger("test").warning("cannot use postgresql://bot:%s@db/briefing", password)
+    text = captured.getvalue()
+    assert password not in text
+    assert "postgresql://bot:[password redacted]@db/briefing" in text
+
+
+def test_copy_store_keeps_both_urls_passwords_out_of_the_log(captured: io.StringIO) -> None:
+    from bot import cli
+
+    args = cli.parser().parse_args(
+        ["copy-store", "postgresql://a:first-Pass@h/a", "postgresql://b@h/b?password=second-Pass"]
+    )
+    cli._configured(args)
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(captured)  # type: ignore[attr-defined]
+    logging.getLogger("test").warning("first-Pass and second-Pass")
+    assert "first-Pass" not in captured.getvalue() and "second-Pass" not in captured.getvalue()
