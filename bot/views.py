@@ -33,26 +33,41 @@ LIVE_PAGES_KEPT = 2000
 
 class LivePages:
     """The messages whose page buttons a running AnswerView answers (the errors cog
-    tells clicks on any other that the buttons expired), at most `limit`."""
+    tells clicks on any other that the buttons expired), at most `limit` in all.
+
+    Past the limit, the scope (a server, or None for DMs) holding the most live pages
+    gives up its oldest: a server flooding the bot with long answers expires its own
+    buttons, never a quieter server's."""
 
     def __init__(self, limit: int = LIVE_PAGES_KEPT) -> None:
         self.limit = limit
-        self._views: OrderedDict[int, AnswerView] = OrderedDict()
+        self._scopes: dict[int | None, OrderedDict[int, AnswerView]] = {}
+        self._scope_of: dict[int, int | None] = {}  # message id -> its scope
 
     def __contains__(self, message_id: object) -> bool:
-        return message_id in self._views
+        return message_id in self._scope_of
 
     def __len__(self) -> int:
-        return len(self._views)
+        return len(self._scope_of)
 
-    def add(self, view: AnswerView, message_id: int) -> None:
-        self._views[message_id] = view
-        while len(self._views) > self.limit:
-            _, oldest = self._views.popitem(last=False)
-            oldest.stop()  # no longer listens; discord.py forgets it
+    def add(self, view: AnswerView, message_id: int, scope: int | None = None) -> None:
+        self.discard(message_id)
+        self._scopes.setdefault(scope, OrderedDict())[message_id] = view
+        self._scope_of[message_id] = scope
+        while len(self._scope_of) > self.limit:
+            self._push_out_oldest_of_largest()
 
     def discard(self, message_id: int) -> None:
-        self._views.pop(message_id, None)
+        scope = self._scope_of.pop(message_id, None)
+        views = self._scopes.get(scope)
+        if views is not None and views.pop(message_id, None) is not None and not views:
+            del self._scopes[scope]
+
+    def _push_out_oldest_of_largest(self) -> None:
+        largest = max(self._scopes.values(), key=len)
+        message_id, oldest = next(iter(largest.items()))
+        self.discard(message_id)
+        oldest.stop()  # no longer listens; discord.py forgets it
 
 
 class AnswerView(discord.ui.View):
@@ -162,7 +177,8 @@ class AnswerView(discord.ui.View):
     def sent(self, message: discord.Message) -> None:
         """The view went out with `message`: its buttons are answered from now on."""
         self.message = message
-        self.live.add(self, message.id)
+        guild = getattr(message, "guild", None)
+        self.live.add(self, message.id, guild.id if guild is not None else None)
 
     async def on_timeout(self) -> None:
         if self.message is not None:

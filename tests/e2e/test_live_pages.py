@@ -39,3 +39,23 @@ def test_live_pages_keep_at_most_their_limit() -> None:
     assert 100 not in live and 101 not in live and 104 in live
     live.discard(104)
     assert 104 not in live and len(live) == 2
+
+
+def test_one_server_flooding_pushes_out_its_own_pages_not_another_servers() -> None:
+    """A hostile server asking for many long answers must not expire the page buttons
+    of a quiet one: past the bound, the server holding the most live pages gives up
+    its oldest."""
+    live = LivePages(limit=3)
+    stopped: list[int] = []
+
+    def view(number: int) -> AnswerView:
+        made = AnswerView.__new__(AnswerView)
+        made.stop = lambda: stopped.append(number)  # type: ignore[method-assign]
+        return made
+
+    live.add(view(1), 1, scope=10)  # the quiet server's one answer, the oldest of all
+    for number in range(2, 8):
+        live.add(view(number), number, scope=20)  # the flood
+    assert 1 in live, "the quiet server's buttons were expired by another server"
+    assert len(live) == 3 and stopped == [2, 3, 4, 5]
+    assert 6 in live and 7 in live
