@@ -55,9 +55,13 @@ COMMANDS = ("!who kim", "/who name:kim")
 
 
 def settings(quick: bool) -> dict[str, Any]:
+    """N for each part; BENCH_COPY_FACTS sets the copied store's size (e.g. 100000)."""
     if quick:
-        return {"n": 120, "rounds": 2, "warmup": 30, "concurrency": (1, 16), "copy_facts": 5_000}
-    return {"n": 600, "rounds": 3, "warmup": 100, "concurrency": (1, 32), "copy_facts": 20_000}
+        found = {"n": 120, "rounds": 2, "warmup": 30, "concurrency": (1, 16), "copy_facts": 5_000}
+    else:
+        found = {"n": 600, "rounds": 3, "warmup": 100, "concurrency": (1, 32), "copy_facts": 20_000}
+    found["copy_facts"] = int(os.environ.get("BENCH_COPY_FACTS", found["copy_facts"]))
+    return found
 
 
 # --- the databases -----------------------------------------------------------------------
