@@ -328,16 +328,7 @@ class FoldedMenu(
                 "That part is not in this server's briefing (any more).", ephemeral=True
             )
             return
-        pages = render_pages(opened)
-        light = quotes_view(opened)
-        if light is not None:
-            await interaction.response.send_message(
-                embed=pages[0].embed, view=light, ephemeral=True
-            )
-        else:
-            await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
-        for page in pages[1:]:
-            await interaction.followup.send(embed=page.embed, ephemeral=True)
+        await send_private(interaction, opened)
 
     async def _open(self, interaction: discord.Interaction, key: str) -> Answer | None:
         bot = cast("BriefingBot", interaction.client)
@@ -391,14 +382,7 @@ class SuggestButton(
             await interaction.response.send_message(str(error), ephemeral=True)
             return
         anchor(answer, asker.now, bot.config.stale_after)
-        pages = render_pages(answer)
-        light = quotes_view(answer)
-        if light is not None:
-            await interaction.response.send_message(
-                embed=pages[0].embed, view=light, ephemeral=True
-            )
-        else:
-            await interaction.response.send_message(embed=pages[0].embed, ephemeral=True)
+        await send_private(interaction, answer)
 
 
 async def send_private(interaction: discord.Interaction, answer: Answer) -> None:
